@@ -1,0 +1,1 @@
+"""Binding types, their support classes, the adapter registry and mode choice."""

@@ -1,0 +1,132 @@
+"""The registry of binding types and adapters, filled through registrar objects handed to plugin hooks."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from flarebind.bindings.types import BindingType
+from flarebind.errors import NotSimulatedError, PluginError
+
+Factory = Callable[..., Any]
+
+
+@attrs.define
+class Registered:
+    value: Any
+    plugin: str
+
+
+def resolve_factory(factory: Factory | str) -> Factory:
+    """Import a ``"module:attr"`` factory on first use (keeps plugin modules out of start-up)."""
+    if callable(factory):
+        return factory
+    module, _, attr = factory.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj  # type: ignore[no-any-return]
+
+
+@attrs.define
+class BindingRegistry:
+    """All binding types and adapters, each remembering the plugin that registered it."""
+
+    types: dict[str, Registered] = attrs.field(factory=dict)  # by internal type
+    by_config_key: dict[str, Registered] = attrs.field(factory=dict)
+    local: dict[str, Registered] = attrs.field(factory=dict)
+    remote: dict[str, Registered] = attrs.field(factory=dict)
+
+    def add_type(self, binding_type: BindingType, plugin: str) -> None:
+        for index, key in ((self.types, binding_type.type), (self.by_config_key, binding_type.config_key)):
+            if key in index:
+                other = index[key].plugin
+                raise PluginError(
+                    plugin,
+                    f"binding type {key!r} is already registered by plugin {other!r}; "
+                    f"two plugins cannot both declare it (disable one with FLAREBIND_DISABLE_PLUGINS={other} "
+                    f"or FLAREBIND_DISABLE_PLUGINS={plugin})",
+                )
+        entry = Registered(binding_type, plugin)
+        self.types[binding_type.type] = entry
+        for alias in binding_type.also_types:
+            self.types.setdefault(alias, entry)
+        self.by_config_key[binding_type.config_key] = entry
+
+    def add_adapter(self, mode: str, type_name: str, factory: Factory | str, plugin: str) -> None:
+        table = self.local if mode == "local" else self.remote
+        if type_name in table:
+            other = table[type_name].plugin
+            raise PluginError(plugin, f"a {mode} adapter for {type_name!r} is already registered by plugin {other!r}")
+        table[type_name] = Registered(factory, plugin)
+
+    def binding_types(self) -> list[BindingType]:
+        return [r.value for r in self.by_config_key.values()]
+
+    def get_type(self, type_name: str) -> BindingType | None:
+        r = self.types.get(type_name)
+        return r.value if r else None
+
+    def type_for_key(self, config_key: str) -> BindingType | None:
+        r = self.by_config_key.get(config_key)
+        return r.value if r else None
+
+    def plugin_of(self, type_name: str) -> str | None:
+        r = self.types.get(type_name)
+        return r.plugin if r else None
+
+    def has_adapter(self, mode: str, type_name: str) -> bool:
+        return type_name in (self.local if mode == "local" else self.remote)
+
+    def factory(self, mode: str, type_name: str, binding_name: str) -> Factory:
+        table = self.local if mode == "local" else self.remote
+        if type_name not in table:
+            bt = self.get_type(type_name)
+            friendly = bt.friendly_name if bt else type_name
+            if mode == "local":
+                hint = (
+                    "set `remote = true` on the binding to use the real resource"
+                    if bt and bt.accepts_remote
+                    else "install a plugin that simulates it"
+                )
+                raise NotSimulatedError(
+                    f"Binding {binding_name} ({friendly}): no installed plugin provides a local simulation of "
+                    f"{friendly} bindings yet; {hint}."
+                )
+            raise NotSimulatedError(
+                f"Binding {binding_name} ({friendly}): no installed plugin provides a remote adapter for "
+                f"{friendly} bindings yet; remove `remote = true` or run with --local."
+            )
+        entry = table[type_name]
+        try:
+            return resolve_factory(entry.value)
+        except Exception as exc:  # an import error in a plugin's adapter module
+            raise PluginError(entry.plugin, f"cannot load the {mode} adapter for {type_name!r}: {exc}") from exc
+
+
+@attrs.define
+class BindingTypeRegistrar:
+    """Handed to ``register_binding_types``; call it with a :class:`BindingType`."""
+
+    registry: BindingRegistry
+    plugin: str
+
+    def __call__(self, binding_type: BindingType) -> None:
+        self.registry.add_type(binding_type, self.plugin)
+
+
+@attrs.define
+class AdapterRegistrar:
+    """Handed to ``register_adapters``."""
+
+    registry: BindingRegistry
+    plugin: str
+
+    def local(self, type_name: str, factory: Factory | str) -> None:
+        self.registry.add_adapter("local", type_name, factory, self.plugin)
+
+    def remote(self, type_name: str, factory: Factory | str) -> None:
+        self.registry.add_adapter("remote", type_name, factory, self.plugin)

@@ -1,0 +1,79 @@
+"""What a binding type is: the declaration a plugin registers."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+
+class Support(str, enum.Enum):
+    """How a binding type may run in local development; the single source for validation, mode and the table.
+
+    Values match wrangler's registry names (``remote-bindings-upstream.md`` §1.1).
+    """
+
+    LOCAL_ONLY = "local-only"
+    """A simulator only; ``remote = true`` is an error."""
+    LOCAL_AND_REMOTE = "local-and-remote"
+    """A local simulator by default; ``remote = true`` proxies to the real resource."""
+    REMOTE = "remote"
+    """No faithful simulator: needs ``remote = true``; warns when omitted, errors on ``remote = false``."""
+    ALWAYS_REMOTE = "always-remote"
+    """Routed remotely even without the key; warns unless ``remote = true``; errors on ``remote = false``."""
+
+
+class Shape(str, enum.Enum):
+    """How entries of a config key are written."""
+
+    ARRAY = "array"  # [[kv_namespaces]] — a list of tables, one binding each
+    OBJECT = "object"  # [ai] — one table, one binding
+    MAP = "map"  # [vars] — name -> value, one binding per key
+
+
+def _no_resource(entry: Any) -> str | None:
+    return None
+
+
+@attrs.frozen(kw_only=True)
+class BindingType:
+    """A binding type declared by a plugin.
+
+    :param type: wrangler's internal type name (``kv_namespace``), used in start-worker binding specs.
+    :param config_key: the key in ``wrangler.toml`` (``kv_namespaces``); dotted for nested keys
+        (``durable_objects.bindings``, ``queues.producers``).
+    :param friendly_name: the name wrangler prints (``KV Namespace``); used in messages and the table.
+    :param support: the :class:`Support` class.
+    :param shape: how the config key is written.
+    :param fields: the known fields of one entry, with the Python types accepted (``{"id": str}``). Unknown fields
+        give wrangler's "Unexpected fields" warning. ``remote`` is implied for types that accept it.
+    :param required: fields that must be present.
+    :param name_field: the field holding the binding name (``binding``; ``name`` for Durable Objects, …).
+    :param resource: returns the value shown in the table's ``env.NAME (value)`` cell for one entry (a dict).
+    :param preview_fields: dev substitutions, e.g. ``{"id": "preview_id"}``: in dev the preview resource is used.
+    :param resource_fields: fields that identify the real resource (for the production guard).
+    :param inheritable: the key is inherited by ``[env.*]`` sections (only a few binding-ish keys are).
+    :param top_level_only: the key is never read from an environment (``wasm_modules`` …).
+    """
+
+    type: str
+    config_key: str
+    friendly_name: str
+    support: Support
+    shape: Shape = Shape.ARRAY
+    fields: Mapping[str, Any] = attrs.field(factory=dict)
+    required: tuple[str, ...] = ()
+    name_field: str = "binding"
+    resource: Callable[[Mapping[str, Any]], str | None] = _no_resource
+    preview_fields: Mapping[str, str] = attrs.field(factory=dict)
+    resource_fields: tuple[str, ...] = ()
+    inheritable: bool = False
+    top_level_only: bool = False
+    also_types: tuple[str, ...] = ()
+    """Other internal types this declaration produces (``vars`` gives ``plain_text`` and ``json``)."""
+
+    @property
+    def accepts_remote(self) -> bool:
+        return self.support is not Support.LOCAL_ONLY

@@ -1,0 +1,24 @@
+"""flarebind plugin for Workers AI: declares the binding type and its adapters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flarebind.bindings.types import BindingType, Shape, Support
+from flarebind.hookspecs import hookimpl
+
+
+@hookimpl
+def register_binding_types(register: Any) -> None:
+    register(
+        BindingType(
+        type="ai",
+        config_key="ai",
+        friendly_name="AI",
+        support=Support.ALWAYS_REMOTE,
+        shape=Shape.OBJECT,
+        fields={"binding": str, "staging": bool},
+        required=("binding",),
+        resource=lambda e: "staging" if e.get("staging") else None,
+    )
+    )

@@ -1,0 +1,23 @@
+"""flarebind plugin for the Images binding: declares the binding type and its adapters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flarebind.bindings.types import BindingType, Shape, Support
+from flarebind.hookspecs import hookimpl
+
+
+@hookimpl
+def register_binding_types(register: Any) -> None:
+    register(
+        BindingType(
+        type="images",
+        config_key="images",
+        friendly_name="Images",
+        support=Support.LOCAL_AND_REMOTE,
+        shape=Shape.OBJECT,
+        fields={"binding": str},
+        required=("binding",),
+    )
+    )

@@ -1,0 +1,38 @@
+"""flarebind plugin for R2 buckets: declares the binding type and its adapters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flarebind.bindings.types import BindingType, Support
+from flarebind.hookspecs import hookimpl
+
+
+def _bucket_resource(e: Any) -> str | None:
+    bucket = e.get("preview_bucket_name") or e.get("bucket_name")
+    return f"{bucket} ({e['jurisdiction']})" if bucket and e.get("jurisdiction") else bucket
+
+
+@hookimpl
+def register_binding_types(register: Any) -> None:
+    register(
+        BindingType(
+        type="r2_bucket",
+        config_key="r2_buckets",
+        friendly_name="R2 Bucket",
+        support=Support.LOCAL_AND_REMOTE,
+        fields={"binding": str, "bucket_name": str, "preview_bucket_name": str, "jurisdiction": str,
+                "local_dev": dict},
+        required=("binding",),
+        resource=_bucket_resource,
+        preview_fields={"bucket_name": "preview_bucket_name"},
+        resource_fields=("bucket_name",),
+    )
+    )
+
+
+@hookimpl
+def register_adapters(register: Any) -> None:
+    # factories are imported only when a binding is built, keeping `flarebind` start-up fast
+    register.local("r2_bucket", "flarebind_r2.local:make_local")
+    register.remote("r2_bucket", "flarebind_r2.remote:make_remote")

@@ -1,0 +1,24 @@
+"""flarebind plugin for Vectorize indexes: declares the binding type and its adapters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flarebind.bindings.types import BindingType, Support
+from flarebind.hookspecs import hookimpl
+
+
+@hookimpl
+def register_binding_types(register: Any) -> None:
+    register(
+        BindingType(
+        type="vectorize",
+        config_key="vectorize",
+        friendly_name="Vectorize Index",
+        support=Support.REMOTE,
+        fields={"binding": str, "index_name": str},
+        required=("binding", "index_name"),
+        resource=lambda e: e.get("index_name"),
+        resource_fields=("index_name",),
+    )
+    )
