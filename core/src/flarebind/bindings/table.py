@@ -1,0 +1,78 @@
+"""The bindings table wrangler prints at dev start (``Binding / Resource / Mode``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flarebind.bindings.rules import table_mode
+from flarebind.config.model import BindingEntry, Config
+
+TITLE = "Your Worker has access to the following bindings:"
+NONE = "No bindings found."
+MAX_VALUE = 40
+GAP = " " * 6
+
+
+def _value(binding: BindingEntry) -> str | None:
+    bt = binding.type
+    if bt.type == "secret_text":
+        return '"(hidden)"'
+    if bt.config_key == "vars":
+        return json.dumps(binding.entry.get("value"), separators=(",", ":"))
+    try:
+        return bt.resource(binding.entry)
+    except Exception:  # a plugin's resource label must never break the table
+        return None
+
+
+def _cell(binding: BindingEntry) -> str:
+    value = _value(binding)
+    if not value:
+        return f"env.{binding.name}"
+    if len(value) > MAX_VALUE:
+        value = value[: MAX_VALUE - 3] + "..."
+    return f"env.{binding.name} ({value})"
+
+
+def table_rows(config: Config, *, local: bool = False) -> list[dict[str, Any]]:
+    return [
+        {
+            "binding": binding.name,
+            "cell": _cell(binding),
+            "type": binding.type.type,
+            "resource": binding.type.friendly_name,
+            "value": _value(binding),
+            "mode": table_mode(binding.type, binding.remote, local),
+        }
+        for binding in config.bindings
+    ]
+
+
+_MODE_COLOURS = {"local": "blue", "remote": "yellow", "not supported": None}
+
+
+def render_table(rows: list[dict[str, Any]], *, color: bool = False, with_mode: bool = True) -> str:
+    if not rows:
+        return NONE
+    import click
+
+    headers = ["Binding", "Resource"] + (["Mode"] if with_mode else [])
+    cells = [[r["cell"], r["resource"]] + ([r["mode"]] if with_mode else []) for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+
+    def line(values: list[str], styles: list[dict[str, Any]]) -> str:
+        parts = []
+        for i, (value, style) in enumerate(zip(values, styles)):
+            text = value if i == len(values) - 1 else value.ljust(widths[i])
+            parts.append(click.style(text, **style) if color and style else text)
+        return GAP.join(parts).rstrip()
+
+    out = [TITLE, line(headers, [{"dim": True}] * len(headers))]
+    for row, c in zip(rows, cells):
+        styles: list[dict[str, Any]] = [{}, {"fg": "magenta"}]
+        if with_mode:
+            colour = _MODE_COLOURS.get(row["mode"])
+            styles.append({"fg": colour} if colour else {"dim": True})
+        out.append(line(c, styles))
+    return "\n".join(out)

@@ -1,0 +1,45 @@
+"""``flarebind bindings``: the table ``flarebind dev`` prints, without starting anything."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from flarebind.cli.common import config_options, handle_config_error, load_project
+
+
+@click.command("bindings")
+@config_options
+@click.option("--local", is_flag=True, help="Show modes as with `flarebind dev --local` (no remote bindings).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_config_error
+def bindings_command(config: str | None, env: str | None, persist_to: str | None, local: bool, as_json: bool) -> None:
+    """Print the bindings the Worker gets, with their resource and mode."""
+    from flarebind.bindings.table import render_table, table_rows
+    from flarebind.cli.output import print_diagnostics, print_plugin_errors
+    from flarebind.plugins import get_plugins
+
+    if not as_json:
+        print_plugin_errors(get_plugins())
+    project = load_project(config, env, persist_to) if not as_json else _quiet_project(config, env)
+    rows = table_rows(project.config, local=local)
+    if as_json:
+        click.echo(json.dumps([{k: v for k, v in r.items() if k != "cell"} for r in rows], indent=2))
+        return
+    if project.config.production_conflicts and not local:
+        for d in project.config.production_conflicts:
+            d.level = "warning"
+        print_diagnostics(project.config.production_conflicts, project.config.path)
+    click.echo(render_table(rows, color=sys.stdout.isatty()))
+
+
+def _quiet_project(config: str | None, env: str | None):  # type: ignore[no-untyped-def]
+    from flarebind.cli.common import ConfigProblem, Project
+    from flarebind.config.read import load_config
+
+    loaded, diagnostics = load_config(config, env)
+    if loaded is None or any(d.is_error for d in diagnostics):
+        raise ConfigProblem(diagnostics, loaded.path if loaded else None)
+    return Project(loaded, loaded.env_name)

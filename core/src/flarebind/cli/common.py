@@ -1,0 +1,144 @@
+"""What plugin commands share: the config options and a loaded project to find and build bindings."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+import click
+
+from flarebind.config import Config, ConfigError
+from flarebind.config.read import load_config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def config_options(func: F) -> F:
+    """Add ``-c/--config``, ``-e/--env`` and ``--persist-to`` (passed as ``config``, ``env``, ``persist_to``)."""
+    func = click.option(
+        "--persist-to", "persist_to", type=click.Path(file_okay=False),
+        help="Directory for local state (default: .wrangler/state next to the config).",
+    )(func)
+    func = click.option(
+        "-e", "--env", "env", envvar="CLOUDFLARE_ENV",
+        help="Environment to use for operations, and for selecting .env and .dev.vars files.",
+    )(func)
+    func = click.option(
+        "-c", "--config", "config", type=click.Path(dir_okay=True),
+        help="Path to the Wrangler configuration file.",
+    )(func)
+    return func
+
+
+class ConfigProblem(click.ClickException):
+    """Exit 1 after the diagnostics were printed wrangler-style."""
+
+    exit_code = 1
+
+    def __init__(self, diagnostics: list[Any], file: Path | None) -> None:
+        super().__init__("configuration has errors")
+        self.diagnostics = diagnostics
+        self.file = file
+
+    def show(self, file: Any = None) -> None:
+        from flarebind.cli.output import print_diagnostics
+
+        print_diagnostics(self.diagnostics, self.file)
+
+
+@attrs.define
+class Project:
+    """A config read for one environment, with helpers to build its bindings outside a Worker."""
+
+    config: Config
+    env: str | None
+    persist_to: str | None = None
+    bindings: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    _contexts: list[Any] = attrs.field(factory=list)
+    _sessions: list[Any] = attrs.field(factory=list)
+
+    def bindings_of_type(self, type_name: str) -> dict[str, dict[str, Any]]:
+        return {n: s for n, s in self.bindings.items() if s.get("type") == type_name}
+
+    def spec(self, name: str, type_name: str | None = None) -> dict[str, Any]:
+        spec = self.bindings.get(name)
+        if spec is None or (type_name and spec.get("type") != type_name):
+            names = ", ".join(self.bindings_of_type(type_name) if type_name else self.bindings) or "none"
+            what = f"a {type_name} binding" if type_name else "a binding"
+            raise click.UsageError(
+                f'{self.config.path.name} has no {what} named "{name}" (available: {names}).'
+            )
+        return spec
+
+    def local_context(self, persist_to: str | None = None) -> Any:
+        from flarebind.platform import local_context_for
+
+        ctx = local_context_for(self.config, persist_to=persist_to or self.persist_to)
+        self._contexts.append(ctx)
+        return ctx
+
+    def local_binding(self, name: str, spec: dict[str, Any] | None = None) -> Any:
+        """Build the local simulation of binding ``name`` (or of an explicit ``spec``)."""
+        from flarebind.plugins import get_plugins
+
+        spec = spec or self.spec(name)
+        factory = get_plugins().registry.factory("local", spec["type"], name)
+        return factory(name, spec, self.local_context())
+
+    async def remote_binding(self, name: str, spec: dict[str, Any] | None = None) -> Any:
+        """Build binding ``name`` through a remote proxy session (started here, disposed by :meth:`aclose`)."""
+        from flarebind.platform import build_env, start_remote_for
+
+        spec = dict(spec or self.spec(name))
+        spec["remote"] = True
+        specs = {name: spec}
+        details = await start_remote_for(specs, self.config)
+        if details is None:
+            raise click.ClickException(f"binding {name} could not be routed remotely")
+        self._sessions.append(details.session)
+        ctx = self.local_context()
+        return build_env(specs, ctx)[name]
+
+    async def aclose(self) -> None:
+        for ctx in self._contexts:
+            await ctx.dispose()
+        for session in self._sessions:
+            await session.dispose()
+        self._contexts.clear()
+        self._sessions.clear()
+
+    def close(self) -> None:
+        """Synchronous cleanup for commands that never started an event loop."""
+        import asyncio
+
+        if self._contexts or self._sessions:
+            asyncio.run(self.aclose())
+
+
+def load_project(config: str | None, env: str | None, persist_to: str | None = None) -> Project:
+    """Read the config (printing warnings like wrangler); errors print and exit 1."""
+    from flarebind.bindings.convert import convert_config_bindings_to_start_worker_bindings
+    from flarebind.cli.output import print_diagnostics
+
+    loaded, diagnostics = load_config(config, env)
+    if loaded is None or any(d.is_error for d in diagnostics):
+        raise ConfigProblem(diagnostics, loaded.path if loaded else None)
+    if diagnostics:
+        print_diagnostics(diagnostics, loaded.path)
+    return Project(loaded, loaded.env_name, persist_to, convert_config_bindings_to_start_worker_bindings(loaded))
+
+
+def handle_config_error(func: F) -> F:
+    """Turn a ConfigError raised inside a command into the wrangler-style printout and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            raise ConfigProblem(exc.diagnostics, exc.file) from None
+
+    return wrapper  # type: ignore[return-value]

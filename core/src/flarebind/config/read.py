@@ -1,0 +1,196 @@
+"""``read_config``: locate, parse, select the environment, collect bindings, validate; all problems at once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flarebind.config.diagnostics import ConfigError, Diagnostic, Report
+from flarebind.config.keys import KNOWN, PLUGIN_FOR_KEY
+from flarebind.config.locate import CONFIG_NAMES, find_config_path
+from flarebind.config.model import BindingEntry, Config, WorkerSettings
+from flarebind.config.source import load_source
+
+
+def resolve_env(env: str | None) -> str | None:
+    """``--env`` wins, else ``CLOUDFLARE_ENV`` (as wrangler)."""
+    return env or os.environ.get("CLOUDFLARE_ENV") or None
+
+
+def load_config(
+    path: str | Path | None = None,
+    env: str | None = None,
+    *,
+    start: str | Path | None = None,
+    plugins: Any = None,
+) -> tuple[Config | None, list[Diagnostic]]:
+    """Read a config without raising for its problems: returns the config (None when unusable) and diagnostics."""
+    from flarebind.plugins import get_plugins
+
+    plugins = plugins or get_plugins()
+    env = resolve_env(env)
+    found = find_config_path(path, start)
+    if found is None or not found.is_file():
+        where = Path(start or Path.cwd()).resolve()
+        if path is not None:
+            message = f"The config file {path} does not exist (or is not a wrangler.json, wrangler.jsonc or wrangler.toml)."
+        else:
+            names = ", ".join(CONFIG_NAMES[:-1]) + f" or {CONFIG_NAMES[-1]}"
+            message = f"No {names} was found in {where} or any parent directory."
+        return None, [Diagnostic("error", message, Path(path) if path else None)]
+    try:
+        source = load_source(found)
+    except ConfigError as exc:
+        return None, exc.diagnostics
+
+    raw = source.data
+    report = Report(file=found, positions=source.positions)
+    registry = plugins.registry
+    binding_heads = {bt.config_key.split(".")[0] for bt in registry.binding_types()}
+
+    unknown = [k for k in raw if k not in KNOWN and k not in binding_heads]
+    if unknown:
+        report.warning("Unexpected fields found in top-level field: " + ",".join(f'"{k}"' for k in unknown), at=unknown[0])
+    _warn_missing_plugins(raw, binding_heads, report, None)
+
+    from flarebind.config.environments import select_environment
+
+    flat = select_environment(raw, env, report)
+    env_known = bool(env) and isinstance(raw.get("env"), dict) and env in raw["env"]
+    origin = {k: (f"env.{env}.{k}" if env_known and k in raw["env"][env] else k) for k in flat}
+    if env_known:
+        _warn_missing_plugins(raw["env"][env], binding_heads, report, env)
+
+    settings = _settings(flat, origin, report)
+
+    from flarebind.config.entries import collect_entries
+
+    bindings = collect_entries(flat, origin, registry, report, env if env_known else None)
+
+    from flarebind.config.devvars import load_dev_vars
+
+    dev_vars, dev_files = load_dev_vars(found.parent, env)
+    _add_secrets(flat, dev_vars, bindings, registry, report)
+
+    from flarebind.bindings.guard import production_conflicts
+    from flarebind.bindings.rules import check_remote
+
+    for binding in bindings:
+        check_remote(binding, report)
+        plugins.validate_binding(binding, report)
+    guard = Report(file=found, positions=source.positions)
+    production_conflicts(raw, env, bindings, registry, guard)
+
+    config = Config(
+        path=found,
+        format=source.format,
+        env_name=env,
+        settings=settings,
+        bindings=bindings,
+        raw=raw,
+        flat=flat,
+        dev_vars=dev_vars,
+        dev_vars_files=dev_files,
+        diagnostics=report.diagnostics,
+        production_conflicts=guard.diagnostics,
+    )
+    return config, report.diagnostics
+
+
+def read_config(
+    path: str | Path | None = None, env: str | None = None, *, start: str | Path | None = None, plugins: Any = None
+) -> Config:
+    """Read ``wrangler.json`` / ``.jsonc`` / ``.toml`` for ``env`` (default ``CLOUDFLARE_ENV``).
+
+    Raises :class:`ConfigError` with every diagnostic when there is any error; warnings are in
+    ``config.diagnostics``.
+    """
+    config, diagnostics = load_config(path, env, start=start, plugins=plugins)
+    if config is None or any(d.is_error for d in diagnostics):
+        raise ConfigError(diagnostics, config.path if config else None)
+    return config
+
+
+def _warn_missing_plugins(section: dict[str, Any], heads: set[str], report: Report, env: str | None) -> None:
+    for key, dist in PLUGIN_FOR_KEY.items():
+        if key in section and key not in heads:
+            at = f"env.{env}.{key}" if env else key
+            report.warning(
+                f'"{key}" bindings are configured, but no installed plugin provides them. '
+                f"Install it with `pip install {dist}` (or `pip install flarebind[all]`).",
+                at=at, env=env,
+            )
+
+
+_SETTING_TYPES = {"name": str, "main": str, "compatibility_date": str, "account_id": str}
+
+
+def _settings(flat: dict[str, Any], origin: dict[str, str], report: Report) -> WorkerSettings:
+    import cattrs
+
+    converter = cattrs.Converter()
+    values: dict[str, Any] = {}
+    for field, expected in _SETTING_TYPES.items():
+        if field in flat:
+            value = flat[field]
+            if not isinstance(value, expected):
+                report.error(f'Expected "{field}" to be of type string but got {_json(value)}.', at=origin.get(field))
+                continue
+            values[field] = value
+    flags = flat.get("compatibility_flags")
+    if flags is not None:
+        if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
+            report.error(
+                f'Expected "compatibility_flags" to be of type string array but got {_json(flags)}.',
+                at=origin.get("compatibility_flags"),
+            )
+        else:
+            values["compatibility_flags"] = flags
+    date = values.get("compatibility_date")
+    if date is not None and not _valid_date(date):
+        report.error(
+            f'"compatibility_date" field should be a valid ISO-8601 date (YYYY-MM-DD), but got "{date}".',
+            at=origin.get("compatibility_date"),
+        )
+    return converter.structure(values, WorkerSettings)
+
+
+def _valid_date(value: str) -> bool:
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+def _add_secrets(
+    flat: dict[str, Any], dev_vars: dict[str, str], bindings: list[BindingEntry], registry: Any, report: Report
+) -> None:
+    """Dev vars become secret bindings (overriding a var of the same name, as in wrangler)."""
+    secret_type = registry.get_type("secret_text")
+    if secret_type is None:
+        return
+    required = None
+    secrets = flat.get("secrets")
+    if isinstance(secrets, dict) and isinstance(secrets.get("required"), list):
+        required = [r for r in secrets["required"] if isinstance(r, str)]
+    names = list(dev_vars) if required is None else [n for n in required if n in dev_vars]
+    if required is not None:
+        for missing in (n for n in required if n not in dev_vars):
+            report.warning(
+                f'Secret "{missing}" is listed in "secrets.required" but has no value in .dev.vars or .env; '
+                "the Worker will not see it locally.",
+                at="secrets.required",
+            )
+    bindings[:] = [b for b in bindings if not (b.type.config_key == "vars" and b.name in names)]
+    for name in names:
+        bindings.append(BindingEntry(type=secret_type, name=name, entry={"value": dev_vars[name]}, path="secrets"))
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, separators=(",", ":"), default=str)
