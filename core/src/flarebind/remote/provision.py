@@ -1,0 +1,308 @@
+"""Provisioning the proxy worker as an edge preview (the wrangler flow, ``remote-bindings-upstream.md`` §3.4).
+
+1. ``GET /accounts/{a}/workers/subdomain/edge-preview`` -> ``{token, exchange_url?}`` (exchange when present);
+2. ``GET /accounts/{a}/workers/subdomain`` -> ``{subdomain}``; code 10007 -> ``PUT`` a random one;
+3. ``POST /accounts/{a}/workers/scripts/{script}/edge-preview`` with the proxy worker and only the remote bindings
+   -> ``{preview_token, tail_url}``;
+4. traffic goes to ``https://<script>.<subdomain>.workers.dev`` with ``cf-workers-preview-token``.
+
+Cloudflare API errors become the messages wrangler prints (exact texts below).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import uuid
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+import httpx
+
+from flarebind.errors import FlarebindError
+from flarebind.remote.api import CloudflareAPI, CloudflareAPIError
+from flarebind.remote.auth import Auth, access_headers
+from flarebind.remote.relay import PROXY_SECRET_HEADER, Upstream
+
+log = logging.getLogger("flarebind.remote.provision")
+
+#: The proxy worker's compatibility date (wrangler uploads its ProxyServerWorker with this date).
+PROXY_COMPATIBILITY_DATE = "2025-04-28"
+SESSION_CONFIG = {"workers_dev": True, "minimal_mode": True}
+AUTH_ERROR_CODES = {9106, 10000, 10405}
+NO_SUBDOMAIN_CODE = 10007
+SUBDOMAIN_REQUIRED_CODE = 10063
+PREVIEW_EXPIRED_CODE = 10049
+
+AUTH_ERROR_HEAD = (
+    "This Worker uses bindings that need to run remotely, even when developing locally, but the remote session "
+    "could not be authenticated."
+)
+_AUTH_ENV_TOKEN = (
+    "It looks like you are authenticating via a custom API token (`CLOUDFLARE_API_TOKEN`) set in an environment "
+    "variable.\nThe token may be invalid or lack the required permissions for this operation.\n\n"
+    "To fix this, verify that your token is valid and has the correct permissions.\n"
+    "You can also run `flarebind whoami` to check your current authentication status."
+)
+_AUTH_ENV_KEY = (
+    "It looks like you are authenticating via a global API key (`CLOUDFLARE_API_KEY` and `CLOUDFLARE_EMAIL`) set in "
+    "environment variables.\nThe key may be invalid or lack the required permissions for this operation.\n\n"
+    "To fix this, verify that your key and email are valid.\n"
+    "You can also run `flarebind whoami` to check your current authentication status."
+)
+_AUTH_ARGUMENT = (
+    "The credentials passed to the session (`auth=`) may be invalid or lack the required permissions for this "
+    "operation (Workers Scripts Write is needed to upload the preview).\n\n"
+    "To fix this, verify that your token is valid and has the correct permissions.\n"
+    "You can also run `flarebind whoami` to check a token set in `CLOUDFLARE_API_TOKEN`."
+)
+
+
+class RemoteSessionError(FlarebindError):
+    """A remote proxy session could not be provisioned; the message is meant for the user as is."""
+
+
+class RemoteSessionAuthenticationError(RemoteSessionError):
+    """Cloudflare rejected the credentials (codes 9106, 10000, 10405)."""
+
+    def __init__(self, auth: Auth) -> None:
+        if auth.source == "env":
+            detail = _AUTH_ENV_KEY if auth.api_key and not auth.api_token else _AUTH_ENV_TOKEN
+        else:
+            detail = _AUTH_ARGUMENT
+        super().__init__(f"{AUTH_ERROR_HEAD}\n{detail}")
+
+
+def subdomain_required_message(account_id: str) -> str:
+    return (
+        "You need to register a workers.dev subdomain before running the dev command in remote mode.\n"
+        "You can register a workers.dev subdomain here:\n"
+        f"https://dash.cloudflare.com/{account_id}/workers/onboarding"
+    )
+
+
+def map_api_error(exc: CloudflareAPIError, auth: Auth) -> Exception:
+    """The user-facing error for an API failure during provisioning (unchanged when there is nothing to add)."""
+    if exc.codes & AUTH_ERROR_CODES:
+        err: Exception = RemoteSessionAuthenticationError(auth)
+    elif SUBDOMAIN_REQUIRED_CODE in exc.codes:
+        err = RemoteSessionError(subdomain_required_message(auth.account_id or "<account id>"))
+    else:
+        return exc
+    err.__cause__ = exc
+    return err
+
+
+# ------------------------------------------------------------------------------------------ metadata bindings
+def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _require(name: str, spec: Mapping[str, Any], field: str) -> Any:
+    value = spec.get(field)
+    if value in (None, ""):
+        article = "an" if field[0] in "aeiou" else "a"
+        raise RemoteSessionError(f'{name} bindings must have {article} "{field}" field')
+    return value
+
+
+def to_metadata_binding(name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+    """One start-worker binding spec -> Cloudflare's upload-metadata binding (``raw`` is added by the caller)."""
+    t = spec.get("type")
+    if t == "kv_namespace":
+        return {"name": name, "type": t, "namespace_id": _require(name, spec, "id")}
+    if t == "r2_bucket":
+        return _drop_none({"name": name, "type": t, "bucket_name": _require(name, spec, "bucket_name"),
+                           "jurisdiction": spec.get("jurisdiction")})
+    if t == "d1":
+        return _drop_none({"name": name, "type": t, "id": _require(name, spec, "database_id"),
+                           "internalEnv": spec.get("database_internal_env")})
+    if t == "service":
+        return _drop_none({"name": name, "type": t, "service": _require(name, spec, "service"),
+                           "environment": spec.get("environment"), "entrypoint": spec.get("entrypoint"),
+                           "props": spec.get("props")})
+    if t == "queue":
+        return _drop_none({"name": name, "type": t, "queue_name": spec.get("queue_name") or spec.get("queue"),
+                           "delivery_delay": spec.get("delivery_delay")})
+    if t == "vectorize":
+        return {"name": name, "type": t, "index_name": _require(name, spec, "index_name")}
+    if t == "mtls_certificate":
+        return {"name": name, "type": t, "certificate_id": _require(name, spec, "certificate_id")}
+    if t == "dispatch_namespace":
+        out: dict[str, Any] = {"name": name, "type": t, "namespace": _require(name, spec, "namespace")}
+        outbound = spec.get("outbound")
+        if outbound:
+            out["outbound"] = {
+                "worker": _drop_none({"service": outbound.get("service"), "environment": outbound.get("environment")}),
+                **({"params": [{"name": p} for p in outbound["parameters"]]} if outbound.get("parameters") else {}),
+            }
+        return out
+    if t == "send_email":
+        return _drop_none({"name": name, "type": t, "destination_address": spec.get("destination_address"),
+                           "allowed_destination_addresses": spec.get("allowed_destination_addresses"),
+                           "allowed_sender_addresses": spec.get("allowed_sender_addresses")})
+    if t == "pipeline":
+        return {"name": name, "type": "pipelines", "pipeline": spec.get("pipeline") or spec.get("stream")}
+    if t == "ai":
+        return _drop_none({"name": name, "type": t, "staging": spec.get("staging")})
+    if t in ("browser", "images", "stream", "media", "version_metadata", "websearch"):
+        return {"name": name, "type": t}
+    if t == "plain_text":
+        return {"name": name, "type": t, "text": spec.get("value", spec.get("text", ""))}
+    if t == "secret_text":
+        return {"name": name, "type": t, "text": spec.get("value", spec.get("text", ""))}
+    if t == "json":
+        return {"name": name, "type": t, "json": spec.get("value", spec.get("json"))}
+    # Newer always-remote types (ai_search, artifacts, flagship, vpc_*, …): Cloudflare's field names equal the
+    # config's, so pass them through.
+    fields = {k: v for k, v in spec.items() if k not in ("remote", "type", "dev")}
+    return {"name": name, "type": t, **fields}
+
+
+def metadata_bindings(bindings: Mapping[str, Mapping[str, Any]], proxy_secret: str) -> list[dict[str, Any]]:
+    """Remote bindings in ``raw`` mode, plus the proxy secret the worker checks on every request."""
+    out = [{**to_metadata_binding(name, spec), "raw": True} for name, spec in bindings.items()]
+    out.append({"name": "FLAREBIND_PROXY_SECRET", "type": "secret_text", "text": proxy_secret})
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ the worker
+def load_proxy_worker() -> tuple[str, str]:
+    """``(module name, source)`` of the proxy worker shipped in ``flarebind.remote.worker``."""
+    try:
+        root = resources.files("flarebind.remote.worker")
+    except ModuleNotFoundError:
+        root = None
+    candidates = []
+    if root is not None:
+        candidates = sorted(
+            (p for p in root.iterdir() if p.name.endswith((".js", ".mjs"))),
+            key=lambda p: (p.name not in ("proxy.js", "index.js", "worker.js", "proxy-worker.js"), p.name),
+        )
+    if not candidates:
+        raise RemoteSessionError(
+            "The proxy worker is missing: no .js module found in the package data of flarebind.remote.worker "
+            "(the proxy worker ships with flarebind; reinstall it)."
+        )
+    chosen = candidates[0]
+    return chosen.name, chosen.read_text(encoding="utf-8")
+
+
+def _mime(name: str) -> str:
+    return "application/javascript+module" if name.endswith((".js", ".mjs")) else "application/octet-stream"
+
+
+# ------------------------------------------------------------------------------------------------ the flow
+class EdgePreviewProvisioner:
+    """Uploads the proxy worker as an edge preview and returns the :class:`Upstream` to reach it."""
+
+    def __init__(
+        self,
+        api: CloudflareAPI,
+        auth: Auth,
+        script_name: str,
+        proxy_secret: str,
+        *,
+        worker: tuple[str, str] | None = None,
+        compliance_region: str | None = None,
+        preview_origin: str | None = None,
+    ) -> None:
+        self.api = api
+        self.auth = auth
+        self.account_id = auth.require_account()
+        self.script_name = script_name
+        self.proxy_secret = proxy_secret
+        self._worker = worker
+        self.fedramp = (compliance_region or os.environ.get("CLOUDFLARE_COMPLIANCE_REGION")) == "fedramp_high"
+        # For tests and self-hosted stand-ins: send preview traffic to this origin with the preview Host header.
+        self.preview_origin = preview_origin or os.environ.get("FLAREBIND_EDGE_PREVIEW_ORIGIN") or None
+        self._subdomain: str | None = None
+
+    async def session_token(self) -> str:
+        result = await self.api.request("GET", f"/accounts/{self.account_id}/workers/subdomain/edge-preview")
+        token = result["token"]
+        exchange_url = result.get("exchange_url")
+        if exchange_url:
+            try:
+                response = await self.api.client.get(exchange_url, headers=access_headers())
+                response.raise_for_status()
+                token = response.json()["token"]
+            except (httpx.HTTPError, KeyError, ValueError, TypeError):
+                # Wrangler falls back to the initial token on any exchange failure.
+                log.debug("edge-preview token exchange failed; using the initial token")
+        return str(token)
+
+    async def subdomain(self) -> str:
+        if self._subdomain is not None:
+            return self._subdomain
+        path = f"/accounts/{self.account_id}/workers/subdomain"
+        try:
+            result = await self.api.request("GET", path)
+            self._subdomain = str(result["subdomain"])
+        except CloudflareAPIError as exc:
+            if NO_SUBDOMAIN_CODE not in exc.codes:
+                raise
+            chosen = secrets.token_hex(4)  # a random 8-hex-char subdomain, as wrangler registers
+            result = await self.api.request("PUT", path, json={"subdomain": chosen})
+            self._subdomain = str((result or {}).get("subdomain") or chosen)
+            log.debug("registered a workers.dev subdomain for the account")
+        return self._subdomain
+
+    def host(self, subdomain: str) -> str:
+        return f"{self.script_name}.{subdomain}{'.fed' if self.fedramp else ''}.workers.dev"
+
+    async def upload(self, bindings: Mapping[str, Mapping[str, Any]], session_token: str) -> str:
+        module_name, source = self._worker or load_proxy_worker()
+        # A fresh nonce per upload: the edge caches by source, and identical source under the same script name
+        # would keep the previous bindings.
+        source = f"{source}\n// flarebind-session-update:{uuid.uuid4()}\n"
+        metadata = {
+            "main_module": module_name,
+            "compatibility_date": PROXY_COMPATIBILITY_DATE,
+            "bindings": metadata_bindings(bindings, self.proxy_secret),
+        }
+        files = [
+            ("metadata", (None, json.dumps(metadata), "application/json")),
+            (module_name, (module_name, source.encode(), _mime(module_name))),
+            ("wrangler-session-config", (None, json.dumps(SESSION_CONFIG), "application/json")),
+        ]
+        result = await self.api.request(
+            "POST",
+            f"/accounts/{self.account_id}/workers/scripts/{self.script_name}/edge-preview",
+            files=files,
+            headers={"cf-preview-upload-config-token": session_token},
+        )
+        return str(result["preview_token"])
+
+    async def provision(self, bindings: Mapping[str, Mapping[str, Any]]) -> Upstream:
+        """Run the whole flow; API failures come back as the user-facing errors of :func:`map_api_error`."""
+        try:
+            token = await self.session_token()
+            subdomain = await self.subdomain()
+            preview_token = await self.upload(bindings, token)
+        except CloudflareAPIError as exc:
+            raise map_api_error(exc, self.auth) from exc
+        host = self.host(subdomain)
+        headers = {
+            "cf-workers-preview-token": preview_token,
+            PROXY_SECRET_HEADER: self.proxy_secret,
+            "cf-connecting-ip": "",
+            **access_headers(),
+        }
+        return Upstream(
+            url=self.preview_origin or f"https://{host}",
+            headers=headers,
+            host_header=host if self.preview_origin else None,
+            preview=True,
+            display_host=host,
+        )
+
+
+def session_script_name(worker_name: str | None = None) -> str:
+    """A unique per-session script name, never the user's Worker name (avoids DO clashes and stale bindings)."""
+    base = "".join(ch if ch.isalnum() else "-" for ch in (worker_name or "").lower()).strip("-")[:24]
+    suffix = f"flarebind-{secrets.token_hex(6)}"
+    return f"{base}-{suffix}" if base else suffix
