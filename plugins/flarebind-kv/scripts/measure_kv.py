@@ -1,0 +1,116 @@
+"""Ad-hoc throughput check of the local KV binding against raw sqlite3 doing the equivalent statements.
+
+Not the project benchmark (that is ``nox -s bench -- kv``); a quick, dependency-free measurement for development:
+
+    .venv/bin/python plugins/flarebind-kv/scripts/measure_kv.py [N] [--dir DIR]
+
+For each of disk (a fresh temp dir, WAL, synchronous=NORMAL) and memory it times, in one process:
+- binding: ``await kv.put(k, 100 B)`` N times, ``await kv.get(k)`` N times, ``await kv.list()`` pages of 1000 keys;
+- raw sqlite3: the same rows in the same ``_mf_entries`` table with the statements a KV op needs
+  (put: ``INSERT OR REPLACE`` autocommit; get: ``SELECT blob_id, expiration, metadata``; list: the page query).
+The raw side writes no blob files: it is the SQL ceiling, so the ratio is conservative for put.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import shutil
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from flarebind.bindings.context import LocalContext
+from flarebind_kv.local import make_local
+from flarebind_kv.store import SCHEMA
+
+VALUE = "v" * 100
+MINIFLARE = {"put": 536, "get": 1662}  # ops/s in-Worker, reference/miniflare-anchor.md (disk)
+
+
+def rate(n: int, seconds: float) -> float:
+    return n / seconds if seconds else float("inf")
+
+
+def raw_sqlite(path: str | None, n: int, list_pages: int) -> dict[str, float]:
+    if path is None:
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+    else:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    conn.executescript(SCHEMA)
+    keys = [f"key-{i:08d}" for i in range(n)]
+    blob_ids = [secrets.token_hex(40) for _ in range(n)]
+    t = time.perf_counter()
+    for k, b in zip(keys, blob_ids):
+        conn.execute(
+            "INSERT OR REPLACE INTO _mf_entries (key, blob_id, expiration, metadata) VALUES (?, ?, ?, ?)",
+            (k, b, None, None),
+        )
+    put = rate(n, time.perf_counter() - t)
+    t = time.perf_counter()
+    for k in keys:
+        conn.execute("SELECT blob_id, expiration, metadata FROM _mf_entries WHERE key = ?", (k,)).fetchone()
+    get = rate(n, time.perf_counter() - t)
+    t = time.perf_counter()
+    for _ in range(list_pages):
+        conn.execute(
+            "SELECT key, expiration, metadata FROM _mf_entries WHERE key >= ? AND (expiration IS NULL OR "
+            "expiration > ?) ORDER BY key LIMIT ?",
+            ("", 0, 1001),
+        ).fetchall()
+    lst = rate(list_pages, time.perf_counter() - t)
+    conn.close()
+    return {"put": put, "get": get, "list": lst}
+
+
+async def binding(persist: Path | None, n: int, list_pages: int) -> dict[str, float]:
+    ctx = LocalContext(persist_to=persist, in_memory=persist is None)
+    kv = make_local("KV", {"type": "kv_namespace", "id": "bench"}, ctx)
+    keys = [f"key-{i:08d}" for i in range(n)]
+    t = time.perf_counter()
+    for k in keys:
+        await kv.put(k, VALUE)
+    put = rate(n, time.perf_counter() - t)
+    t = time.perf_counter()
+    for k in keys:
+        await kv.get(k)
+    get = rate(n, time.perf_counter() - t)
+    t = time.perf_counter()
+    for _ in range(list_pages):
+        await kv.list()
+    lst = rate(list_pages, time.perf_counter() - t)
+    await ctx.dispose()
+    return {"put": put, "get": get, "list": lst}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", nargs="?", type=int, default=5000)
+    parser.add_argument("--dir", default=None, help="where to put the temporary state (default: system temp)")
+    parser.add_argument("--list-pages", type=int, default=50)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="kv-measure-", dir=args.dir))
+    try:
+        for mode in ("disk", "memory"):
+            state = root / "state" if mode == "disk" else None
+            raw_path = str(root / "raw.sqlite") if mode == "disk" else None
+            ours = asyncio.run(binding(state, args.n, args.list_pages))
+            raw = raw_sqlite(raw_path, args.n, args.list_pages)
+            print(f"[{mode}] N={args.n}")
+            for op in ("put", "get", "list"):
+                unit = "pages/s (1000 keys)" if op == "list" else "ops/s"
+                line = f"  {op:4} binding {ours[op]:>10.0f}  raw sqlite3 {raw[op]:>10.0f} {unit}  ratio {ours[op] / raw[op]:.0%}"
+                if op in MINIFLARE:
+                    line += f"  vs miniflare in-Worker {ours[op] / MINIFLARE[op]:.0f}x"
+                print(line)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
