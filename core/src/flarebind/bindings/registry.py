@@ -12,6 +12,7 @@ from flarebind.bindings.types import BindingType
 from flarebind.errors import NotSimulatedError, PluginError
 
 Factory = Callable[..., Any]
+GENERIC_REMOTE_FACTORY = "flarebind.remote.adapters:make_generic_remote"
 
 
 @attrs.define
@@ -96,10 +97,9 @@ class BindingRegistry:
                     f"Binding {binding_name} ({friendly}): no installed plugin provides a local simulation of "
                     f"{friendly} bindings yet; {hint}."
                 )
-            raise NotSimulatedError(
-                f"Binding {binding_name} ({friendly}): no installed plugin provides a remote adapter for "
-                f"{friendly} bindings yet; remove `remote = true` or run with --local."
-            )
+            # the proxy worker applies calls to any binding with its public API, so a type without its own remote
+            # adapter still works remotely through the generic one (results keep the proxy's JSON shapes)
+            return resolve_factory(GENERIC_REMOTE_FACTORY)
         entry = table[type_name]
         try:
             return resolve_factory(entry.value)
