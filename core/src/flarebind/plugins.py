@@ -140,7 +140,7 @@ def make_plugins(
         (pm.hook.register_binding_types, BindingTypeRegistrar, "binding_types"),
         (pm.hook.register_adapters, AdapterRegistrar, "adapters"),
     ):
-        for impl in reversed(hook.get_hookimpls()):  # registration order: defaults first
+        for impl in hook.get_hookimpls():  # registration order: defaults, entry points, extras
             registrar = registrar_cls(registry, impl.plugin_name)
             try:
                 impl.function(register=registrar)

@@ -35,7 +35,8 @@ def production_conflicts(
 ) -> None:
     if env == PRODUCTION:
         return
-    production = (raw.get("env") or {}).get(PRODUCTION)
+    envs = raw.get("env")
+    production = envs.get(PRODUCTION) if isinstance(envs, dict) else None
     if not isinstance(production, dict):
         return
     selected = f'"env.{env}"' if env else "the top-level configuration"

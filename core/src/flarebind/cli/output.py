@@ -31,14 +31,30 @@ def print_diagnostics(diagnostics: list[Diagnostic], file: Path | None) -> None:
     errors = [d for d in diagnostics if d.is_error]
     if warnings:
         warning(_indent_body(render_block(warnings, file)))
-    if errors:
-        if file is None or all(d.file is None for d in errors) and len(errors) == 1:
-            error(errors[0].message)
-        elif len(errors) == 1 and errors[0].path is None and errors[0].line is not None:
-            d = errors[0]
-            error(f"{d.message}\n\n    {d.location()}")
-        else:
-            error(_indent_body(render_block(errors, file)))
+    if not errors:
+        return
+    if file is None:
+        # the file could not be read or parsed: one error, shown with the offending source line (as esbuild does)
+        for d in errors:
+            error(d.message + _snippet(d))
+    else:
+        error(_indent_body(render_block(errors, file)))
+
+
+def _snippet(d: Diagnostic) -> str:
+    if d.file is None or d.line is None:
+        return ""
+    try:
+        source = d.file.read_text(encoding="utf-8").splitlines()[d.line - 1]
+    except (OSError, IndexError, UnicodeDecodeError):
+        source = ""
+    col = d.col or 1
+    gutter = str(d.line)
+    return (
+        f"\n\n    {d.location(Path.cwd())}:\n"
+        f"      {gutter} │ {source}\n"
+        f"      {' ' * len(gutter)} ╵ {' ' * (col - 1)}^"
+    )
 
 
 def _indent_body(block: str) -> str:

@@ -79,6 +79,8 @@ def load_config(
     for binding in bindings:
         check_remote(binding, report)
         plugins.validate_binding(binding, report)
+    # file order reads best when everything is shown at once
+    report.diagnostics.sort(key=lambda d: (d.line is None, d.line or 0, d.col or 0))
     guard = Report(file=found, positions=source.positions)
     production_conflicts(raw, env, bindings, registry, guard)
 
