@@ -36,3 +36,10 @@ def register_adapters(register: Any) -> None:
     # factories are imported only when a binding is built, keeping `flarebind` start-up fast
     register.local("r2_bucket", "flarebind_r2.local:make_local")
     register.remote("r2_bucket", "flarebind_r2.remote:make_remote")
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    from flarebind_r2.cli import r2_group
+
+    cli.add_command(r2_group)
