@@ -30,3 +30,11 @@ def register_adapters(register: Any) -> None:
     # factories are imported only when a binding is built, keeping `flarebind` start-up fast
     register.local("kv_namespace", "flarebind_kv.local:make_local")
     register.remote("kv_namespace", "flarebind_kv.remote:make_remote")
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    # `flarebind kv key …` / `flarebind kv bulk …`; rich and the binding code load only when a command runs
+    from flarebind_kv.cli import kv_group
+
+    cli.add_command(kv_group)
