@@ -1,0 +1,92 @@
+"""Developer and CI sessions. `nox -s tests` is the README's test command; `.ci/run` runs it on a fresh machine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["tests", "smoke"]
+
+ROOT = Path(__file__).parent
+PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists())
+
+
+def sync(session: nox.Session, *groups: str) -> None:
+    """Install the whole workspace (every distribution, editable) plus dependency groups into the session venv."""
+    args = ["uv", "sync", "--all-packages", "--inexact"]
+    for group in groups:
+        args += ["--group", group]
+    session.run_install(*args, env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location}, external=True)
+
+
+def node_packages(session: nox.Session) -> None:
+    """wrangler + miniflare (pinned, Node 20) into the cache the tests and benchmarks use."""
+    session.run("python", "-c", "from flarebind.testing.node import ensure_node_packages as e; print(e())")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Every test: unit, conformance (local and, through workerd, remote), CLI end to end, wrangler interop."""
+    sync(session, "test")
+    node_packages(session)
+    env = {"FLAREBIND_CONFORMANCE_REMOTE": os.environ.get("FLAREBIND_CONFORMANCE_REMOTE", "1")}
+    session.run("pytest", *(session.posargs or ["-q"]), env=env)
+
+
+@nox.session
+def conformance(session: nox.Session) -> None:
+    """The binding conformance suites on the local simulators and on the remote path (proxy worker on workerd)."""
+    sync(session, "test")
+    node_packages(session)
+    session.run("pytest", "tests/conformance", *(session.posargs or ["-q"]), env={"FLAREBIND_CONFORMANCE_REMOTE": "1"})
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    sync(session, "lint")
+    session.run("ruff", "check", "core", "plugins", "tests", "bench", "noxfile.py", *session.posargs)
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy, strict on the core's contract modules."""
+    sync(session, "typecheck")
+    session.run(
+        "mypy", "--strict",
+        "core/src/flarebind/hookspecs.py", "core/src/flarebind/plugins.py", "core/src/flarebind/bindings",
+        "core/src/flarebind/storage", "core/src/flarebind/errors.py", "core/src/flarebind/jsobject.py",
+        *session.posargs,
+    )
+
+
+@nox.session
+def smoke(session: nox.Session) -> None:
+    """Build wheels, install core plus one plugin into a fresh venv: `flarebind plugins` lists exactly that one."""
+    dist = Path(session.create_tmp()) / "dist"
+    session.run("uv", "build", "--quiet", "--wheel", "--out-dir", str(dist), "core", external=True)
+    session.run("uv", "build", "--quiet", "--wheel", "--out-dir", str(dist), "plugins/flarebind-kv", external=True)
+    venv = Path(session.create_tmp()) / "smoke-venv"
+    session.run("uv", "venv", "--quiet", str(venv), external=True)
+    python = str(venv / "bin" / "python")
+    wheels = sorted(str(p) for p in dist.glob("*.whl"))
+    session.run("uv", "pip", "install", "--quiet", "--python", python, *wheels, external=True)
+    check = (
+        "import json, subprocess, sys; "
+        f"out = subprocess.run([{str(venv / 'bin' / 'flarebind')!r}, 'plugins', '--json'], capture_output=True, "
+        "text=True, check=True).stdout; data = json.loads(out); "
+        "names = [p['name'] for p in data['plugins']]; "
+        "assert names == ['kv'], names; assert data['errors'] == [], data['errors']; "
+        "assert data['plugins'][0]['distribution'] == 'flarebind-kv'; print('smoke ok:', names)"
+    )
+    session.run(python, "-c", check, external=True)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks side by side with Miniflare: `nox -s bench -- [--quick] [WORKLOAD …]`."""
+    sync(session, "test", "bench")
+    node_packages(session)
+    session.run("python", "-m", "bench", *session.posargs)
