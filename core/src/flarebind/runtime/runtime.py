@@ -1,0 +1,549 @@
+"""``Runtime``: the Miniflare analogue — a Python Worker, its bindings, and a way to send it events."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flarebind.jsobject import JsObject, js_object
+from flarebind.runtime.compat import Compat, set_current_compat
+from flarebind.runtime.loader import LoadedWorker, WorkerLoadError, load_worker
+from flarebind.runtime.options import BINDING_OPTIONS, specs_from_options
+from flarebind.runtime.sdk.context import ExecutionContext, WaitUntilTracker, current_ctx, current_env
+from flarebind.runtime.sdk.request import JsRequest, Request
+from flarebind.runtime.sdk.response import JsResponse, Response, as_js_response
+
+# what a local request's ``request.cf`` holds (workerd fills it from the edge; locally a fixed, plausible sample)
+LOCAL_CF = {
+    "asn": 13335,
+    "asOrganization": "Cloudflare",
+    "colo": "LOCAL",
+    "country": "US",
+    "continent": "NA",
+    "city": "San Francisco",
+    "region": "California",
+    "regionCode": "CA",
+    "postalCode": "94107",
+    "timezone": "America/Los_Angeles",
+    "latitude": "37.78",
+    "longitude": "-122.39",
+    "httpProtocol": "HTTP/1.1",
+    "tlsVersion": "TLSv1.3",
+    "tlsCipher": "AEAD-AES128-GCM-SHA256",
+    "clientTcpRtt": 0,
+}
+
+_ENV_KEYS = {"bindings", "vars", "secrets", *BINDING_OPTIONS}
+_CONTEXT_KEYS = {"persist_to", "in_memory", "compatibility_date", "compatibility_flags", "project_dir", "clock"}
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _relaxed_call(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """Call with as many positionals as ``fn`` accepts (workerd's relaxed mode for ``fetch`` and legacy handlers)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return fn(*args)
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return fn(*args)
+    count = sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    return fn(*args[:count])
+
+
+class Runtime:
+    """Run a Python Worker in this process with its bindings.
+
+    ``Runtime(main="src/entry.py", kv_namespaces={"KV": {"id": "kv-id"}}, d1_databases={"DB": {"id": "db"}},
+    r2_buckets={"B": {"bucket_name": "b"}}, vars={"GREETING": "hi"}, persist_to=".wrangler/state")``; a binding with
+    ``"remote_proxy_connection_string"`` goes through that remote proxy session. ``await rt.ready`` loads the
+    Worker; ``dispatch_fetch`` sends it a request; ``set_options`` rebuilds what changed (local state is kept);
+    ``reload()`` re-imports edited code; ``dispose()`` (or ``async with``) releases everything.
+    """
+
+    def __init__(
+        self,
+        *,
+        main: str | Path,
+        bindings: dict[str, dict[str, Any]] | None = None,
+        kv_namespaces: Any = None,
+        d1_databases: Any = None,
+        r2_buckets: Any = None,
+        vars: dict[str, Any] | None = None,
+        secrets: dict[str, str] | None = None,
+        persist_to: str | Path | None = None,
+        in_memory: bool = False,
+        compatibility_date: str | None = None,
+        compatibility_flags: list[str] | tuple[str, ...] = (),
+        project_dir: str | Path | None = None,
+        clock: Callable[[], float] | None = None,
+        local: bool = False,
+        error_bodies: bool = True,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self._options: dict[str, Any] = {
+            "main": main,
+            "bindings": bindings,
+            "kv_namespaces": kv_namespaces,
+            "d1_databases": d1_databases,
+            "r2_buckets": r2_buckets,
+            "vars": vars,
+            "secrets": secrets,
+            "persist_to": persist_to,
+            "in_memory": in_memory,
+            "compatibility_date": compatibility_date,
+            "compatibility_flags": tuple(compatibility_flags or ()),
+            "project_dir": project_dir,
+            "clock": clock,
+            "local": local,
+        }
+        self.error_bodies = error_bodies
+        self.log = log or _stderr
+        self.config: Any = None  # set by from_config
+        self._remote_details: Any = None
+        self._ready: asyncio.Task[Runtime] | None = None
+        self._ctx: Any = None
+        self._env: Any = None
+        self._specs: dict[str, dict[str, Any]] = {}
+        self._worker: LoadedWorker | None = None
+        self._tracker = WaitUntilTracker(report=lambda text: self.log(text))
+        self._shims = False
+        self._disposed = False
+        self.generation = 0  # bumped on every successful (re)load
+
+    # -- construction ---------------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_config(
+        cls,
+        path: str | Path | None = None,
+        *,
+        env: str | None = None,
+        persist_to: str | Path | None = None,
+        local: bool = False,
+        in_memory: bool = False,
+        vars: dict[str, Any] | None = None,
+        allow_production_remote: bool = False,
+        **kwargs: Any,
+    ) -> Runtime:
+        """A Runtime for a wrangler config: ``main``, compatibility, every binding (remote ones get a session)."""
+        config = read_runtime_config(path, env, local=local, allow_production_remote=allow_production_remote)
+        runtime = cls(**runtime_options_for(config, persist_to=persist_to, in_memory=in_memory, local=local,
+                                            vars=vars), **kwargs)
+        runtime.config = config
+        return runtime
+
+    @property
+    def ready(self) -> asyncio.Task[Runtime]:
+        """Awaitable: the Worker is loaded and its bindings are built (raises what went wrong)."""
+        if self._ready is None:
+            self._ready = asyncio.ensure_future(self._setup())
+        return self._ready
+
+    async def __aenter__(self) -> Runtime:
+        await self.ready
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.dispose()
+
+    @property
+    def compat(self) -> Compat:
+        return Compat.of(self._options["compatibility_date"], self._options["compatibility_flags"])
+
+    @property
+    def project_dir(self) -> Path:
+        given = self._options["project_dir"]
+        if given is not None:
+            return Path(given).resolve()
+        if self.config is not None:
+            return Path(self.config.dir)
+        return Path.cwd()
+
+    @property
+    def main(self) -> Path:
+        main = Path(self._options["main"])
+        return main if main.is_absolute() else (self.project_dir / main)
+
+    @property
+    def worker(self) -> LoadedWorker | None:
+        return self._worker
+
+    async def _setup(self) -> Runtime:
+        from flarebind.runtime.finder import install_shims
+        from flarebind.runtime.sdk.ffi import set_runtime_loop
+
+        install_shims()
+        self._shims = True
+        set_runtime_loop(asyncio.get_running_loop())
+        try:
+            self._ctx = self._new_context()
+            self._specs = self._binding_specs()
+            await self._start_remote()
+            self._env = self._build_env(self._specs, {})
+            self._worker = self._load()
+        except BaseException:
+            await self._release()
+            raise
+        return self
+
+    def _new_context(self) -> Any:
+        from flarebind.bindings.context import LocalContext
+
+        opts = self._options
+        kwargs: dict[str, Any] = {
+            "persist_to": Path(opts["persist_to"]).resolve() if opts["persist_to"] and not opts["in_memory"] else None,
+            "in_memory": bool(opts["in_memory"]),
+            "project_dir": self.project_dir,
+            "compatibility_date": opts["compatibility_date"],
+            "compatibility_flags": tuple(opts["compatibility_flags"]),
+        }
+        if opts["clock"] is not None:
+            kwargs["clock"] = opts["clock"]
+        return LocalContext(**kwargs)
+
+    def _binding_specs(self) -> dict[str, dict[str, Any]]:
+        opts = self._options
+        return specs_from_options(
+            bindings=opts["bindings"], vars=opts["vars"], secrets=opts["secrets"],
+            **{k: opts[k] for k in BINDING_OPTIONS},
+        )
+
+    async def _start_remote(self) -> None:
+        if self.config is None or self._options["local"]:
+            return
+        from flarebind.platform import start_remote_for
+
+        # only bindings that need it go remote; nothing remote (httpx, auth) is touched otherwise
+        self._remote_details = await start_remote_for(self._specs, self.config)
+
+    def _build_env(self, specs: dict[str, dict[str, Any]], keep: dict[str, Any]) -> Any:
+        from flarebind.platform import Env, build_env
+
+        fresh = {name: spec for name, spec in specs.items() if name not in keep}
+        built = build_env(fresh, self._ctx, local=self._options["local"])
+        values: dict[str, Any] = {}
+        for name, spec in specs.items():
+            value = keep[name] if name in keep else built[name]
+            if spec.get("type") == "json":
+                value = js_object(value)  # JSON vars: dict/list values that also allow attribute access
+            values[name] = value
+        return Env(values)
+
+    def _load(self) -> LoadedWorker:
+        set_current_compat(self.compat)
+        token = current_env.set(self._env)
+        try:
+            worker = load_worker(self.main, self.compat, project_dir=self.project_dir)
+        finally:
+            current_env.reset(token)
+        self.generation += 1
+        return worker
+
+    # -- public API -----------------------------------------------------------------------------------------------
+
+    async def get_bindings(self) -> Any:
+        """The ``env`` the Worker sees (bindings, vars, secrets)."""
+        await self.ready
+        return self._env
+
+    def reload(self) -> None:
+        """Re-import the Worker's code. On failure the previous version stays loaded and the error is raised."""
+        old = self._worker
+        if old is not None:
+            old.unload()
+        try:
+            self._worker = self._load()
+        except WorkerLoadError:
+            if old is not None:
+                old.restore()
+            raise
+
+    async def set_options(self, **options: Any) -> None:
+        """Change options (same names as the constructor). Unchanged bindings keep their objects and state."""
+        await self.ready
+        unknown = set(options) - set(self._options)
+        if unknown:
+            raise TypeError(f"set_options() got unexpected options: {', '.join(sorted(unknown))}")
+        changed = {k for k, v in options.items() if self._options.get(k) != v}
+        self._options.update(options)
+        if "compatibility_flags" in options:
+            self._options["compatibility_flags"] = tuple(options["compatibility_flags"] or ())
+        if changed & _CONTEXT_KEYS:
+            old_ctx = self._ctx
+            self._ctx = self._new_context()
+            keep: dict[str, Any] = {}
+            await old_ctx.dispose()
+        else:
+            keep = {}
+        new_specs = self._binding_specs()
+        if not (changed & _CONTEXT_KEYS):
+            keep = {n: self._env[n] for n, s in new_specs.items() if self._specs.get(n) == s and n in self._env}
+        self._specs = new_specs
+        self._env = self._build_env(new_specs, keep)
+        self.reload()
+
+    async def dispatch_fetch(
+        self,
+        url: Any = "http://localhost/",
+        *,
+        method: str = "GET",
+        headers: Any = None,
+        body: Any = None,
+        cf: dict[str, Any] | None = None,
+    ) -> Response:
+        """Send one request to the Worker's fetch handler; returns a ``workers.Response``.
+
+        An uncaught exception gives a 500 whose body is the traceback (and the traceback is logged).
+        """
+        await self.ready
+        if isinstance(url, Request):
+            request = url.js_object
+        elif isinstance(url, JsRequest):
+            request = url
+        else:
+            request = JsRequest(str(url), method=method, headers=headers, body=body,
+                                cf=JsObject(cf if cf is not None else LOCAL_CF))
+        return Response(await self.handle_fetch(request))
+
+    async def handle_fetch(self, request: JsRequest) -> JsResponse:
+        """The JS-level entry used by the HTTP server: JS request in, JS response out."""
+        worker = self._worker
+        assert worker is not None, "await runtime.ready first"
+        ctx = ExecutionContext(self._tracker)
+        env_token = current_env.set(self._env)
+        ctx_token = current_ctx.set(ctx)
+        try:
+            if worker.default_class is not None:
+                instance = self._instantiate(worker.default_class, ctx)
+                method = getattr(instance, "fetch", None)
+                if method is None:
+                    raise TypeError("Handler does not export a fetch() function.")
+                # class handlers get None for env/ctx: they were given to the constructor
+                result = _relaxed_call(method, (Request(request), None, None))
+                if inspect.isawaitable(result):
+                    result = await result
+                if inspect.isawaitable(result):
+                    raise TypeError(
+                        "fetch() returned an awaitable: await it inside the handler (class handlers must "
+                        "`return await …`)"
+                    )
+            else:
+                fn = worker.legacy.get("fetch")
+                if fn is None:
+                    raise TypeError("Handler does not export a fetch() function.")
+                result = _relaxed_call(fn, (request, self._env, ctx))
+                # legacy handlers may return an un-awaited fetch(); the runtime resolves it
+                while inspect.isawaitable(result):
+                    result = await result
+            return as_js_response(result)
+        except Exception as exc:
+            return self._error_response(exc, request)
+        finally:
+            current_ctx.reset(ctx_token)
+            current_env.reset(env_token)
+
+    def _instantiate(self, cls: type, ctx: Any) -> Any:
+        instance = cls.__new__(cls)
+        # set before __init__ so subclasses that skip super().__init__ still have self.env / self.ctx
+        instance.ctx = ctx
+        instance.env = self._env
+        instance.__init__(ctx, self._env)
+        return instance
+
+    def _error_response(self, exc: BaseException, request: JsRequest) -> JsResponse:
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.log(f"✘ [ERROR] Uncaught exception in fetch handler ({request.method} {request.url}):\n{text}")
+        body = text if self.error_bodies else "Internal Server Error"
+        return JsResponse(body, status=500, headers={"content-type": "text/plain;charset=UTF-8"})
+
+    async def dispatch_scheduled(self, cron: str = "", scheduled_time: float | None = None) -> str:
+        """Run the scheduled handler; returns ``"ok"`` or ``"exception"`` (Miniflare's outcome)."""
+        await self.ready
+        worker = self._worker
+        assert worker is not None
+        ms = int(scheduled_time if scheduled_time is not None else time.time() * 1000)
+        controller = JsObject(scheduledTime=ms, cron=cron, type="scheduled")
+        controller.noRetry = lambda: None
+        ctx = ExecutionContext(self._tracker)
+        env_token = current_env.set(self._env)
+        ctx_token = current_ctx.set(ctx)
+        try:
+            if worker.default_class is not None:
+                instance = self._instantiate(worker.default_class, ctx)
+                method = getattr(instance, "scheduled", None)
+                if method is None:
+                    raise TypeError("Handler does not export a scheduled() function.")
+                result = method(controller, None, None)  # strict: (controller, env, ctx), env/ctx None
+            else:
+                fn = worker.legacy.get("scheduled")
+                if fn is None:
+                    raise TypeError("Handler does not export a scheduled() function.")
+                result = _relaxed_call(fn, (controller, self._env, ctx))
+            while inspect.isawaitable(result):
+                result = await result
+            await self._tracker.drain()
+            return "ok"
+        except Exception as exc:
+            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            self.log(f"✘ [ERROR] Uncaught exception in scheduled handler:\n{text}")
+            return "exception"
+        finally:
+            current_ctx.reset(ctx_token)
+            current_env.reset(env_token)
+
+    async def dispatch_queue(self, queue: str, messages: list[Any]) -> JsObject:
+        """Deliver a batch to the queue handler; returns the outcome and which messages were acked / retried."""
+        await self.ready
+        worker = self._worker
+        assert worker is not None
+        batch = _MessageBatch(queue, messages)
+        ctx = ExecutionContext(self._tracker)
+        env_token = current_env.set(self._env)
+        ctx_token = current_ctx.set(ctx)
+        outcome = "ok"
+        try:
+            if worker.default_class is not None:
+                instance = self._instantiate(worker.default_class, ctx)
+                method = getattr(instance, "queue", None)
+                if method is None:
+                    raise TypeError("Handler does not export a queue() function.")
+                result = method(batch, None, None)
+            else:
+                fn = worker.legacy.get("queue")
+                if fn is None:
+                    raise TypeError("Handler does not export a queue() function.")
+                result = _relaxed_call(fn, (batch, self._env, ctx))
+            while inspect.isawaitable(result):
+                result = await result
+            await self._tracker.drain()
+        except Exception as exc:
+            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            self.log(f"✘ [ERROR] Uncaught exception in queue handler:\n{text}")
+            outcome = "exception"
+        finally:
+            current_ctx.reset(ctx_token)
+            current_env.reset(env_token)
+        return JsObject(outcome=outcome, acked=batch.acked, retried=batch.retried)
+
+    async def wait_until_settled(self) -> None:
+        """Wait for every ``ctx.waitUntil`` task started so far (tests use this instead of sleeping)."""
+        await self._tracker.drain()
+
+    @property
+    def wait_until_failures(self) -> list[BaseException]:
+        return list(self._tracker.failures)
+
+    async def dispose(self) -> None:
+        if self._disposed:
+            return
+        self._disposed = True
+        if self._ready is not None and not self._ready.done():
+            try:
+                await self._ready
+            except BaseException:
+                pass
+        await self._tracker.drain()
+        await self._release()
+
+    async def _release(self) -> None:
+        from flarebind.runtime.finder import uninstall_shims
+
+        if self._worker is not None:
+            self._worker.unload()
+            self._worker = None
+        if self._ctx is not None:
+            await self._ctx.dispose()
+            self._ctx = None
+        if self._remote_details is not None:
+            await self._remote_details.session.dispose()
+            self._remote_details = None
+        if self._shims:
+            uninstall_shims()
+            self._shims = False
+
+
+class _Message:
+    def __init__(self, batch: _MessageBatch, index: int, body: Any) -> None:
+        import uuid
+
+        self._batch = batch
+        self.id = uuid.uuid4().hex
+        self.timestamp = time.time()
+        self.body = body
+        self.attempts = 1
+        self._index = index
+
+    def ack(self) -> None:
+        self._batch.acked.append(self.id)
+
+    def retry(self, options: Any = None, **kwargs: Any) -> None:
+        self._batch.retried.append(self.id)
+
+
+class _MessageBatch:
+    def __init__(self, queue: str, bodies: list[Any]) -> None:
+        self.queue = queue
+        self.acked: list[str] = []
+        self.retried: list[str] = []
+        self.messages = [_Message(self, i, b) for i, b in enumerate(bodies)]
+
+    def ackAll(self) -> None:  # noqa: N802 - JS name
+        self.acked = [m.id for m in self.messages]
+
+    def retryAll(self, options: Any = None, **kwargs: Any) -> None:  # noqa: N802 - JS name
+        self.retried = [m.id for m in self.messages]
+
+
+def read_runtime_config(
+    path: str | Path | None, env: str | None, *, local: bool = False, allow_production_remote: bool = False
+) -> Any:
+    """Read a config for running its Worker: errors (and the production guard, unless local) raise ConfigError."""
+    from flarebind.config.diagnostics import ConfigError
+    from flarebind.config.read import load_config
+
+    config, diagnostics = load_config(path, env)
+    errors = [d for d in diagnostics if d.is_error]
+    if config is None or errors:
+        raise ConfigError(errors or diagnostics, config.path if config else None)
+    if config.production_conflicts and not local and not allow_production_remote:
+        raise ConfigError(config.production_conflicts, config.path)
+    return config
+
+
+def runtime_options_for(
+    config: Any,
+    *,
+    persist_to: str | Path | None = None,
+    in_memory: bool = False,
+    local: bool = False,
+    vars: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Constructor options for ``config``: main, compatibility, bindings (vars overridden by ``vars``)."""
+    from flarebind.bindings.convert import convert_config_bindings_to_start_worker_bindings
+
+    if not config.main:
+        raise WorkerLoadError(
+            f'{config.path.name} has no "main": set it to your Worker\'s entry module, e.g. main = "src/entry.py".'
+        )
+    specs = convert_config_bindings_to_start_worker_bindings(config)
+    for name, value in (vars or {}).items():
+        specs[name] = {"type": "plain_text" if isinstance(value, str) else "json", "value": value}
+    return {
+        "main": str((config.dir / config.main).resolve()),
+        "bindings": specs,
+        "persist_to": persist_to if persist_to is not None else (None if in_memory else config.dir / ".wrangler" / "state"),
+        "in_memory": in_memory,
+        "compatibility_date": config.compatibility_date,
+        "compatibility_flags": tuple(config.compatibility_flags),
+        "project_dir": config.dir,
+        "local": local,
+    }

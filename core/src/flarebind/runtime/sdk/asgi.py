@@ -1,0 +1,122 @@
+"""``asgi.fetch(app, request, env, ctx=None)``: run an ASGI 3 app (FastAPI, Starlette…) for one Worker request.
+
+As the SDK does, every request runs a full lifespan (startup, the request, shutdown), copies lifespan state into
+``scope["state"]``, and adds ``scope["env"]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flarebind.runtime.sdk.request import JsRequest, Request
+from flarebind.runtime.sdk.response import JsResponse
+
+
+def _js_request(req: Any) -> JsRequest:
+    if isinstance(req, Request):
+        return req.js_object
+    if isinstance(req, JsRequest):
+        return req
+    raise TypeError(f"asgi.fetch() expects a workers.Request or a JS Request, got {type(req).__name__}")
+
+
+async def _lifespan(app: Any, state: dict[str, Any]) -> tuple[asyncio.Queue[dict[str, Any]], asyncio.Task[Any], bool]:
+    receive_queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    sent: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def receive() -> dict[str, Any]:
+        return await receive_queue.get()
+
+    async def send(message: dict[str, Any]) -> None:
+        await sent.put(message)
+
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": state}
+
+    async def run() -> None:
+        try:
+            await app(scope, receive, send)
+        except Exception:
+            # an app without lifespan support may raise on this scope; the spec says to carry on without it
+            await sent.put({"type": "lifespan.unsupported"})
+
+    task = asyncio.ensure_future(run())
+    await receive_queue.put({"type": "lifespan.startup"})
+    message = await sent.get()
+    if message["type"] == "lifespan.startup.failed":
+        raise RuntimeError(f"ASGI lifespan startup failed: {message.get('message', '')}")
+    return receive_queue, task, message["type"] == "lifespan.startup.complete"
+
+
+async def fetch(app: Any, req: Any, env: Any, ctx: Any = None) -> JsResponse:
+    request = _js_request(req)
+    state: dict[str, Any] = {}
+    lifespan_queue, lifespan_task, lifespan_ok = await _lifespan(app, state)
+    try:
+        return await _http(app, request, env, state)
+    finally:
+        if lifespan_ok:
+            await lifespan_queue.put({"type": "lifespan.shutdown"})
+        try:
+            await asyncio.wait_for(lifespan_task, timeout=5)
+        except (asyncio.TimeoutError, Exception):
+            lifespan_task.cancel()
+
+
+async def _http(app: Any, request: JsRequest, env: Any, state: dict[str, Any]) -> JsResponse:
+    url = urlsplit(request.url)
+    body = await request.bytes() if request._body is not None else b""
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.raw_items()]
+    port = url.port or (443 if url.scheme == "https" else 80)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.0"},
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": url.scheme or "http",
+        "path": unquote(url.path or "/"),
+        "raw_path": (url.path or "/").encode(),
+        "query_string": url.query.encode(),
+        "root_path": "",
+        "headers": headers,
+        "server": (url.hostname or "localhost", port),
+        "client": ("127.0.0.1", 0),
+        "env": env,
+        "state": dict(state),
+    }
+    sent_body = False
+    disconnect = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent_body
+        if not sent_body:
+            sent_body = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await disconnect.wait()
+        return {"type": "http.disconnect"}
+
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    try:
+        await app(scope, receive, send)
+    finally:
+        disconnect.set()
+    if not start:
+        raise RuntimeError("the ASGI app finished without sending a response")
+    response_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start.get("headers", [])]
+    status = int(start["status"])
+    data = b"".join(chunks)
+    return JsResponse(None if status in (101, 103, 204, 205, 304) else data, status=status, headers=response_headers)
+
+
+async def env(request: Any) -> Any:
+    """A FastAPI dependency yielding ``scope["env"]`` (``Depends(asgi.env)``)."""
+    return request.scope["env"]

@@ -1,0 +1,30 @@
+"""``js``: the JS global scope names Python Worker code commonly imports (``from js import Response, fetch``)."""
+
+from typing import Any
+
+from flarebind.runtime.sdk.blob import Blob, File, FormData
+from flarebind.runtime.sdk.fetch import js_fetch as fetch
+from flarebind.runtime.sdk.headers import Headers
+from flarebind.runtime.sdk.jsapi import (
+    JSON,
+    URL,
+    Date,
+    Error,
+    Object,
+    TextDecoder,
+    TextEncoder,
+    URLSearchParams,
+    atob,
+    btoa,
+    console,
+)
+from flarebind.runtime.sdk.request import JsRequest as Request
+from flarebind.runtime.sdk.response import JsResponse as Response
+
+
+def __getattr__(name: str) -> Any:
+    raise AttributeError(
+        f"flarebind's `js` module has no {name!r}: this JS global is not available when running Python Workers "
+        "locally with flarebind (supported: Response, Request, Headers, URL, URLSearchParams, Object, JSON, "
+        "console, fetch, Date, TextEncoder, TextDecoder, Error, FormData, Blob, File, btoa, atob)"
+    )

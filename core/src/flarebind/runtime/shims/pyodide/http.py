@@ -1,0 +1,6 @@
+"""``pyodide.http``."""
+
+from flarebind.runtime.sdk.fetch import pyfetch
+from flarebind.runtime.sdk.response import FetchResponse
+
+__all__ = ["FetchResponse", "pyfetch"]
