@@ -55,9 +55,14 @@ def typecheck(session: nox.Session) -> None:
     """mypy, strict on the core's contract modules."""
     sync(session, "typecheck")
     session.run(
-        "mypy", "--strict",
-        "core/src/flarebind/hookspecs.py", "core/src/flarebind/plugins.py", "core/src/flarebind/bindings",
-        "core/src/flarebind/storage", "core/src/flarebind/errors.py", "core/src/flarebind/jsobject.py",
+        "mypy",
+        "--strict",
+        "core/src/flarebind/hookspecs.py",
+        "core/src/flarebind/plugins.py",
+        "core/src/flarebind/bindings",
+        "core/src/flarebind/storage",
+        "core/src/flarebind/errors.py",
+        "core/src/flarebind/jsobject.py",
         *session.posargs,
     )
 

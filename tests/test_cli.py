@@ -76,9 +76,14 @@ def test_production_guard_in_check_and_platform_proxy(flarebind_cmd, project, cl
         "        print('refused:', e.diagnostics[0].message[:40])\n"
         "asyncio.run(main())\n"
     )
-    proc = subprocess.run([flarebind_cmd[0].replace("flarebind", "python"), "-c", script], cwd=cwd, env=clean_env,
-                          capture_output=True, text=True)
-    assert proc.stdout.startswith("refused: R2 Bucket binding \"screenshots_bucket\""), proc.stderr
+    proc = subprocess.run(
+        [flarebind_cmd[0].replace("flarebind", "python"), "-c", script],
+        cwd=cwd,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.stdout.startswith('refused: R2 Bucket binding "screenshots_bucket"'), proc.stderr
     # pointing staging at its own bucket passes
     cwd = project()
     assert json.loads(run(flarebind_cmd, "check", "-e", "staging", "--json", cwd=cwd, env=clean_env).stdout)["ok"]

@@ -44,8 +44,17 @@ def venv(tmp_path_factory) -> Path:
     venv = root / "venv"
     subprocess.run(["uv", "venv", "-q", "--python", sys.executable, str(venv)], check=True)
     subprocess.run(
-        ["uv", "pip", "install", "-q", "--python", str(venv / "bin" / "python"),
-         str(REPO / "core"), str(root / "flarebind-motd"), str(broken)],
+        [
+            "uv",
+            "pip",
+            "install",
+            "-q",
+            "--python",
+            str(venv / "bin" / "python"),
+            str(REPO / "core"),
+            str(root / "flarebind-motd"),
+            str(broken),
+        ],
         check=True,
     )
     return venv
@@ -54,7 +63,9 @@ def venv(tmp_path_factory) -> Path:
 def run(venv: Path, *args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("FLAREBIND_", "CLOUDFLARE_ENV", "VIRTUAL_ENV"))}
     environ.update(env, NO_COLOR="1")
-    return subprocess.run([str(venv / "bin" / "flarebind"), *args], cwd=cwd, env=environ, capture_output=True, text=True)
+    return subprocess.run(
+        [str(venv / "bin" / "flarebind"), *args], cwd=cwd, env=environ, capture_output=True, text=True
+    )
 
 
 @pytest.fixture
@@ -81,9 +92,7 @@ def test_check_validates_through_the_plugin_hook(venv, project):
     ok = run(venv, "check", cwd=project)
     assert ok.returncode == 0, ok.stderr
     assert 'The flarebind plugin "broken" failed to load' in ok.stderr
-    (project / "wrangler.toml").write_text(
-        'name = "app"\n\n[[motd]]\nbinding = "MOTD"\nmessage = "' + "x" * 81 + '"\n'
-    )
+    (project / "wrangler.toml").write_text('name = "app"\n\n[[motd]]\nbinding = "MOTD"\nmessage = "' + "x" * 81 + '"\n')
     bad = run(venv, "check", "--json", cwd=project)
     assert bad.returncode == 1
     (diag,) = json.loads(bad.stdout)["diagnostics"]

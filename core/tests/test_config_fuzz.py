@@ -4,18 +4,41 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from flarebind import convert_config_bindings_to_start_worker_bindings
 from flarebind.bindings.table import render_table, table_rows
 from flarebind.config import load_config
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 KEYS = [
-    "name", "main", "compatibility_date", "compatibility_flags", "vars", "kv_namespaces", "r2_buckets",
-    "d1_databases", "ai", "vectorize", "durable_objects", "env", "services", "secrets", "queues", "remote",
-    "binding", "id", "bucket_name", "database_id", "preview_id", "index_name", "bindings", "staging", "production",
-    "assets", "legacy_env", "unknown",
+    "name",
+    "main",
+    "compatibility_date",
+    "compatibility_flags",
+    "vars",
+    "kv_namespaces",
+    "r2_buckets",
+    "d1_databases",
+    "ai",
+    "vectorize",
+    "durable_objects",
+    "env",
+    "services",
+    "secrets",
+    "queues",
+    "remote",
+    "binding",
+    "id",
+    "bucket_name",
+    "database_id",
+    "preview_id",
+    "index_name",
+    "bindings",
+    "staging",
+    "production",
+    "assets",
+    "legacy_env",
+    "unknown",
 ]
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=8), st.sampled_from(KEYS))
 values = st.recursive(
@@ -63,7 +86,8 @@ def test_random_json_configs(tmp_path, doc, env):
 @given(
     edits=st.lists(
         st.tuples(st.integers(0, len(VALID)), st.integers(0, 6), st.text(alphabet='[]{}="\n.,#ab1 ', max_size=4)),
-        min_size=1, max_size=4,
+        min_size=1,
+        max_size=4,
     ),
     env=st.sampled_from([None, "staging"]),
     name=st.sampled_from(["wrangler.toml", "wrangler.jsonc"]),
@@ -72,7 +96,7 @@ def test_mutated_configs(tmp_path, edits, env, name):
     text = VALID if name.endswith("toml") else json.dumps({"name": "app", "kv_namespaces": [{"binding": "KV"}]})
     for pos, cut, insert in edits:
         pos = min(pos, len(text))
-        text = text[:pos] + insert + text[pos + cut:]
+        text = text[:pos] + insert + text[pos + cut :]
     path = tmp_path / name
     path.write_text(text)
     exercise(path, env)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from flarebind import convert_config_bindings_to_start_worker_bindings, pick_remote_bindings, read_config
 from flarebind.config import ConfigError, load_config
 from flarebind.config.locate import find_config_path
@@ -215,7 +214,7 @@ def test_binding_field_types_checked_all_at_once(write_config):
         bucket_name = 42
         """
     )
-    config, diags = load_config(path)
+    _, diags = load_config(path)
     assert messages(diags, "error") == [
         'Expected "compatibility_date" to be of type string but got 20260501.',
         '"kv_namespaces[0]" bindings should have a string "binding" field but got {"id":"no-binding"}.',

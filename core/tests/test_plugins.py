@@ -57,11 +57,36 @@ def test_default_plugins_declare_every_reference_key():
     plugins = make_plugins(load_entry_points=False)
     keys = {bt.config_key for bt in plugins.registry.binding_types()}
     expected = {
-        "vars", "secrets", "durable_objects.bindings", "workflows", "services", "queues.producers", "hyperdrive",
-        "analytics_engine_datasets", "ratelimits", "assets", "version_metadata", "send_email", "pipelines",
-        "secrets_store_secrets", "worker_loaders", "stream", "media", "ai_search", "ai_search_namespaces",
-        "websearch", "agent_memory", "artifacts", "flagship", "vpc_services", "vpc_networks", "wasm_modules",
-        "text_blobs", "data_blobs", "logfwdr.bindings", "unsafe.bindings",
+        "vars",
+        "secrets",
+        "durable_objects.bindings",
+        "workflows",
+        "services",
+        "queues.producers",
+        "hyperdrive",
+        "analytics_engine_datasets",
+        "ratelimits",
+        "assets",
+        "version_metadata",
+        "send_email",
+        "pipelines",
+        "secrets_store_secrets",
+        "worker_loaders",
+        "stream",
+        "media",
+        "ai_search",
+        "ai_search_namespaces",
+        "websearch",
+        "agent_memory",
+        "artifacts",
+        "flagship",
+        "vpc_services",
+        "vpc_networks",
+        "wasm_modules",
+        "text_blobs",
+        "data_blobs",
+        "logfwdr.bindings",
+        "unsafe.bindings",
     }
     assert expected <= keys
     assert {p.name for p in plugins.infos.values() if p.default} == {"vars", "always_local", "other_types"}
@@ -70,8 +95,17 @@ def test_default_plugins_declare_every_reference_key():
 def test_first_party_plugins_cover_the_rest():
     plugins = make_plugins()
     keys = {bt.config_key for bt in plugins.registry.binding_types()}
-    assert {"kv_namespaces", "r2_buckets", "d1_databases", "ai", "vectorize", "browser", "mtls_certificates",
-            "images", "dispatch_namespaces"} <= keys
+    assert {
+        "kv_namespaces",
+        "r2_buckets",
+        "d1_databases",
+        "ai",
+        "vectorize",
+        "browser",
+        "mtls_certificates",
+        "images",
+        "dispatch_namespaces",
+    } <= keys
     supports = {bt.config_key: bt.support for bt in plugins.registry.binding_types()}
     assert supports["ai"] is Support.ALWAYS_REMOTE
     assert supports["vectorize"] is supports["mtls_certificates"] is supports["dispatch_namespaces"] is Support.REMOTE

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from flarebind.config import load_config
 
 HINT = (
@@ -72,7 +71,9 @@ def test_remote_class_without_remote_warns(write_config, body, friendly):
     ],
 )
 def test_remote_true_on_local_only_type_is_an_error(write_config, body, friendly):
-    assert diags_for(write_config, body) == [("error", f"{friendly} bindings do not support accessing remote resources.")]
+    assert diags_for(write_config, body) == [
+        ("error", f"{friendly} bindings do not support accessing remote resources.")
+    ]
 
 
 def test_non_boolean_remote_is_an_error(write_config):

@@ -139,9 +139,7 @@ class PlatformProxy:
             self.session = None
 
 
-def local_context_for(
-    config: Any, *, persist_to: str | Path | None = None, in_memory: bool = False
-) -> LocalContext:
+def local_context_for(config: Any, *, persist_to: str | Path | None = None, in_memory: bool = False) -> LocalContext:
     """The LocalContext for a config: state in ``<config dir>/.wrangler/state`` unless told otherwise."""
     return LocalContext(
         persist_to=Path(persist_to).resolve() if persist_to and not in_memory else None,
@@ -203,8 +201,9 @@ async def platform_proxy(
     specs = convert_config_bindings_to_start_worker_bindings(config)
     ctx = local_context_for(config, persist_to=persist_to, in_memory=in_memory)
     details = None if local else await start_remote_for(specs, config, auth)
-    proxy = PlatformProxy(env=Env(), config=config, ctx=ctx, bindings=specs,
-                          session=details.session if details else None)
+    proxy = PlatformProxy(
+        env=Env(), config=config, ctx=ctx, bindings=specs, session=details.session if details else None
+    )
     try:
         proxy.env = build_env(specs, ctx, local=local)
         yield proxy

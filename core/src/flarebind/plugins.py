@@ -81,9 +81,7 @@ class Plugins:
         return [info for info in self.infos.values() if not info.default]
 
 
-def _load_entry_points(
-    eps: Iterable[EntryPoint], errors: list[PluginLoadError]
-) -> list[tuple[str, Any, EntryPoint]]:
+def _load_entry_points(eps: Iterable[EntryPoint], errors: list[PluginLoadError]) -> list[tuple[str, Any, EntryPoint]]:
     allow = _split_env("FLAREBIND_LOAD_PLUGINS")
     block = _split_env("FLAREBIND_DISABLE_PLUGINS") or set()
     loaded = []
@@ -96,17 +94,13 @@ def _load_entry_points(
         try:
             module = ep.load()
         except Exception as exc:  # a broken plugin must not break the others
-            errors.append(
-                PluginLoadError(ep.name, dist, f"{type(exc).__name__}: {exc}", traceback.format_exc())
-            )
+            errors.append(PluginLoadError(ep.name, dist, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
             continue
         loaded.append((ep.name, module, ep))
     return loaded
 
 
-def make_plugins(
-    *, load_entry_points: bool = True, extra: Iterable[tuple[str, Any]] = ()
-) -> Plugins:
+def make_plugins(*, load_entry_points: bool = True, extra: Iterable[tuple[str, Any]] = ()) -> Plugins:
     """Build a plugin manager: default plugins, then entry points (group ``flarebind``), then ``extra``."""
     import importlib
 
@@ -136,9 +130,9 @@ def make_plugins(
     pm.check_pending()
 
     registry = BindingRegistry()
-    for hook, registrar_cls, attr in (
-        (pm.hook.register_binding_types, BindingTypeRegistrar, "binding_types"),
-        (pm.hook.register_adapters, AdapterRegistrar, "adapters"),
+    for hook, registrar_cls in (
+        (pm.hook.register_binding_types, BindingTypeRegistrar),
+        (pm.hook.register_adapters, AdapterRegistrar),
     ):
         for impl in hook.get_hookimpls():  # registration order: defaults, entry points, extras
             registrar = registrar_cls(registry, impl.plugin_name)
@@ -149,11 +143,13 @@ def make_plugins(
             except Exception as exc:
                 errors.append(
                     PluginLoadError(
-                        impl.plugin_name, None, f"{hook.name} failed: {type(exc).__name__}: {exc}",
+                        impl.plugin_name,
+                        None,
+                        f"{hook.name} failed: {type(exc).__name__}: {exc}",
                         traceback.format_exc(),
                     )
                 )
-    for type_name, reg in registry.types.items():
+    for reg in registry.types.values():
         if reg.plugin in infos:
             infos[reg.plugin].binding_types.append(reg.value.config_key)
     for mode, table in (("local", registry.local), ("remote", registry.remote)):

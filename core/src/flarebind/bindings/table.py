@@ -63,13 +63,13 @@ def render_table(rows: list[dict[str, Any]], *, color: bool = False, with_mode: 
 
     def line(values: list[str], styles: list[dict[str, Any]]) -> str:
         parts = []
-        for i, (value, style) in enumerate(zip(values, styles)):
+        for i, (value, style) in enumerate(zip(values, styles, strict=True)):
             text = value if i == len(values) - 1 else value.ljust(widths[i])
             parts.append(click.style(text, **style) if color and style else text)
         return GAP.join(parts).rstrip()
 
     out = [TITLE, line(headers, [{"dim": True}] * len(headers))]
-    for row, c in zip(rows, cells):
+    for row, c in zip(rows, cells, strict=True):
         styles: list[dict[str, Any]] = [{}, {"fg": "magenta"}]
         if with_mode:
             colour = _MODE_COLOURS.get(row["mode"])

@@ -28,12 +28,17 @@ def check_command(config: str | None, env: str | None, persist_to: str | None, a
     everything = diagnostics + guard
     failed = any(d.is_error for d in everything)
     if as_json:
-        click.echo(json.dumps({
-            "config": str(loaded.path) if loaded else None,
-            "env": loaded.env_name if loaded else env,
-            "ok": not failed,
-            "diagnostics": [d.to_json() for d in everything],
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "config": str(loaded.path) if loaded else None,
+                    "env": loaded.env_name if loaded else env,
+                    "ok": not failed,
+                    "diagnostics": [d.to_json() for d in everything],
+                },
+                indent=2,
+            )
+        )
     else:
         print_plugin_errors(get_plugins())
         if everything:

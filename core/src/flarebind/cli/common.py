@@ -19,15 +19,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 def config_options(func: F) -> F:
     """Add ``-c/--config``, ``-e/--env`` and ``--persist-to`` (passed as ``config``, ``env``, ``persist_to``)."""
     func = click.option(
-        "--persist-to", "persist_to", type=click.Path(file_okay=False),
+        "--persist-to",
+        "persist_to",
+        type=click.Path(file_okay=False),
         help="Directory for local state (default: .wrangler/state next to the config).",
     )(func)
     func = click.option(
-        "-e", "--env", "env", envvar="CLOUDFLARE_ENV",
+        "-e",
+        "--env",
+        "env",
+        envvar="CLOUDFLARE_ENV",
         help="Environment to use for operations, and for selecting .env and .dev.vars files.",
     )(func)
     func = click.option(
-        "-c", "--config", "config", type=click.Path(dir_okay=True),
+        "-c",
+        "--config",
+        "config",
+        type=click.Path(dir_okay=True),
         help="Path to the Wrangler configuration file.",
     )(func)
     return func
@@ -68,9 +76,7 @@ class Project:
         if spec is None or (type_name and spec.get("type") != type_name):
             names = ", ".join(self.bindings_of_type(type_name) if type_name else self.bindings) or "none"
             what = f"a {type_name} binding" if type_name else "a binding"
-            raise click.UsageError(
-                f'{self.config.path.name} has no {what} named "{name}" (available: {names}).'
-            )
+            raise click.UsageError(f'{self.config.path.name} has no {what} named "{name}" (available: {names}).')
         return spec
 
     def local_context(self, persist_to: str | None = None) -> Any:

@@ -51,9 +51,7 @@ def _snippet(d: Diagnostic) -> str:
     col = d.col or 1
     gutter = str(d.line)
     return (
-        f"\n\n    {d.location(Path.cwd())}:\n"
-        f"      {gutter} │ {source}\n"
-        f"      {' ' * len(gutter)} ╵ {' ' * (col - 1)}^"
+        f"\n\n    {d.location(Path.cwd())}:\n      {gutter} │ {source}\n      {' ' * len(gutter)} ╵ {' ' * (col - 1)}^"
     )
 
 
@@ -64,5 +62,7 @@ def _indent_body(block: str) -> str:
 
 def print_plugin_errors(plugins: object) -> None:
     for err in getattr(plugins, "errors", []):
-        warning(f'The flarebind plugin "{err.name}" failed to load and was skipped: {err.error} '
-                "(run `flarebind plugins` for details).")
+        warning(
+            f'The flarebind plugin "{err.name}" failed to load and was skipped: {err.error} '
+            "(run `flarebind plugins` for details)."
+        )

@@ -43,7 +43,9 @@ def plugins_command(show_all: bool, as_json: bool) -> None:
             if i.adapters:
                 click.echo(f"    adapters: {', '.join(i.adapters)}")
         for e in plugins.errors:
-            click.echo(click.style(f"{e.name}  FAILED TO LOAD", fg="red") + (f"  ({e.distribution})" if e.distribution else ""))
+            click.echo(
+                click.style(f"{e.name}  FAILED TO LOAD", fg="red") + (f"  ({e.distribution})" if e.distribution else "")
+            )
             click.echo(f"    {e.error}")
     if plugins.errors:
         raise SystemExit(1)

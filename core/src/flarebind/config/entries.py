@@ -82,13 +82,15 @@ def _map_entries(bt: BindingType, value: Any, base: str, report: Report, env: st
         if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
             report.error(
                 f'The field "secrets.required" should be an array of strings but got {_json(required)}.',
-                at=f"{base}.required", env=env,
+                at=f"{base}.required",
+                env=env,
             )
         extra = [k for k in value if k != "required"]
         if extra:
             report.warning(
                 "Unexpected fields found in secrets field: " + ",".join(f'"{k}"' for k in extra),
-                at=f"{base}.{extra[0]}", env=env,
+                at=f"{base}.{extra[0]}",
+                env=env,
             )
         return []  # secret values come from .dev.vars / .env (see read.py)
     if not isinstance(value, dict):
@@ -124,7 +126,8 @@ def _object_entry(
             word = _TYPE_WORDS.get(expected, "valid")
             report.error(
                 f'"{shown}" bindings should, optionally, have a {word} "{field}" field but got {_json(item)}.',
-                at=f"{path}.{field}", env=env,
+                at=f"{path}.{field}",
+                env=env,
             )
             ok = False
     known = set(bt.fields) | ({"remote"} if bt.accepts_remote else set())
@@ -132,12 +135,14 @@ def _object_entry(
     if unknown:
         report.warning(
             f"Unexpected fields found in {shown} field: " + ",".join(f'"{k}"' for k in unknown),
-            at=f"{path}.{unknown[0]}", env=env,
+            at=f"{path}.{unknown[0]}",
+            env=env,
         )
     if "remote" in item and not isinstance(item["remote"], bool):
         report.error(
             f'"{shown}" should, optionally, have a boolean "remote" field but got {_json(item)}.',
-            at=f"{path}.remote", env=env,
+            at=f"{path}.remote",
+            env=env,
         )
         ok = False
     if not ok:
@@ -163,5 +168,6 @@ def _check_unique_names(entries: list[BindingEntry], report: Report) -> None:
                 "Bindings must have unique names, so that they can all be referenced in the worker.\n"
                 "Please change your bindings to have unique names.\n"
                 f'- "{name}" assigned to {kinds} bindings.',
-                at=group[1].path, env=group[1].env,
+                at=group[1].path,
+                env=group[1].env,
             )

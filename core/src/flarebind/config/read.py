@@ -34,7 +34,9 @@ def load_config(
     if found is None or not found.is_file():
         where = Path(start or Path.cwd()).resolve()
         if path is not None:
-            message = f"The config file {path} does not exist (or is not a wrangler.json, wrangler.jsonc or wrangler.toml)."
+            message = (
+                f"The config file {path} does not exist (or is not a wrangler.json, wrangler.jsonc or wrangler.toml)."
+            )
         else:
             names = ", ".join(CONFIG_NAMES[:-1]) + f" or {CONFIG_NAMES[-1]}"
             message = f"No {names} was found in {where} or any parent directory."
@@ -51,7 +53,9 @@ def load_config(
 
     unknown = [k for k in raw if k not in KNOWN and k not in binding_heads]
     if unknown:
-        report.warning("Unexpected fields found in top-level field: " + ",".join(f'"{k}"' for k in unknown), at=unknown[0])
+        report.warning(
+            "Unexpected fields found in top-level field: " + ",".join(f'"{k}"' for k in unknown), at=unknown[0]
+        )
     _warn_missing_plugins(raw, binding_heads, report, None)
 
     from flarebind.config.environments import select_environment
@@ -121,7 +125,8 @@ def _warn_missing_plugins(section: dict[str, Any], heads: set[str], report: Repo
             report.warning(
                 f'"{key}" bindings are configured, but no installed plugin provides them. '
                 f"Install it with `pip install {dist}` (or `pip install flarebind[all]`).",
-                at=at, env=env,
+                at=at,
+                env=env,
             )
 
 

@@ -56,9 +56,7 @@ def _parse_toml(text: str, path: Path) -> dict[str, Any]:
         elif "end of document" in message:
             line, col = text.count("\n") + 1, 1
             message = re.sub(r"\s*\(at end of document\)", "", message)
-        raise ConfigError(
-            [Diagnostic("error", f"Invalid TOML document: {message}", path, line, col)], path
-        ) from None
+        raise ConfigError([Diagnostic("error", f"Invalid TOML document: {message}", path, line, col)], path) from None
 
 
 _JSON_AT = re.compile(r"^<string>:(\d+) (.*) at column (\d+)$")
@@ -84,7 +82,9 @@ def _parse_jsonc(text: str, path: Path) -> dict[str, Any]:
 # --- key path index -------------------------------------------------------------------------------------------
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEYVAL = re.compile(r"^\s*((?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+_KEYVAL = re.compile(
+    r"^\s*((?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*'))*)\s*="
+)
 
 
 def _toml_key_parts(key: str) -> list[str]:
@@ -136,7 +136,7 @@ def toml_positions(text: str) -> dict[str, tuple[int, int]]:
             for i in range(len(current) + 1, len(path) + 1):
                 positions.setdefault(_join(path[:i]), (lineno, col))
             # inline array of tables on one line: kv_namespaces = [{ … }, { … }]
-            rest = line[m.end():]
+            rest = line[m.end() :]
             if rest.lstrip().startswith("[") and "{" in rest:
                 for idx in range(rest.count("{")):
                     positions.setdefault(_join([*path, f"[{idx}]"]), (lineno, col))
