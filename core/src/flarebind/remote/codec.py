@@ -78,6 +78,13 @@ class WireRequest:
 
 
 @attrs.define
+class WireHeaders:
+    """A Fetch API ``Headers`` object to build on the proxy (R2 accepts one for onlyIf, range, httpMetadata)."""
+
+    pairs: list[tuple[str, str]]
+
+
+@attrs.define
 class WireResponse:
     """A Fetch API ``Response`` returned through the proxy; ``body`` is bytes, a stream or None."""
 
@@ -118,6 +125,8 @@ def encode(value: Any, streams: list[StreamArg] | None = None) -> Any:
         return {"$pipeline": [encode_op(op, streams) for op in value.calls]}
     if isinstance(value, Ref):
         return {"$ref": value.name}
+    if isinstance(value, WireHeaders):
+        return {"$headers": [[str(k), str(v)] for k, v in value.pairs]}
     if isinstance(value, WireRequest):
         body = value.body
         if isinstance(body, str):

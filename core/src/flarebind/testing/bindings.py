@@ -32,13 +32,42 @@ async def open_bindings(
         ctx_kwargs["clock"] = clock
     ctx = LocalContext(**ctx_kwargs)
 
+    if mode not in ("local", "remote"):
+        raise ValueError(f"open_bindings: mode must be 'local' or 'remote', not {mode!r}")
+    channel = pool = None
+    if mode == "remote":
+        channel, pool = await _remote_pool()
+
     async def make(type_name: str, spec: dict[str, Any], name: str = "BINDING") -> Any:
         full = {"type": type_name, **spec}
         if mode == "local":
             return plugins.registry.factory("local", type_name, name)(name, full, ctx)
-        raise NotImplementedError(f"open_bindings: mode {mode!r} is not implemented yet (remote bindings issue)")
+        # remote: the binding is one of the proxy's, emptied before its first use in this block
+        proxy_name = await pool.assign(type_name, spec)
+        return plugins.registry.factory("remote", type_name, name)(proxy_name, full, channel)
 
     try:
         yield make
     finally:
         await ctx.dispose()
+        if channel is not None:
+            await channel.aclose()
+
+
+async def _remote_pool() -> Any:
+    """A channel to the test proxy and a pool of its bindings.
+
+    ``FLAREBIND_REMOTE_PROXY_URL`` / ``FLAREBIND_REMOTE_PROXY_SECRET`` name a running proxy (deployed, or under
+    ``wrangler dev`` started by a fixture); otherwise one ``wrangler dev`` proxy is started for this process.
+    """
+    import asyncio
+
+    from flarebind.remote.channel import channel_for_deployed_proxy, channel_from_env
+    from flarebind.testing.remote_proxy import ProxyBindingPool, shared_dev_proxy
+
+    channel = channel_from_env()
+    if channel is None:
+        proxy = await asyncio.to_thread(shared_dev_proxy)
+        channel = channel_for_deployed_proxy(proxy.url, proxy.secret)
+    info = await channel.info()
+    return channel, ProxyBindingPool(channel, info["bindings"])

@@ -285,45 +285,40 @@ async function readFramedRequest(request) {
   }
   const leftover = buffered.subarray(4 + size);
   const length = envelope.stream && typeof envelope.stream.length === "number" ? envelope.stream.length : null;
-  let stream;
-  if (length !== null) {
-    // R2 needs a stream of known length: the readable half of a FixedLengthStream is one
-    const fixed = new FixedLengthStream(length);
-    const writer = fixed.writable.getWriter();
-    const pump = (async () => {
+  // R2 needs a stream of known length: the readable half of a FixedLengthStream is one; otherwise a plain pipe
+  const pipe = length !== null ? new FixedLengthStream(length) : new TransformStream();
+  const writer = pipe.writable.getWriter();
+  // one pump owns the request body to its end: a response sent before the request body is fully read breaks
+  // HTTP intermediaries (wrangler dev answers 503), so after the call whatever the binding left is discarded
+  const pump = (async () => {
+    let writing = true;
+    const write = async (chunk) => {
+      if (!writing) return;
       try {
-        if (leftover.length) await writer.write(leftover);
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          await writer.write(value);
-        }
-        await writer.close();
-      } catch (err) {
-        await writer.abort(err).catch(() => {});
+        await writer.write(chunk);
+      } catch {
+        writing = false;
       }
-    })();
-    stream = fixed.readable;
-    stream.__pump = pump;
-  } else {
-    let sentLeftover = leftover.length === 0;
-    stream = new ReadableStream({
-      async pull(controller) {
-        if (!sentLeftover) {
-          sentLeftover = true;
-          controller.enqueue(leftover);
-          return;
-        }
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
-    });
-  }
-  return { envelope, stream };
+    };
+    if (leftover.length) await write(leftover);
+    for (;;) {
+      let step;
+      try {
+        step = await reader.read();
+      } catch (err) {
+        if (writing) await writer.abort(err).catch(() => {});
+        return;
+      }
+      if (step.done) break;
+      await write(step.value);
+    }
+    if (writing) await writer.close().catch(() => {});
+  })();
+  const drain = async () => {
+    await writer.abort(new Error("the call finished without reading the whole body")).catch(() => {});
+    await pump;
+  };
+  return { envelope, stream: pipe.readable, drain };
 }
 
 function framedResponse(envelope, stream, ctx) {
@@ -357,19 +352,25 @@ function bindingKinds(env) {
 
 async function handleCall(request, env, ctx) {
   const ctype = (request.headers.get("content-type") || "").split(";")[0].trim().toLowerCase();
-  let envelope;
-  let stream = null;
   if (ctype === FRAME_TYPE) {
-    ({ envelope, stream } = await readFramedRequest(request));
-  } else if (ctype === JSON_TYPE) {
+    const { envelope, stream, drain } = await readFramedRequest(request);
     try {
-      envelope = await request.json();
-    } catch (err) {
-      throw new ProtocolError(400, `the envelope is not JSON: ${err.message}`);
+      return await applyEnvelope(envelope, stream, env, ctx);
+    } finally {
+      await drain();
     }
-  } else {
-    throw new ProtocolError(400, `content-type must be ${JSON_TYPE} or ${FRAME_TYPE}`);
   }
+  if (ctype !== JSON_TYPE) throw new ProtocolError(400, `content-type must be ${JSON_TYPE} or ${FRAME_TYPE}`);
+  let envelope;
+  try {
+    envelope = await request.json();
+  } catch (err) {
+    throw new ProtocolError(400, `the envelope is not JSON: ${err.message}`);
+  }
+  return applyEnvelope(envelope, null, env, ctx);
+}
+
+async function applyEnvelope(envelope, stream, env, ctx) {
   if (envelope === null || typeof envelope !== "object" || typeof envelope.binding !== "string") {
     throw new ProtocolError(400, "the envelope needs a string \"binding\"");
   }
@@ -390,8 +391,6 @@ async function handleCall(request, env, ctx) {
   } catch (err) {
     if (err instanceof ProtocolError) throw err;
     body = { error: errorToWire(err) };
-  } finally {
-    if (stream !== null && !dec.streamUsed) stream.cancel().catch(() => {});
   }
   return new Response(JSON.stringify(body), { headers: { "content-type": JSON_TYPE } });
 }
