@@ -118,6 +118,10 @@ class Runtime:
         self._shims = False
         self._disposed = False
         self.generation = 0  # bumped on every successful (re)load
+        # dev: a Worker that fails to load leaves the runtime up (requests get the error) until an edit fixes it
+        self.tolerate_load_errors = False
+        self.load_error: WorkerLoadError | None = None
+        self.inspect = False  # dev --inspect: pdb post-mortem on an uncaught exception
 
     # -- construction ---------------------------------------------------------------------------------------------
 
@@ -189,7 +193,12 @@ class Runtime:
             self._specs = self._binding_specs()
             await self._start_remote()
             self._env = self._build_env(self._specs, {})
-            self._worker = self._load()
+            try:
+                self._worker = self._load()
+            except WorkerLoadError as exc:
+                if not self.tolerate_load_errors:
+                    raise
+                self.load_error = exc
         except BaseException:
             await self._release()
             raise
@@ -262,10 +271,13 @@ class Runtime:
             old.unload()
         try:
             self._worker = self._load()
-        except WorkerLoadError:
+        except WorkerLoadError as exc:
             if old is not None:
                 old.restore()
+            else:
+                self.load_error = exc
             raise
+        self.load_error = None
 
     async def set_options(self, **options: Any) -> None:
         """Change options (same names as the constructor). Unchanged bindings keep their objects and state."""
@@ -317,7 +329,10 @@ class Runtime:
     async def handle_fetch(self, request: JsRequest) -> JsResponse:
         """The JS-level entry used by the HTTP server: JS request in, JS response out."""
         worker = self._worker
-        assert worker is not None, "await runtime.ready first"
+        if worker is None:
+            text = str(self.load_error or "the Worker is not loaded (await runtime.ready first)")
+            return JsResponse(text if self.error_bodies else "Internal Server Error", status=500,
+                              headers={"content-type": "text/plain;charset=UTF-8"})
         ctx = ExecutionContext(self._tracker)
         env_token = current_env.set(self._env)
         ctx_token = current_ctx.set(ctx)
@@ -362,6 +377,10 @@ class Runtime:
     def _error_response(self, exc: BaseException, request: JsRequest) -> JsResponse:
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         self.log(f"✘ [ERROR] Uncaught exception in fetch handler ({request.method} {request.url}):\n{text}")
+        if self.inspect:
+            import pdb
+
+            pdb.post_mortem(exc.__traceback__)
         body = text if self.error_bodies else "Internal Server Error"
         return JsResponse(body, status=500, headers={"content-type": "text/plain;charset=UTF-8"})
 

@@ -1,1 +1,160 @@
-"""flarebind's pytest plugin (pytest11 entry point). Fixtures are added by the runtime work (issue 6)."""
+"""flarebind's pytest plugin (``pytest11`` entry point ``flarebind``).
+
+Fixtures, each isolated per test (in-memory state unless ``flarebind_persist_to`` is overridden):
+
+- ``flarebind_config``: the wrangler config for the test — the ``flarebind_config`` ini option, else the nearest
+  ``wrangler.json`` / ``wrangler.jsonc`` / ``wrangler.toml`` at or above the test file. Override it to choose another.
+- ``env``: every binding of that config (``await env.KV.put(...)``), the same objects a Worker sees.
+- ``worker``: the config's Worker running in-process; ``await worker.fetch("/path", method=..., body=...)`` returns a
+  ``workers.Response``; also ``worker.env``, ``worker.scheduled(cron=...)``, ``worker.queue(...)``, ``worker.settle()``.
+
+Tests marked ``@pytest.mark.flarebind_remote`` use remote bindings (``remote = true`` in the config) and run only with
+``--flarebind-remote``; without it they are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+try:  # async fixtures work in pytest-asyncio's strict mode too
+    import pytest_asyncio
+
+    _async_fixture = pytest_asyncio.fixture
+except ImportError:  # pragma: no cover - without pytest-asyncio async tests need another plugin anyway
+    _async_fixture = pytest.fixture
+
+CONFIG_NAMES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
+REMOTE_MARKER = "flarebind_remote"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("flarebind")
+    group.addoption(
+        "--flarebind-remote", action="store_true", default=False,
+        help="run tests marked flarebind_remote, with remote bindings (needs Cloudflare credentials)",
+    )
+    parser.addini("flarebind_config", "wrangler config used by the env / worker fixtures (default: nearest one)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{REMOTE_MARKER}: use remote bindings for env / worker (runs only with --flarebind-remote)"
+    )
+
+
+def _find_config(start: Path) -> Path | None:
+    for directory in (start, *start.parents):
+        for name in CONFIG_NAMES:
+            candidate = directory / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+@pytest.fixture
+def flarebind_config(request: pytest.FixtureRequest) -> Path:
+    """Path of the wrangler config the ``env`` / ``worker`` fixtures use."""
+    configured = request.config.getini("flarebind_config")
+    if configured:
+        return (Path(request.config.rootpath) / configured).resolve()
+    found = _find_config(Path(request.path).parent)
+    if found is None:
+        pytest.fail(
+            f"flarebind: no wrangler.json / wrangler.jsonc / wrangler.toml at or above {Path(request.path).parent}; "
+            "set the flarebind_config ini option or override the flarebind_config fixture"
+        )
+    return found
+
+
+@pytest.fixture
+def flarebind_env_name() -> str | None:
+    """The config environment (``[env.<name>]``) to use; override to select one."""
+    return None
+
+
+@pytest.fixture
+def flarebind_persist_to() -> Path | None:
+    """Where local state lives; ``None`` (default) keeps it in memory, isolated per test. Override with a path
+    (e.g. ``tmp_path``) to test against files."""
+    return None
+
+
+def _use_remote(request: pytest.FixtureRequest) -> bool:
+    if request.node.get_closest_marker(REMOTE_MARKER) is None:
+        return False
+    if not request.config.getoption("--flarebind-remote"):
+        pytest.skip("uses remote bindings: run with --flarebind-remote (needs Cloudflare credentials)")
+    return True
+
+
+@_async_fixture
+async def env(
+    request: pytest.FixtureRequest, flarebind_config: Path, flarebind_env_name: str | None,
+    flarebind_persist_to: Path | None,
+) -> AsyncIterator[Any]:
+    """Every binding of the config, built fresh for this test."""
+    from flarebind.platform import platform_proxy
+
+    remote = _use_remote(request)
+    async with platform_proxy(
+        flarebind_config, env=flarebind_env_name, persist_to=flarebind_persist_to,
+        in_memory=flarebind_persist_to is None, local=not remote,
+    ) as proxy:
+        yield proxy.env
+
+
+class WorkerClient:
+    """Sends events to a Worker running in this process."""
+
+    def __init__(self, runtime: Any, base_url: str = "http://localhost") -> None:
+        self.runtime = runtime
+        self.base_url = base_url.rstrip("/")
+
+    @property
+    def env(self) -> Any:
+        return self.runtime._env
+
+    async def fetch(self, url: str = "/", *, method: str = "GET", headers: Any = None, body: Any = None) -> Any:
+        if url.startswith("/"):
+            url = self.base_url + url
+        return await self.runtime.dispatch_fetch(url, method=method, headers=headers, body=body)
+
+    async def scheduled(self, cron: str = "", scheduled_time: float | None = None) -> str:
+        return await self.runtime.dispatch_scheduled(cron=cron, scheduled_time=scheduled_time)
+
+    async def queue(self, queue: str, messages: list[Any]) -> Any:
+        return await self.runtime.dispatch_queue(queue, messages)
+
+    async def settle(self) -> None:
+        """Wait for every ``ctx.waitUntil`` task the Worker started."""
+        await self.runtime.wait_until_settled()
+
+    def http(self) -> Any:
+        """An ``httpx.AsyncClient`` talking to the Worker in-process (through the same ASGI app as ``dev``)."""
+        import httpx
+
+        from flarebind.runtime.asgi_app import RuntimeApp
+
+        app = RuntimeApp(self.runtime, access_log=False)
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=self.base_url)
+
+
+@_async_fixture
+async def worker(
+    request: pytest.FixtureRequest, flarebind_config: Path, flarebind_env_name: str | None,
+    flarebind_persist_to: Path | None,
+) -> AsyncIterator[WorkerClient]:
+    """The config's Worker, loaded fresh for this test, with isolated state."""
+    from flarebind.runtime.runtime import Runtime
+
+    remote = _use_remote(request)
+    runtime = Runtime.from_config(
+        flarebind_config, env=flarebind_env_name, persist_to=flarebind_persist_to,
+        in_memory=flarebind_persist_to is None, local=not remote,
+    )
+    async with runtime:
+        yield WorkerClient(runtime)

@@ -1,0 +1,81 @@
+"""``flarebind dev``: run the Worker locally on http://127.0.0.1:8787 and reload it on changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+
+def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition(":")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not KEY:VALUE", param_hint="--var")
+        parsed[key] = value
+    return parsed
+
+
+@click.command("dev")
+@click.option("-c", "--config", "config", type=click.Path(dir_okay=True), help="Path to the Wrangler configuration file.")
+@click.option("-e", "--env", "env", envvar="CLOUDFLARE_ENV",
+              help="Environment to use for operations, and for selecting .env and .dev.vars files.")
+@click.option("--ip", default="127.0.0.1", show_default=True, help="IP address to listen on.")
+@click.option("--port", default=8787, show_default=True, type=int, help="Port to listen on.")
+@click.option("--local", is_flag=True, help="Run every binding locally (no remote bindings, no remote session).")
+@click.option("--persist-to", "persist_to", type=click.Path(file_okay=False),
+              help="Directory for local state (default: .wrangler/state next to the config).")
+@click.option("--var", "var", multiple=True, metavar="KEY:VALUE",
+              help="A key-value pair to inject as a variable into the Worker (repeatable).")
+@click.option("--test-scheduled", is_flag=True, help="Expose /__scheduled to trigger the scheduled handler.")
+@click.option("--inspect", is_flag=True, help="Drop into pdb when the Worker raises an uncaught exception.")
+@click.option("--no-watch", "no_watch", is_flag=True, help="Do not reload on code or config changes.")
+def dev_command(
+    config: str | None,
+    env: str | None,
+    ip: str,
+    port: int,
+    local: bool,
+    persist_to: str | None,
+    var: tuple[str, ...],
+    test_scheduled: bool,
+    inspect: bool,
+    no_watch: bool,
+) -> None:
+    """Start a local server for developing your Worker."""
+    from flarebind.cli.common import ConfigProblem
+    from flarebind.cli.output import print_diagnostics, print_plugin_errors
+    from flarebind.config.read import load_config
+    from flarebind.plugins import get_plugins
+
+    variables = _parse_vars(var)
+    print_plugin_errors(get_plugins())
+    loaded, diagnostics = load_config(config, env)
+    if loaded is None or any(d.is_error for d in diagnostics):
+        raise ConfigProblem(diagnostics, loaded.path if loaded else None)
+    if loaded.production_conflicts and not local:
+        raise ConfigProblem(loaded.production_conflicts, loaded.path)
+    if diagnostics:
+        print_diagnostics(diagnostics, loaded.path)
+    if not loaded.main:
+        raise click.ClickException(
+            f'{loaded.path.name} has no "main": set it to your Worker\'s entry module, e.g. main = "src/entry.py".'
+        )
+
+    def show_table(cfg: Any) -> None:
+        from flarebind.bindings.table import render_table, table_rows
+
+        click.echo(render_table(table_rows(cfg, local=local), color=click.get_text_stream("stdout").isatty()))
+        click.echo()
+
+    show_table(loaded)
+
+    from flarebind.runtime.devserver import DevServer, run_dev_server
+
+    run_dev_server(
+        DevServer(
+            loaded, env=env, ip=ip, port=port, persist_to=persist_to, local=local, vars=variables,
+            test_scheduled=test_scheduled, inspect=inspect, show_table=show_table, watch=not no_watch,
+        )
+    )

@@ -1,0 +1,205 @@
+"""``flarebind dev``: serve a Worker over HTTP with uvicorn and reload it when its code or config changes.
+
+Reloads keep local state (the bindings' files stay; unchanged bindings even keep their objects). A broken edit prints
+the error and the last good version keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from flarebind.runtime.asgi_app import RuntimeApp
+from flarebind.runtime.loader import WorkerLoadError
+from flarebind.runtime.runtime import Runtime, runtime_options_for
+
+CONFIG_SIDE_FILES = (".dev.vars", ".env")
+IGNORED_DIRS = {".wrangler", "__pycache__", ".venv", "node_modules", ".git", ".venv-workers"}
+
+
+def _echo(text: str, err: bool = False) -> None:
+    click.echo(text, err=err)
+
+
+def _make_server(app: Any, host: str, port: int, on_started: Callable[[], None]) -> Any:
+    import uvicorn
+
+    class DevUvicorn(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                on_started()
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Generator[None, None, None]:
+            # like uvicorn's, but without re-raising the signal afterwards: Ctrl+C is a clean exit 0 for dev
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            handled = (signal.SIGINT, signal.SIGTERM)
+            original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+            try:
+                yield
+            finally:
+                for sig, handler in original.items():
+                    signal.signal(sig, handler)
+
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", access_log=False, lifespan="off", loop="asyncio",
+        http="h11", ws="none", timeout_graceful_shutdown=2,
+    )
+    return DevUvicorn(config)
+
+
+class DevServer:
+    """One ``flarebind dev`` session: the runtime, the HTTP server and the file watchers."""
+
+    def __init__(
+        self,
+        config: Any,
+        *,
+        env: str | None = None,
+        ip: str = "127.0.0.1",
+        port: int = 8787,
+        persist_to: str | None = None,
+        local: bool = False,
+        vars: dict[str, str] | None = None,
+        test_scheduled: bool = False,
+        inspect: bool = False,
+        show_table: Callable[[Any], None] | None = None,
+        watch: bool = True,
+    ) -> None:
+        self.config = config
+        self.env = env
+        self.ip = ip
+        self.port = port
+        self.persist_to = persist_to
+        self.local = local
+        self.vars = vars or {}
+        self.test_scheduled = test_scheduled
+        self.inspect = inspect
+        self.show_table = show_table or (lambda config: None)
+        self.watch = watch
+        self.runtime: Runtime | None = None
+        self._stop = asyncio.Event()
+
+    def _runtime_options(self, config: Any) -> dict[str, Any]:
+        return runtime_options_for(config, persist_to=self.persist_to, local=self.local, vars=self.vars)
+
+    async def run(self) -> None:
+        runtime = Runtime(**self._runtime_options(self.config))
+        runtime.config = self.config
+        runtime.tolerate_load_errors = True
+        runtime.inspect = self.inspect
+        self.runtime = runtime
+        try:
+            await runtime.ready
+            if runtime.load_error is not None:
+                _echo(f"✘ [ERROR] {runtime.load_error}\n", err=True)
+            app = RuntimeApp(runtime, test_scheduled=self.test_scheduled)
+            url_host = f"[{self.ip}]" if ":" in self.ip else self.ip
+            server = _make_server(app, self.ip, self.port, lambda: _echo(f"Ready on http://{url_host}:{self.port}"))
+            watchers = [asyncio.ensure_future(self._watch_code()), asyncio.ensure_future(self._watch_config())] \
+                if self.watch else []
+            try:
+                await server.serve()
+            finally:
+                self._stop.set()
+                for task in watchers:
+                    task.cancel()
+                await asyncio.gather(*watchers, return_exceptions=True)
+            if not server.started:
+                raise click.ClickException(f"could not listen on {self.ip}:{self.port} (is the port in use?)")
+        finally:
+            await runtime.dispose()
+
+    # -- reload ---------------------------------------------------------------------------------------------------
+
+    def reload_code(self, changed: list[str]) -> None:
+        assert self.runtime is not None
+        started = time.perf_counter()
+        names = ", ".join(sorted({Path(p).name for p in changed}))
+        try:
+            self.runtime.reload()
+        except WorkerLoadError as exc:
+            keep = "the last good version keeps serving" if self.runtime.worker is not None else "fix it to serve"
+            _echo(f"✘ [ERROR] {exc}\n\n({names} changed; {keep})\n", err=True)
+            return
+        _echo(f"⎔ Reloaded {names} ({(time.perf_counter() - started) * 1000:.0f}ms)")
+
+    async def reload_config(self) -> None:
+        from flarebind.cli.output import print_diagnostics
+        from flarebind.config.read import load_config
+
+        assert self.runtime is not None
+        config, diagnostics = load_config(self.config.path, self.env)
+        if config is None or any(d.is_error for d in diagnostics):
+            print_diagnostics(diagnostics, self.config.path)
+            _echo("(configuration has errors; the previous configuration keeps serving)\n", err=True)
+            return
+        if diagnostics:
+            print_diagnostics(diagnostics, config.path)
+        try:
+            options = self._runtime_options(config)
+            options.pop("local", None)
+            self.config = config
+            self.runtime.config = config
+            await self.runtime.set_options(**options)
+        except WorkerLoadError as exc:
+            _echo(f"✘ [ERROR] {exc}\n", err=True)
+            return
+        except Exception as exc:  # a binding that cannot be built with the new settings
+            _echo(f"✘ [ERROR] {type(exc).__name__}: {exc}\n", err=True)
+            return
+        _echo("⎔ Configuration changed; reloaded")
+        self.show_table(config)
+
+    def _code_roots(self) -> list[Path]:
+        assert self.runtime is not None
+        return [self.runtime.main.parent]
+
+    def _config_files(self) -> set[Path]:
+        directory = Path(self.config.dir)
+        files = {Path(self.config.path).resolve()}
+        for name in CONFIG_SIDE_FILES:
+            files.add((directory / name).resolve())
+            if self.env:
+                files.add((directory / f"{name}.{self.env}").resolve())
+        return files
+
+    async def _watch_code(self) -> None:
+        from watchfiles import Change, awatch
+
+        def only_python(change: Change, path: str) -> bool:
+            p = Path(path)
+            return p.suffix == ".py" and not (IGNORED_DIRS & set(p.parts))
+
+        async for changes in awatch(*self._code_roots(), watch_filter=only_python, step=20,
+                                    stop_event=self._stop):
+            self.reload_code([path for _, path in changes])
+
+    async def _watch_config(self) -> None:
+        from watchfiles import awatch
+
+        files = self._config_files()
+        async for changes in awatch(Path(self.config.dir), watch_filter=lambda c, p: Path(p).resolve() in files,
+                                    recursive=False, step=20, stop_event=self._stop):
+            if changes:
+                await self.reload_config()
+
+
+def run_dev_server(server: DevServer) -> None:
+    try:
+        asyncio.run(server.run())
+    except KeyboardInterrupt:
+        pass
+    sys.stdout.flush()
