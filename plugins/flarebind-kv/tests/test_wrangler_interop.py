@@ -1,0 +1,87 @@
+"""The real wrangler CLI (npm, pinned) and flarebind read and write one local state, in both directions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from flarebind.bindings.context import LocalContext
+from flarebind.testing.node import node_env, wrangler_command
+from flarebind_kv.local import make_local
+
+pytestmark = pytest.mark.wrangler
+
+NS = "interop-ns"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "wrangler.toml").write_text(
+        'name = "interop"\ncompatibility_date = "2026-05-01"\n\n[[kv_namespaces]]\nbinding = "KV"\n'
+        f'id = "{NS}"\n'
+    )
+    return tmp_path
+
+
+def wrangler(project: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    proc = subprocess.run(
+        [*wrangler_command(), "kv", *args, "--local", "--persist-to", str(project / "state")],
+        cwd=project, env=node_env(), capture_output=True, timeout=180,
+    )
+    assert proc.returncode == 0, (proc.stdout + proc.stderr).decode(errors="replace")
+    return proc
+
+
+async def test_flarebind_reads_what_wrangler_wrote(project):
+    (project / "value.bin").write_bytes(bytes(range(256)))
+    before = int(time.time())
+    wrangler(project, "key", "put", "--namespace-id", NS, "greeting", "héllo wrangler",
+             "--metadata", '{"from":"wrangler","n":1}', "--ttl", "3600")
+    wrangler(project, "key", "put", "--binding", "KV", "binary", "--path", "value.bin")
+
+    ctx = LocalContext(persist_to=project / "state")
+    kv = make_local("KV", {"type": "kv_namespace", "id": NS}, ctx)
+    assert await kv.get("greeting") == "héllo wrangler"
+    assert await kv.get("binary", "arrayBuffer") == bytes(range(256))
+    result = await kv.getWithMetadata("greeting")
+    assert result["metadata"] == {"from": "wrangler", "n": 1}
+    keys = (await kv.list())["keys"]
+    assert [k["name"] for k in keys] == ["binary", "greeting"]
+    assert before + 3600 <= keys[1]["expiration"] <= int(time.time()) + 3600
+    # overwriting a wrangler-written value replaces (and removes) wrangler's blob file
+    blobs = project / "state" / "v3" / "kv" / NS / "blobs"
+    assert len(list(blobs.iterdir())) == 2
+    await kv.put("binary", "now text")
+    assert len(list(blobs.iterdir())) == 2
+    await ctx.dispose()
+
+
+async def test_wrangler_reads_what_flarebind_wrote(project):
+    ctx = LocalContext(persist_to=project / "state")
+    kv = make_local("KV", {"type": "kv_namespace", "id": NS}, ctx)
+    await kv.put("from-flarebind", "hello from python ✓", metadata={"py": True, "list": [1, 2]}, expirationTtl=7200)
+    await kv.put("raw", b"\x00\x01\xfe\xff")
+    await kv.put("gone", "delete me")
+    expected_exp = int(time.time()) + 7200
+    await ctx.dispose()
+
+    got = wrangler(project, "key", "get", "--namespace-id", NS, "from-flarebind")
+    assert got.stdout == "hello from python ✓".encode()
+    assert wrangler(project, "key", "get", "--binding", "KV", "raw").stdout == b"\x00\x01\xfe\xff"
+    listed = json.loads(wrangler(project, "key", "list", "--binding", "KV").stdout)
+    by_name = {k["name"]: k for k in listed}
+    assert set(by_name) == {"from-flarebind", "raw", "gone"}
+    assert by_name["from-flarebind"]["metadata"] == {"py": True, "list": [1, 2]}
+    assert abs(by_name["from-flarebind"]["expiration"] - expected_exp) <= 5
+    assert by_name["raw"] == {"name": "raw"}
+
+    wrangler(project, "key", "delete", "--namespace-id", NS, "gone")
+    ctx = LocalContext(persist_to=project / "state")
+    kv = make_local("KV", {"type": "kv_namespace", "id": NS}, ctx)
+    assert await kv.get("gone") is None
+    assert await kv.get("from-flarebind") == "hello from python ✓"
+    await ctx.dispose()
