@@ -27,7 +27,9 @@ def options_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
     out = list(args)
     if kwargs:
         opts = {k: v for k, v in kwargs.items() if v is not None}
-        if out and isinstance(out[-1], dict):
+        if opts and out and out[-1] is None:
+            out[-1] = opts  # f(key, None, type=…) is f(key, {type: …})
+        elif out and isinstance(out[-1], dict):
             out[-1] = {**out[-1], **opts}
         elif opts:
             out.append(opts)
@@ -49,7 +51,8 @@ def shape(value: Any) -> Any:
 
 def is_stream_source(value: Any) -> bool:
     return isinstance(value, (AsyncIterable, RemoteStream)) or (
-        isinstance(value, Iterable) and not isinstance(value, (str, bytes, bytearray, memoryview, dict, list, tuple))
+        isinstance(value, Iterable)
+        and not isinstance(value, (str, bytes, bytearray, memoryview, dict, list, tuple, set, frozenset))
     ) or (hasattr(value, "read") and callable(value.read))
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flarebind.jsobject import JsObject
-from flarebind.remote.adapters import RemoteBinding, body_arg, options_args, shape
+from flarebind.remote.adapters import RemoteBinding, body_arg, is_stream_source, options_args, shape
 from flarebind.remote.channel import RemoteStream
+
+
+PUT_VALUE_TYPES = "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values."
+_SENDABLE = (str, bytes, bytearray, memoryview, int, float, bool, type(None), dict, list, tuple)
 
 
 class RemoteValueStream(RemoteStream):
@@ -66,6 +70,9 @@ class RemoteKVNamespace(RemoteBinding):
         for name, v in (("expiration", expiration), ("expirationTtl", expirationTtl), ("metadata", metadata)):
             if v is not None:
                 opts[name] = v
+        if not isinstance(value, _SENDABLE) and not is_stream_source(value):
+            # what the runtime says about a value it cannot store (the proxy could not even receive this one)
+            raise TypeError(PUT_VALUE_TYPES)
         args = [_wire_key(key), body_arg(value)]
         if opts:
             args.append(opts)

@@ -145,6 +145,9 @@ async def _value(value: Any) -> Any:
     if isinstance(value, (R2ObjectBody,)) or isinstance(body, RemoteR2Body):
         source = value.body
         return StreamArg(source, getattr(source, "length", None))
+    if isinstance(value, (list, tuple)) and all(isinstance(c, (bytes, bytearray, memoryview, str)) for c in value):
+        # a sync iterable of chunks, as the local simulation accepts it
+        value = b"".join(c.encode() if isinstance(c, str) else bytes(c) for c in value)
     arg = body_arg(value)
     if isinstance(arg, StreamArg) and arg.length is None:
         return await spool(arg.source)
