@@ -14,6 +14,8 @@ from typing import Any
 from flarebind.remote.adapters import RemoteBinding, shape
 from flarebind.remote.codec import UNDEFINED, Pipeline
 
+from flarebind_d1.values import bind_values
+
 
 class RemotePreparedStatement:
     """``D1PreparedStatement``: immutable; ``bind`` returns a new statement."""
@@ -25,7 +27,8 @@ class RemotePreparedStatement:
         self._bound = bound
 
     def bind(self, *values: Any) -> RemotePreparedStatement:
-        return RemotePreparedStatement(self._db, self.statement, values, True)
+        # converted and checked here, as the local simulation and the Pyodide boundary do: D1_TYPE_ERROR at bind
+        return RemotePreparedStatement(self._db, self.statement, bind_values(values), True)
 
     def _ops(self) -> list[dict[str, Any]]:
         ops: list[dict[str, Any]] = [{"call": "prepare", "args": [self.statement]}]

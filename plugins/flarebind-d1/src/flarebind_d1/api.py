@@ -1,0 +1,151 @@
+"""The D1 binding objects a Worker uses: ``D1Database``, ``D1PreparedStatement``, ``D1DatabaseSession``.
+
+Method names and result shapes are D1's (``prepare(sql).bind(...).all()``, ``{success, meta, results}``). Statements
+are plain values: ``bind`` returns a new statement, and only the terminal methods (``first``, ``all``, ``run``,
+``raw``) are awaitable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flarebind.jsobject import JsObject
+
+from flarebind_d1.engine import D1Engine, ExecFailed, Outcome
+from flarebind_d1.errors import QueryFailed, column_not_found, d1_error, d1_exception
+from flarebind_d1.values import bind_values, js_string, read_rows
+
+FIRST_UNCONSTRAINED = "first-unconstrained"
+FIRST_PRIMARY = "first-primary"
+_CONSTRAINTS = (FIRST_UNCONSTRAINED, FIRST_PRIMARY)
+
+
+def _result(outcome: Outcome) -> JsObject:
+    names, rows, meta = outcome
+    return JsObject(success=True, meta=meta, results=[JsObject(zip(names, row)) for row in read_rows(rows)])
+
+
+class D1PreparedStatement:
+    __slots__ = ("_database", "_session", "params", "statement")
+
+    def __init__(
+        self, database: D1Database, statement: str, params: tuple[Any, ...] = (), session: D1DatabaseSession | None = None
+    ) -> None:
+        self._database = database
+        self._session = session
+        self.statement = statement
+        self.params = params
+
+    def bind(self, *values: Any) -> D1PreparedStatement:
+        """A new statement with ``values`` bound to ``?``/``?NNN`` in order (D1_TYPE_ERROR for unsupported types)."""
+        return D1PreparedStatement(self._database, self.statement, bind_values(values), self._session)
+
+    def _query(self) -> Outcome:
+        try:
+            outcome = self._database._engine.query(self.statement, self.params)
+        except QueryFailed as failure:
+            raise d1_error(failure.text) from None
+        if self._session is not None:
+            self._session._advance()
+        return outcome
+
+    async def first(self, colName: Any = None) -> Any:  # noqa: N803 - D1's parameter name
+        names, rows, _ = self._query()
+        if not rows:
+            return None
+        row = JsObject(zip(names, read_rows(rows[:1])[0]))
+        if colName is None:
+            return row
+        key = colName if isinstance(colName, str) else js_string(colName)
+        if key not in row:
+            raise column_not_found(key)
+        return row[key]
+
+    async def all(self) -> JsObject:
+        return _result(self._query())
+
+    async def run(self) -> JsObject:
+        # Local D1 answers run() like all(): rows included when the statement returns any.
+        return _result(self._query())
+
+    async def raw(self, options: Any = None, *, columnNames: bool = False) -> list[list[Any]]:  # noqa: N803
+        if isinstance(options, dict):
+            columnNames = bool(options.get("columnNames"))
+        elif options is not None and hasattr(options, "columnNames"):
+            columnNames = bool(options.columnNames)
+        names, rows, _ = self._query()
+        out = [list(row) for row in read_rows(rows)]
+        if columnNames:
+            out.insert(0, names)
+        return out
+
+    def __repr__(self) -> str:
+        return f"D1PreparedStatement({self.statement!r}, params={list(self.params)!r})"
+
+
+class D1Database:
+    """``env.DB``: the database binding."""
+
+    __slots__ = ("_engine", "name")
+
+    def __init__(self, engine: D1Engine, name: str = "DB") -> None:
+        self._engine = engine
+        self.name = name
+
+    def prepare(self, query: str) -> D1PreparedStatement:
+        return D1PreparedStatement(self, query)
+
+    async def batch(self, statements: Iterable[D1PreparedStatement]) -> list[JsObject]:
+        """Run ``statements`` in one transaction: every result, or an error and no change at all."""
+        try:
+            outcomes = self._engine.batch([(s.statement, s.params) for s in statements])
+        except QueryFailed as failure:
+            raise d1_error(failure.text) from None
+        return [_result(o) for o in outcomes]
+
+    async def exec(self, query: str) -> JsObject:
+        """Run SQL without parameters, one statement per line; ``{count, duration}``."""
+        try:
+            count, duration = self._engine.exec(query)
+        except ExecFailed as failure:
+            raise d1_exception("D1_EXEC_ERROR", f"Error in line 1: {failure.line}: {failure.text}") from None
+        return JsObject(count=count, duration=duration)
+
+    def withSession(self, constraintOrBookmark: str | None = None) -> D1DatabaseSession:  # noqa: N802, N803
+        """A session: ``"first-unconstrained"`` (default), ``"first-primary"`` or a bookmark to start after."""
+        value = constraintOrBookmark.strip() if isinstance(constraintOrBookmark, str) else constraintOrBookmark
+        if not value:
+            value = FIRST_UNCONSTRAINED
+        return D1DatabaseSession(self, value)
+
+    def __repr__(self) -> str:
+        return f"<D1Database {self.name} ({self._engine.path or 'in memory'})>"
+
+
+class D1DatabaseSession:
+    """Queries that see at least the state of the session's bookmark, which only ever moves forward."""
+
+    __slots__ = ("_database", "_value")
+
+    def __init__(self, database: D1Database, bookmark_or_constraint: str) -> None:
+        self._database = database
+        self._value = bookmark_or_constraint
+
+    def prepare(self, query: str) -> D1PreparedStatement:
+        return D1PreparedStatement(self._database, query, (), self)
+
+    async def batch(self, statements: Iterable[D1PreparedStatement]) -> list[JsObject]:
+        results = await self._database.batch(statements)
+        self._advance()
+        return results
+
+    def getBookmark(self) -> str | None:  # noqa: N802
+        """The latest bookmark seen, or None before the first query of a constraint-started session."""
+        return None if self._value in _CONSTRAINTS else self._value
+
+    def _advance(self) -> None:
+        latest = self._database._engine.next_bookmark()
+        current = self.getBookmark()
+        if current is None or current < latest:
+            self._value = latest

@@ -1,0 +1,286 @@
+"""One D1 database: a SQLite connection run the way local D1 runs it (Miniflare's D1 object on workerd's SQLite).
+
+Every call is synchronous on purpose: a point query takes microseconds, far less than handing it to a thread would.
+Statements are cached by sqlite3 (keyed by the SQL text) and their plans by :class:`~flarebind_d1.statements.PlanCache`,
+so a repeated query costs one dict lookup on top of sqlite3 itself. Single statements run in autocommit; a
+multi-statement text, ``batch`` and ``exec`` run inside ``BEGIN IMMEDIATE`` so they are all-or-nothing and take the
+write lock up front (other processes wait on the busy timeout instead of failing halfway).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from flarebind.jsobject import JsObject
+from flarebind.storage import connect
+
+from flarebind_d1 import authorizer, messages, native
+from flarebind_d1.errors import QueryFailed, describe_sqlite_error
+from flarebind_d1.statements import Plan, PlanCache, is_blank
+
+# the exact text workerd creates the table with, so the schema reads the same whoever created it
+CREATE_METADATA = """CREATE TABLE IF NOT EXISTS _cf_METADATA (
+        key INTEGER PRIMARY KEY,
+        value BLOB
+      )"""
+_BOOKMARK_KEY = 2  # workerd's local-development bookmark lives under this key
+SERVED_BY = "miniflare.db"  # what local D1 reports; code that detects local mode by it keeps working
+
+# workerd's sqlite3_limit settings for Durable Object storage (LENGTH measured on workerd 2026-04-26)
+LIMITS = {
+    0: 2_200_000,  # LENGTH
+    1: 100_000,  # SQL_LENGTH
+    2: 100,  # COLUMN
+    3: 100,  # EXPR_DEPTH
+    4: 5,  # COMPOUND_SELECT
+    5: 25_000,  # VDBE_OP
+    6: 127,  # FUNCTION_ARG
+    7: 0,  # ATTACHED
+    8: 50,  # LIKE_PATTERN_LENGTH
+    9: 100,  # VARIABLE_NUMBER
+    10: 10,  # TRIGGER_DEPTH
+}
+
+Outcome = tuple[list[str], list[tuple[Any, ...]], JsObject]
+
+
+class ExecFailed(Exception):
+    """``exec`` failed; D1 reports the first line of the text with the message."""
+
+    def __init__(self, line: str, text: str) -> None:
+        super().__init__(text)
+        self.line = line
+        self.text = text
+
+
+class D1Engine:
+    """The database behind one ``database_id`` (shared by every binding to it in one runtime)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        conn = self.conn = connect(path)
+        conn.execute("PRAGMA foreign_keys = ON")  # on in workerd's D1
+        conn.execute(CREATE_METADATA)
+        self.native = native.attach(conn)
+        for category, value in LIMITS.items():
+            if hasattr(conn, "setlimit"):
+                conn.setlimit(category, value)
+            elif self.native is not None:
+                self.native.set_limit(category, value)
+        self.page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        self.auth = authorizer.install(conn)
+        self.plans = PlanCache()
+        self._freelist = -1
+        self._size = self.database_size()
+        self._last_row_id = 0
+
+    # -- queries -------------------------------------------------------------------------------------------------
+
+    def query(self, sql: str, params: tuple[Any, ...]) -> Outcome:
+        plan = self.plans.get(sql)
+        if plan.blank:
+            raise QueryFailed(messages.NO_STATEMENTS)
+        return self._run(plan, sql, params, False)
+
+    def batch(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[Outcome]:
+        plans = [(p, sql, params) for sql, params in statements if not (p := self.plans.get(sql)).blank]
+        if not plans:
+            raise QueryFailed(messages.NO_STATEMENTS)
+        size_before = self._size
+        self._begin()
+        try:
+            # sizes are measured once, after the transaction (measuring per statement would dominate its cost)
+            outcomes = [self._run(plan, sql, params, True) for plan, sql, params in plans]
+        except BaseException:
+            self._rollback()
+            raise
+        self._commit()
+        size = self._size = self.database_size()
+        for _, _, meta in outcomes:
+            meta["size_after"] = size
+            if meta.pop("_write") and size != size_before:
+                meta["changed_db"] = True
+        return outcomes
+
+    def exec(self, sql: str) -> tuple[int, float]:
+        lines = sql.strip().split("\n")
+        queries = [line for line in lines if not is_blank(line)]
+        if not queries:
+            raise ExecFailed(lines[0], messages.NO_STATEMENTS)
+        try:
+            outcomes = self.batch([(q, ()) for q in queries])
+        except QueryFailed as failure:
+            # Local D1 runs the lines as one transaction and reports any failure against line 1.
+            raise ExecFailed(lines[0], failure.text) from None
+        return len(outcomes), sum(meta["duration"] for _, _, meta in outcomes)
+
+    def _run(self, plan: Plan, sql: str, params: tuple[Any, ...], in_batch: bool) -> Outcome:
+        conn = self.conn
+        started = perf_counter()
+        changes_before = conn.total_changes
+        if plan.single:
+            try:
+                cur = conn.execute(sql, params)
+                rows = cur.fetchall()
+            except sqlite3.Error as exc:
+                raise QueryFailed(self.describe(exc)) from None
+        elif plan.too_long:
+            raise QueryFailed(messages.STATEMENT_TOO_LONG)
+        else:
+            cur, rows = self._run_segments(plan, params, in_batch)
+        duration = (perf_counter() - started) * 1000
+        changes = conn.total_changes - changes_before
+        write = not plan.readonly or changes != 0
+        if write:
+            last_row_id = cur.lastrowid
+            if last_row_id is None:  # Python 3.10 sets it for DML only
+                last_row_id = self._trusted("SELECT last_insert_rowid()").fetchone()[0]
+            changed = changes != 0 or last_row_id != self._last_row_id
+            self._last_row_id = last_row_id
+            if in_batch:
+                size = None  # filled in by batch()
+            else:
+                size = self.database_size(plan.insert)
+                changed = changed or size != self._size
+                self._size = size
+        else:
+            # a read changes nothing: the size and last row id are the ones this connection last saw
+            last_row_id = self._last_row_id
+            size = self._size
+            changed = False
+        description = cur.description
+        meta = JsObject({
+            "served_by": SERVED_BY,
+            "served_by_region": "LOCAL",
+            "served_by_primary": True,
+            "timings": JsObject({"sql_duration_ms": duration}),
+            "duration": duration,
+            "changes": changes,
+            "last_row_id": last_row_id,
+            "changed_db": changed,
+            "size_after": size,
+            "rows_read": len(rows),
+            "rows_written": changes,
+            "total_attempts": 1,
+        })
+        if in_batch:
+            meta["_write"] = write
+        return [d[0] for d in description] if description else [], rows, meta
+
+    def _run_segments(self, plan: Plan, params: tuple[Any, ...], in_txn: bool) -> tuple[sqlite3.Cursor, list[Any]]:
+        conn = self.conn
+        segments = plan.segments
+        last = len(segments) - 1
+        if not in_txn:
+            self._begin()
+        try:
+            cur: sqlite3.Cursor | None = None
+            rows: list[Any] = []
+            for i, segment in enumerate(segments):
+                if segment is None:
+                    raise QueryFailed(messages.NO_STATEMENT_IN_CODE)
+                if i < last:
+                    try:
+                        conn.execute(segment).fetchall()
+                    except sqlite3.ProgrammingError as exc:
+                        if str(exc).startswith("Incorrect number of bindings"):
+                            raise QueryFailed(messages.MULTI_STATEMENT_PARAMS) from None
+                        raise
+                else:
+                    cur = conn.execute(segment, params)
+                    rows = cur.fetchall()
+            assert cur is not None
+        except sqlite3.Error as exc:
+            text = self.describe(exc)
+            if not in_txn:
+                self._rollback()
+            raise QueryFailed(text) from None
+        except BaseException:
+            if not in_txn:
+                self._rollback()
+            raise
+        if not in_txn:
+            self._commit()
+        return cur, rows
+
+    # -- bookkeeping ---------------------------------------------------------------------------------------------
+
+    def describe(self, exc: sqlite3.Error) -> str:
+        """workerd's text for ``exc``; call it before anything else touches the connection."""
+        nat = self.native
+        offset = nat.error_offset() if nat is not None else -1
+        codes = nat.error_codes() if nat is not None and not hasattr(exc, "sqlite_errorcode") else None
+        tailored, self.auth.error = self.auth.error, None
+        if tailored is not None and str(exc) == "not authorized":
+            return tailored
+        return describe_sqlite_error(exc, offset, codes)
+
+    def database_size(self, inserted_only: bool = False) -> int:
+        """Bytes in use, as workerd counts them: (pages − free pages) × page size.
+
+        ``inserted_only``: the statement only inserted rows, which takes pages from the free list or grows the file
+        but never frees any; with an empty free list the page count alone is then exact (and twice as cheap).
+        """
+        auth = self.auth if hasattr(self, "auth") else None
+        if auth is not None:
+            auth.trusted = True
+        try:
+            if inserted_only and self._freelist == 0:
+                return int(self.conn.execute("PRAGMA page_count").fetchone()[0]) * self.page_size
+            pages, free = self.conn.execute(
+                "SELECT (SELECT * FROM pragma_page_count), (SELECT * FROM pragma_freelist_count)"
+            ).fetchone()
+        finally:
+            if auth is not None:
+                auth.trusted = False
+        self._freelist = free
+        return int(pages - free) * self.page_size
+
+    def next_bookmark(self) -> str:
+        """Advance workerd's local-development bookmark (``_cf_METADATA`` key 2) and format it as D1 does."""
+        row = self._trusted(
+            "UPDATE _cf_METADATA SET value = coalesce(value + 1, 0) WHERE key = ? RETURNING value", (_BOOKMARK_KEY,)
+        ).fetchone()
+        if row is None:
+            self._trusted("INSERT INTO _cf_METADATA (key, value) VALUES (?, 0)", (_BOOKMARK_KEY,))
+            value = 0
+        else:
+            value = int(row[0])
+        return format_bookmark(value)
+
+    def _trusted(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        auth = self.auth
+        auth.trusted = True
+        try:
+            return self.conn.execute(sql, params)
+        finally:
+            auth.trusted = False
+
+    def _begin(self) -> None:
+        try:
+            self._trusted("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise QueryFailed(self.describe(exc)) from None
+
+    def _commit(self) -> None:
+        try:
+            self._trusted("COMMIT")
+        except sqlite3.Error as exc:
+            text = self.describe(exc)
+            self._rollback()
+            raise QueryFailed(text) from None
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self._trusted("ROLLBACK")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def format_bookmark(value: int) -> str:
+    """workerd's local bookmark text: two 8-digit hex halves, a zero field and 32 zeros (sorts by value)."""
+    return f"{value // 0xFFFFFFFF:08x}-{value % 0xFFFFFFFF:08x}-00000000-{'0' * 32}"
