@@ -20,7 +20,11 @@ KEY_VALUE_SHAPE = """interface KeyValue {
 
 
 class BulkFileError(Exception):
-    """The file is not what the command accepts; the message is wrangler's."""
+    """The file is not what the command accepts; the message is wrangler's (``warnings`` print before it)."""
+
+    def __init__(self, message: str, warnings: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.warnings = warnings or []
 
 
 def _js_type(value: Any) -> str:
@@ -85,13 +89,14 @@ def key_values(filename: str) -> tuple[list[dict[str, Any]], list[str]]:
                     warnings.append(f"The item at index {index} contains unexpected properties: {_js(extra)}.")
                 elif len(warnings) == MAX_REPORTED:
                     warnings.append("...")
+    notes = [f'Unexpected key-value properties in "{filename}".\n' + "\n".join(warnings)] if warnings else []
     if errors:
         raise BulkFileError(
             f'Unexpected JSON input from "{filename}".\n'
             "Each item in the array should be an object that matches:\n\n"
-            f"{KEY_VALUE_SHAPE}\n\n" + "\n".join(errors)
+            f"{KEY_VALUE_SHAPE}\n\n" + "\n".join(errors),
+            notes,
         )
-    notes = [f'Unexpected key-value properties in "{filename}".\n' + "\n".join(warnings)] if warnings else []
     return content, notes
 
 

@@ -346,6 +346,8 @@ def bulk_put(opts: Options, filename: str) -> None:
     try:
         items, notes = key_values(filename)
     except BulkFileError as exc:
+        for note in exc.warnings:
+            warning(note)
         raise KVCommandError(str(exc)) from None
     for note in notes:
         warning(note)
