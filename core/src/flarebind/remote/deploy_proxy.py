@@ -160,37 +160,20 @@ def default_proxy_name(config: Any) -> str:
 
 # ---------------------------------------------------------------- upload through the Cloudflare API
 
-_API_BINDING_FIELDS: dict[str, Any] = {
-    "kv_namespace": lambda s: {"namespace_id": s["id"]},
-    "r2_bucket": lambda s: {"bucket_name": s["bucket_name"], **({"jurisdiction": s["jurisdiction"]}
-                                                               if s.get("jurisdiction") else {})},
-    "d1": lambda s: {"id": s["database_id"]},
-    "service": lambda s: {k: s[k] for k in ("service", "environment", "entrypoint") if s.get(k)},
-    "ai": lambda s: {},
-    "browser": lambda s: {},
-    "images": lambda s: {},
-    "vectorize": lambda s: {"index_name": s["index_name"]},
-    "mtls_certificate": lambda s: {"certificate_id": s["certificate_id"]},
-    "dispatch_namespace": lambda s: {"namespace": s["namespace"]},
-    "queue": lambda s: {"queue_name": s["queue"]},
-}
-
-
 def api_bindings(bindings: dict[str, dict[str, Any]], secret: str) -> list[dict[str, Any]]:
-    """The ``metadata.bindings`` of a Workers script upload for ``bindings`` plus the secret."""
+    """The ``metadata.bindings`` of a Workers script upload for ``bindings`` plus the secret.
+
+    Unlike an edge preview for wrangler's proxy, these are ordinary bindings (not ``raw``): the flarebind proxy
+    calls the public binding API on them.
+    """
+    from flarebind.remote.provision import RemoteSessionError, to_metadata_binding
+
     out = []
     for name, spec in bindings.items():
-        type_name = spec.get("type", "")
-        shape = _API_BINDING_FIELDS.get(type_name)
-        if shape is None:
-            raise DeployProxyError(
-                f"Binding {name}: deploying a proxy with a {type_name!r} binding through the API is not supported yet; "
-                f"use --dry-run and `wrangler deploy` in the output directory."
-            )
         try:
-            out.append({"type": type_name, "name": name, **shape(spec)})
-        except KeyError as exc:
-            raise DeployProxyError(f"Binding {name}: the {type_name} binding needs {exc.args[0]!r} to be deployed") from exc
+            out.append(to_metadata_binding(name, spec))
+        except RemoteSessionError as exc:
+            raise DeployProxyError(str(exc)) from exc
     out.append({"type": "secret_text", "name": SECRET_VAR, "text": secret})
     return out
 
