@@ -13,7 +13,6 @@ import io
 import re
 
 import pytest
-
 from flarebind.errors import JsException
 
 MiB = 1024 * 1024

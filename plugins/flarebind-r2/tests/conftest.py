@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from flarebind.bindings.context import LocalContext
 from flarebind_r2.local import make_local
 

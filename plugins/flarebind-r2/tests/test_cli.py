@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from flarebind.bindings.context import LocalContext
 from flarebind_r2.local import make_local
 
@@ -21,7 +20,8 @@ def run(cwd: Path, *args: str, stdin: bytes | None = None) -> subprocess.Complet
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "wrangler.toml").write_text(
-        'name = "cli"\ncompatibility_date = "2026-05-01"\n\n[[r2_buckets]]\nbinding = "B"\nbucket_name = "cli-bucket"\n')
+        'name = "cli"\ncompatibility_date = "2026-05-01"\n\n'
+        '[[r2_buckets]]\nbinding = "B"\nbucket_name = "cli-bucket"\n')
     return tmp_path
 
 

@@ -14,7 +14,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from flarebind.errors import JsException
 from flarebind.storage import durable_object_file_name
 

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from flarebind.bindings.context import LocalContext
 from flarebind.testing.node import ensure_node_packages, node_env, wrangler_command
 from flarebind_r2.local import make_local

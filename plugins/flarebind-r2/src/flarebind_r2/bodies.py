@@ -64,10 +64,12 @@ def value_chunks(value: Any) -> AsyncIterator[bytes | memoryview]:
         return _slices(value.encode())
     if isinstance(value, (bytes, bytearray, memoryview)):
         return _slices(value if isinstance(value, bytes) else memoryview(value))
+    if isinstance(value, R2Body):
+        return _from_async(value)
     body = getattr(value, "body", None)
-    if isinstance(value, R2Body) or isinstance(body, R2Body):
-        stream = value if isinstance(value, R2Body) else body
-        return _from_async(stream)
+    if isinstance(body, AsyncIterable):
+        # another object's body (R2ObjectBody, a remote object, a Request/Response): stream it across
+        return _from_async(body)
     if hasattr(value, "read") and callable(value.read):
         return _from_file(value)
     if isinstance(value, AsyncIterable):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flarebind.errors import JsException
@@ -220,13 +220,13 @@ class R2Bucket:
             raise
         return R2Object(row)
 
-    async def delete(self, keys: str | list[str]) -> None:
+    async def delete(self, keys: str | Sequence[str]) -> None:
         key_list = [keys] if isinstance(keys, str) else list(keys)
         for key in key_list:
             check_key("delete", key)
         self._store.delete(key_list)
 
-    async def createMultipartUpload(self, key: str, options: Any = None, **kw: Any) -> R2MultipartUpload:  # noqa: N802
+    async def createMultipartUpload(self, key: str, options: Any = None, **kw: Any) -> R2MultipartUpload:
         opts = _options(options, kw)
         custom = normalize_custom_metadata(opts.get("customMetadata"))
         http = normalize_http_metadata(opts.get("httpMetadata"))
@@ -238,7 +238,7 @@ class R2Bucket:
             None if storage_class in (None, "Standard") else str(storage_class))
         return R2MultipartUpload(self, key, upload_id)
 
-    def resumeMultipartUpload(self, key: str, uploadId: str) -> R2MultipartUpload:  # noqa: N802,N803
+    def resumeMultipartUpload(self, key: str, uploadId: str) -> R2MultipartUpload:
         # synchronous and unchecked, as in the runtime: a bad id surfaces on the next call
         return R2MultipartUpload(self, key, uploadId)
 

@@ -23,7 +23,7 @@ class R2MultipartUpload:
         self.key = key
         self.uploadId = upload_id
 
-    async def uploadPart(self, partNumber: int, value: Any, options: Any = None, **kw: Any) -> JsObject:  # noqa: N802,N803
+    async def uploadPart(self, partNumber: int, value: Any, options: Any = None, **kw: Any) -> JsObject:
         check_part_number(partNumber)
         self._bucket._reject_ssec({**(options or {}), **kw})
         action = "uploadPart"
@@ -42,7 +42,7 @@ class R2MultipartUpload:
             raise
         return JsObject(partNumber=partNumber, etag=part.etag)
 
-    async def complete(self, uploadedParts: Iterable[Any]) -> R2Object:  # noqa: N803
+    async def complete(self, uploadedParts: Iterable[Any]) -> R2Object:
         selected = []
         for part in uploadedParts:
             number = part["partNumber"] if isinstance(part, dict) else part.partNumber

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 from collections.abc import Mapping
@@ -76,7 +77,7 @@ class R2Checksums:
             value = hexes.get(name)
             setattr(self, name, bytes.fromhex(value) if value else None)
 
-    def toJSON(self) -> JsObject:  # noqa: N802 - the runtime's name
+    def toJSON(self) -> JsObject:
         return JsObject({n: getattr(self, n).hex() for n in self.__slots__ if getattr(self, n) is not None})
 
     def __eq__(self, other: object) -> bool:
@@ -89,7 +90,7 @@ class R2Checksums:
 class R2Object:
     """Metadata of one object (``head``, ``put``, ``list`` entries, a failed conditional ``get``)."""
 
-    def __init__(self, row: ObjectRow, *, range: Mapping[str, int] | None = None,  # noqa: A002 - JS name
+    def __init__(self, row: ObjectRow, *, range: Mapping[str, int] | None = None,
                  http_metadata: Any = ..., custom_metadata: Any = ...) -> None:
         self.key = row.key
         self.version = row.version
@@ -109,7 +110,7 @@ class R2Object:
         self.storageClass = row.storage_class or "Standard"
         self.ssecKeyMd5: str | None = None
 
-    def writeHttpMetadata(self, headers: Any) -> None:  # noqa: N802 - the runtime's name
+    def writeHttpMetadata(self, headers: Any) -> None:
         """Set Content-Type, Content-Language, Content-Disposition, Content-Encoding, Cache-Control and Expires."""
         if self.httpMetadata is None:
             raise TypeError(
@@ -130,15 +131,15 @@ class R2Object:
 class R2ObjectBody(R2Object):
     """An object with its body: ``body`` (async iterator of bytes), ``bodyUsed`` and the one-shot readers."""
 
-    def __init__(self, row: ObjectRow, body: R2Body, *, range: Mapping[str, int]) -> None:  # noqa: A002
+    def __init__(self, row: ObjectRow, body: R2Body, *, range: Mapping[str, int]) -> None:
         super().__init__(row, range=range)
         self.body = body
 
     @property
-    def bodyUsed(self) -> bool:  # noqa: N802 - the runtime's name
+    def bodyUsed(self) -> bool:
         return self.body.used
 
-    async def arrayBuffer(self) -> bytes:  # noqa: N802 - the runtime's name
+    async def arrayBuffer(self) -> bytes:
         if self.body.used:
             raise TypeError(_BODY_USED)
         return await self.body.read_all()
@@ -152,5 +153,5 @@ class R2ObjectBody(R2Object):
     async def json(self) -> Any:
         return json.loads(await self.text())
 
-    async def blob(self) -> bytes:
+    async def blob(self) -> builtins.bytes:
         return await self.arrayBuffer()

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-
 from flarebind.storage import connect
 
 from flarebind_r2.blobs import Blobs
@@ -70,7 +69,9 @@ CREATE TABLE IF NOT EXISTS _mf_multipart_parts (
 """
 
 IN_PROGRESS, COMPLETED, ABORTED = 0, 1, 2
-_OBJECT_COLUMNS = "key, blob_id, version, size, etag, uploaded, checksums, http_metadata, custom_metadata, storage_class"
+_OBJECT_COLUMNS = (
+    "key, blob_id, version, size, etag, uploaded, checksums, http_metadata, custom_metadata, storage_class"
+)
 
 
 @attrs.define
