@@ -9,6 +9,7 @@ write lock up front (other processes wait on the busy timeout instead of failing
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from pathlib import Path
 from time import perf_counter
@@ -72,6 +73,19 @@ class D1Engine:
                 self.native.set_limit(category, value)
         self.page_size = conn.execute("PRAGMA page_size").fetchone()[0]
         self.auth = authorizer.install(conn)
+        # sqlite3 caches statements by text without re-authorizing them: a secret suffix keeps user SQL from ever
+        # matching (and so skipping the authorizer through) one of flarebind's own trusted statements
+        tag = f" -- flarebind {secrets.token_hex(8)}"
+        self._sql_begin = "BEGIN IMMEDIATE" + tag
+        self._sql_commit = "COMMIT" + tag
+        self._sql_rollback = "ROLLBACK" + tag
+        self._sql_page_count = "PRAGMA page_count" + tag
+        self._sql_sizes = "SELECT (SELECT * FROM pragma_page_count), (SELECT * FROM pragma_freelist_count)" + tag
+        self._sql_bookmark_next = (
+            "UPDATE _cf_METADATA SET value = coalesce(value + 1, 0) WHERE key = ? RETURNING value" + tag
+        )
+        self._sql_bookmark_first = "INSERT INTO _cf_METADATA (key, value) VALUES (?, 0)" + tag
+        self._sql_last_row_id = "SELECT last_insert_rowid()" + tag
         self.plans = PlanCache()
         self._freelist = -1
         self._size = self.database_size()
@@ -137,7 +151,7 @@ class D1Engine:
         if write:
             last_row_id = cur.lastrowid
             if last_row_id is None:  # Python 3.10 sets it for DML only
-                last_row_id = self._trusted("SELECT last_insert_rowid()").fetchone()[0]
+                last_row_id = self._trusted(self._sql_last_row_id).fetchone()[0]
             changed = changes != 0 or last_row_id != self._last_row_id
             self._last_row_id = last_row_id
             if in_batch:
@@ -229,10 +243,8 @@ class D1Engine:
             auth.trusted = True
         try:
             if inserted_only and self._freelist == 0:
-                return int(self.conn.execute("PRAGMA page_count").fetchone()[0]) * self.page_size
-            pages, free = self.conn.execute(
-                "SELECT (SELECT * FROM pragma_page_count), (SELECT * FROM pragma_freelist_count)"
-            ).fetchone()
+                return int(self.conn.execute(self._sql_page_count).fetchone()[0]) * self.page_size
+            pages, free = self.conn.execute(self._sql_sizes).fetchone()
         finally:
             if auth is not None:
                 auth.trusted = False
@@ -241,11 +253,9 @@ class D1Engine:
 
     def next_bookmark(self) -> str:
         """Advance workerd's local-development bookmark (``_cf_METADATA`` key 2) and format it as D1 does."""
-        row = self._trusted(
-            "UPDATE _cf_METADATA SET value = coalesce(value + 1, 0) WHERE key = ? RETURNING value", (_BOOKMARK_KEY,)
-        ).fetchone()
+        row = self._trusted(self._sql_bookmark_next, (_BOOKMARK_KEY,)).fetchone()
         if row is None:
-            self._trusted("INSERT INTO _cf_METADATA (key, value) VALUES (?, 0)", (_BOOKMARK_KEY,))
+            self._trusted(self._sql_bookmark_first, (_BOOKMARK_KEY,))
             value = 0
         else:
             value = int(row[0])
@@ -261,13 +271,13 @@ class D1Engine:
 
     def _begin(self) -> None:
         try:
-            self._trusted("BEGIN IMMEDIATE")
+            self._trusted(self._sql_begin)
         except sqlite3.Error as exc:
             raise QueryFailed(self.describe(exc)) from None
 
     def _commit(self) -> None:
         try:
-            self._trusted("COMMIT")
+            self._trusted(self._sql_commit)
         except sqlite3.Error as exc:
             text = self.describe(exc)
             self._rollback()
@@ -275,7 +285,7 @@ class D1Engine:
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:
-            self._trusted("ROLLBACK")
+            self._trusted(self._sql_rollback)
 
     def close(self) -> None:
         self.conn.close()
