@@ -12,7 +12,6 @@ import time
 import uuid
 
 import pytest
-
 from flarebind.errors import JsException
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import shutil
 import sqlite3
@@ -46,7 +45,7 @@ def raw_sqlite(path: str | None, n: int, list_pages: int) -> dict[str, float]:
     keys = [f"key-{i:08d}" for i in range(n)]
     blob_ids = [secrets.token_hex(40) for _ in range(n)]
     t = time.perf_counter()
-    for k, b in zip(keys, blob_ids):
+    for k, b in zip(keys, blob_ids, strict=True):
         conn.execute(
             "INSERT OR REPLACE INTO _mf_entries (key, blob_id, expiration, metadata) VALUES (?, ?, ?, ?)",
             (k, b, None, None),
@@ -104,7 +103,10 @@ def main() -> None:
             print(f"[{mode}] N={args.n}")
             for op in ("put", "get", "list"):
                 unit = "pages/s (1000 keys)" if op == "list" else "ops/s"
-                line = f"  {op:4} binding {ours[op]:>10.0f}  raw sqlite3 {raw[op]:>10.0f} {unit}  ratio {ours[op] / raw[op]:.0%}"
+                line = (
+                    f"  {op:4} binding {ours[op]:>10.0f}  raw sqlite3 {raw[op]:>10.0f} {unit}"
+                    f"  ratio {ours[op] / raw[op]:.0%}"
+                )
                 if op in MINIFLARE:
                     line += f"  vs miniflare in-Worker {ours[op] / MINIFLARE[op]:.0f}x"
                 print(line)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from flarebind.testing.bindings import open_bindings
 
 

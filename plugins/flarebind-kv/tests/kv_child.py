@@ -1,8 +1,9 @@
 """Child processes for the crash and concurrency tests (run as ``python kv_child.py <mode> <state dir> …``).
 
 ``writer <start>``: puts keys forever, printing ``begin <i>`` before op ``i`` and ``<i>`` once its put returned
-(committed); large values are streamed in chunks with short pauses, so the parent can SIGKILL it mid-value. ``worker <name> <n>``: a mixed put/overwrite/get/list/delete workload on a
-namespace shared with another worker process.
+(committed); large values are streamed in chunks with short pauses, so the parent can SIGKILL it mid-value.
+``worker <name> <n>``: a mixed put/overwrite/get/list/delete workload on a namespace shared with another worker
+process.
 """
 
 from __future__ import annotations

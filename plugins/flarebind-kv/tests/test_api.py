@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from flarebind.errors import JsException
 from flarebind.testing.bindings import open_bindings
 

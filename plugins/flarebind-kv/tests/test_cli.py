@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from flarebind.testing.node import node_env, wrangler_command
 
 FLAREBIND = str(Path(sys.executable).with_name("flarebind"))
@@ -33,8 +32,9 @@ def fb(cwd: Path, *args: str, input: str | None = None) -> subprocess.CompletedP
     env.pop("CLOUDFLARE_API_TOKEN", None)
     env.pop("CLOUDFLARE_ACCOUNT_ID", None)
     env.pop("CLOUDFLARE_ENV", None)
-    return subprocess.run([FLAREBIND, "kv", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          input=input, timeout=120)
+    return subprocess.run(
+        [FLAREBIND, "kv", *args], cwd=cwd, env=env, capture_output=True, text=True, input=input, timeout=120
+    )
 
 
 def ok(proc: subprocess.CompletedProcess[str]) -> str:
@@ -44,8 +44,10 @@ def ok(proc: subprocess.CompletedProcess[str]) -> str:
 
 def test_key_put_get_list_delete(project):
     out = ok(fb(project, "key", "put", "--binding", "KV", "greeting", "hello", "--metadata", '{"a":1}'))
-    assert out == LOCAL_BANNER + 'Writing the value "hello" to key "greeting" on namespace binding: "KV" ' \
+    assert (
+        out == LOCAL_BANNER + 'Writing the value "hello" to key "greeting" on namespace binding: "KV" '
         '(id: "main-id") with metadata "{"a":1}".\n'
+    )
     assert ok(fb(project, "key", "get", "--binding", "KV", "greeting")) == "hello"
     assert ok(fb(project, "key", "get", "--binding", "KV", "greeting", "--text")) == "hello\n"
     assert ok(fb(project, "key", "get", "--binding", "KV", "missing")) == "Value not found\n"
@@ -66,8 +68,9 @@ def test_put_from_a_file_and_binary_get(project):
     (project / "blob.bin").write_bytes(b"\x00\xffbinary")
     out = ok(fb(project, "key", "put", "--namespace-id", "raw-id", "b", "--path", "blob.bin"))
     assert out.endswith('Writing the contents of blob.bin to the key "b" on namespace id: "raw-id".\n')
-    proc = subprocess.run([FLAREBIND, "kv", "key", "get", "--namespace-id", "raw-id", "b"], cwd=project,
-                          capture_output=True)
+    proc = subprocess.run(
+        [FLAREBIND, "kv", "key", "get", "--namespace-id", "raw-id", "b"], cwd=project, capture_output=True
+    )
     assert proc.stdout == b"\x00\xffbinary"
 
 
@@ -92,8 +95,10 @@ def test_preview_and_environment_selection(project):
     assert ok(fb(project, "key", "get", "--binding", "BOTH", "--preview", "k")) == "p"
     proc = fb(project, "key", "get", "--binding", "KV", "--preview", "k")
     assert proc.returncode == 1
-    assert ("No preview ID found for KV. Add one to your wrangler config file to use a separate namespace for "
-            "previewing your worker.") in proc.stderr
+    assert (
+        "No preview ID found for KV. Add one to your wrangler config file to use a separate namespace for "
+        "previewing your worker."
+    ) in proc.stderr
     out = ok(fb(project, "key", "put", "-e", "staging", "--binding", "KV", "k", "s"))
     assert '(id: "staging-id")' in out
     assert ok(fb(project, "key", "get", "--namespace-id", "staging-id", "k")) == "s"
@@ -116,8 +121,9 @@ def test_usage_errors(project):
 def test_runtime_errors_print_cloudflare_text(project):
     proc = fb(project, "key", "put", "--binding", "KV", "k", "v", "--ttl", "5")
     assert proc.returncode == 1
-    assert "✘ [ERROR] KV PUT failed: 400 Invalid expiration_ttl of 5. Expiration TTL must be at least 60." \
-        in proc.stderr
+    assert (
+        "✘ [ERROR] KV PUT failed: 400 Invalid expiration_ttl of 5. Expiration TTL must be at least 60." in proc.stderr
+    )
     proc = fb(project, "key", "put", "--binding", "KV", "", "v")
     assert proc.returncode == 1
     assert "Key name cannot be empty." in proc.stderr
@@ -151,8 +157,10 @@ def test_bulk_put_get_delete(project):
     assert tail == "\n"
 
     out = ok(fb(project, "bulk", "delete", "--binding", "KV", "keys.json"))
-    assert ('? Are you sure you want to delete all the keys read from "keys.json" from kv-namespace binding: "KV" '
-            '(id: "main-id")?\n🤖 Using fallback value in non-interactive context: yes\nSuccess!\n') in out
+    assert (
+        '? Are you sure you want to delete all the keys read from "keys.json" from kv-namespace binding: "KV" '
+        '(id: "main-id")?\n🤖 Using fallback value in non-interactive context: yes\nSuccess!\n'
+    ) in out
     assert [k["name"] for k in json.loads(ok(fb(project, "key", "list", "--binding", "KV")))] == ["b"]
     (project / "b.json").write_text('["b"]')
     ok(fb(project, "bulk", "delete", "--binding", "KV", "b.json", "--force"))
@@ -163,8 +171,10 @@ def test_bulk_file_errors_read_like_wranglers(project):
     (project / "bad.json").write_text(json.dumps([{"key": "a", "value": 1}, {"key": "b", "value": "ok", "x": 1}]))
     proc = fb(project, "bulk", "put", "--binding", "KV", "bad.json")
     assert proc.returncode == 1
-    assert 'Unexpected JSON input from "bad.json".\nEach item in the array should be an object that matches:' \
+    assert (
+        'Unexpected JSON input from "bad.json".\nEach item in the array should be an object that matches:'
         in proc.stderr
+    )
     assert 'The item at index 0 is {"key":"a","value":1}' in proc.stderr
     assert 'The item at index 1 contains unexpected properties: ["x"].' in proc.stderr
     (project / "obj.json").write_text("{}")
@@ -179,10 +189,17 @@ def test_bulk_file_errors_read_like_wranglers(project):
 
 @pytest.mark.wrangler
 def test_wrangler_sees_a_flarebind_cli_bulk_put(project):
-    (project / "bulk.json").write_text(json.dumps([{"key": "w1", "value": "one", "metadata": {"k": 1}},
-                                                   {"key": "w2", "value": "two"}]))
+    (project / "bulk.json").write_text(
+        json.dumps([{"key": "w1", "value": "one", "metadata": {"k": 1}}, {"key": "w2", "value": "two"}])
+    )
     ok(fb(project, "bulk", "put", "--binding", "KV", "bulk.json"))
-    proc = subprocess.run([*wrangler_command(), "kv", "key", "list", "--binding", "KV", "--local"], cwd=project,
-                          env=node_env(), capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        [*wrangler_command(), "kv", "key", "list", "--binding", "KV", "--local"],
+        cwd=project,
+        env=node_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == [{"name": "w1", "metadata": {"k": 1}}, {"name": "w2"}]

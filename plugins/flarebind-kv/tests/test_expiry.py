@@ -65,7 +65,13 @@ async def test_expired_entries_are_removed_from_disk(tmp_path, clock):
         assert len(list(blobs.iterdir())) == 2
         await kv.list()  # a list purges every expired row
         assert len(list(blobs.iterdir())) == 1
-    db = state / "v3" / "kv" / "miniflare-KVNamespaceObject" / durable_object_file_name("miniflare-KVNamespaceObject", "exp")
+    db = (
+        state
+        / "v3"
+        / "kv"
+        / "miniflare-KVNamespaceObject"
+        / durable_object_file_name("miniflare-KVNamespaceObject", "exp")
+    )
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT key FROM _mf_entries").fetchall() == [("c",)]
 

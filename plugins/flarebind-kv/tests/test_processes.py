@@ -12,13 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-
 from flarebind.bindings.context import LocalContext
 from flarebind.storage import durable_object_file_name
 from flarebind_kv.local import make_local
 
 sys.path.insert(0, str(Path(__file__).parent))
-from kv_child import SPEC, writer_op  # noqa: E402
+from kv_child import SPEC, writer_op
 
 CHILD = str(Path(__file__).with_name("kv_child.py"))
 NS_FILE = durable_object_file_name("miniflare-KVNamespaceObject", SPEC["id"])
@@ -131,8 +130,15 @@ async def test_two_processes_share_a_namespace_without_lock_errors(tmp_path):
 
     async def run(name: str) -> tuple[int, bytes, bytes]:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, CHILD, "worker", str(state), name, "150",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=child_env(),
+            sys.executable,
+            CHILD,
+            "worker",
+            str(state),
+            name,
+            "150",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=child_env(),
         )
         out, err = await proc.communicate()
         return proc.returncode or 0, out, err

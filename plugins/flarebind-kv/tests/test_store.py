@@ -7,7 +7,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from flarebind.bindings.context import LocalContext
 from flarebind.testing.bindings import open_bindings
 from flarebind_kv.local import make_local

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from flarebind.bindings.context import LocalContext
 from flarebind.testing.node import node_env, wrangler_command
 from flarebind_kv.local import make_local
@@ -21,8 +20,7 @@ NS = "interop-ns"
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "wrangler.toml").write_text(
-        'name = "interop"\ncompatibility_date = "2026-05-01"\n\n[[kv_namespaces]]\nbinding = "KV"\n'
-        f'id = "{NS}"\n'
+        f'name = "interop"\ncompatibility_date = "2026-05-01"\n\n[[kv_namespaces]]\nbinding = "KV"\nid = "{NS}"\n'
     )
     return tmp_path
 
@@ -30,7 +28,10 @@ def project(tmp_path: Path) -> Path:
 def wrangler(project: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     proc = subprocess.run(
         [*wrangler_command(), "kv", *args, "--local", "--persist-to", str(project / "state")],
-        cwd=project, env=node_env(), capture_output=True, timeout=180,
+        cwd=project,
+        env=node_env(),
+        capture_output=True,
+        timeout=180,
     )
     assert proc.returncode == 0, (proc.stdout + proc.stderr).decode(errors="replace")
     return proc
@@ -39,8 +40,19 @@ def wrangler(project: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
 async def test_flarebind_reads_what_wrangler_wrote(project):
     (project / "value.bin").write_bytes(bytes(range(256)))
     before = int(time.time())
-    wrangler(project, "key", "put", "--namespace-id", NS, "greeting", "héllo wrangler",
-             "--metadata", '{"from":"wrangler","n":1}', "--ttl", "3600")
+    wrangler(
+        project,
+        "key",
+        "put",
+        "--namespace-id",
+        NS,
+        "greeting",
+        "héllo wrangler",
+        "--metadata",
+        '{"from":"wrangler","n":1}',
+        "--ttl",
+        "3600",
+    )
     wrangler(project, "key", "put", "--binding", "KV", "binary", "--path", "value.bin")
 
     ctx = LocalContext(persist_to=project / "state")

@@ -12,16 +12,16 @@ from flarebind.hookspecs import hookimpl
 def register_binding_types(register: Any) -> None:
     register(
         BindingType(
-        type="kv_namespace",
-        config_key="kv_namespaces",
-        friendly_name="KV Namespace",
-        support=Support.LOCAL_AND_REMOTE,
-        fields={"binding": str, "id": str, "preview_id": str},
-        required=("binding",),
-        resource=lambda e: e.get("preview_id") or e.get("id"),
-        preview_fields={"id": "preview_id"},
-        resource_fields=("id",),
-    )
+            type="kv_namespace",
+            config_key="kv_namespaces",
+            friendly_name="KV Namespace",
+            support=Support.LOCAL_AND_REMOTE,
+            fields={"binding": str, "id": str, "preview_id": str},
+            required=("binding",),
+            resource=lambda e: e.get("preview_id") or e.get("id"),
+            preview_fields={"id": "preview_id"},
+            resource_fields=("id",),
+        )
     )
 
 

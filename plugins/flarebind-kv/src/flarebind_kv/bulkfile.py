@@ -59,8 +59,12 @@ def _is_key_value(item: Any) -> bool:
         return False
     if not isinstance(item.get("key"), str) or not isinstance(item.get("value"), str):
         return False
-    for name, kind in (("expiration", "number"), ("expiration_ttl", "number"), ("base64", "boolean"),
-                       ("metadata", "object")):
+    for name, kind in (
+        ("expiration", "number"),
+        ("expiration_ttl", "number"),
+        ("base64", "boolean"),
+        ("metadata", "object"),
+    ):
         if name in item and _js_type(item[name]) != kind:
             return False
     return True
@@ -104,7 +108,9 @@ def key_names(filename: str) -> list[str]:
     """The keys of a bulk-get / bulk-delete file: strings, or objects with a ``name``."""
     content = read_json(filename)
     if not isinstance(content, list):
-        raise BulkFileError(f'Unexpected JSON input from "{filename}".\nExpected an array of strings but got:\n{content}')
+        raise BulkFileError(
+            f'Unexpected JSON input from "{filename}".\nExpected an array of strings but got:\n{content}'
+        )
     errors: list[str] = []
     names: list[str] = []
     for index, item in enumerate(content):

@@ -18,7 +18,6 @@ from typing import Any
 
 import attrs
 import click
-
 from flarebind.cli.common import config_options
 
 from flarebind_kv.bulkfile import BulkFileError, key_names, key_values
@@ -68,7 +67,9 @@ def resolve_namespace(
         )
     entry = next((e for e in entries if e.get("binding") == binding), None)
     if entry is None:
-        raise KVCommandError(f'A namespace with binding name "{binding}" was not found in the configured "kv_namespaces".')
+        raise KVCommandError(
+            f'A namespace with binding name "{binding}" was not found in the configured "kv_namespaces".'
+        )
 
     def named(ns_id: str) -> Target:
         return Target(ns_id, f'binding: "{binding}" (id: "{ns_id}")', binding)
@@ -89,12 +90,12 @@ def resolve_namespace(
         )
     ids = [entry.get("id"), entry.get("preview_id")]
     if bool(ids[0]) != bool(ids[1]):
-        return named(ids[0] or ids[1])
+        return named(str(ids[0] or ids[1]))
     if not any(ids):
         # wrangler's local development uses the binding name as the id of a namespace declared without one
         return named(str(binding))
     raise KVCommandError(
-        f'{binding} has both a namespace ID and a preview ID. Specify "--preview" or "--no-preview" (wrangler: "--preview false") to avoid '
+        f'{binding} has both a namespace ID and a preview ID. Specify "--preview" or "--no-preview" to avoid '
         "writing data to the wrong namespace."
     )
 
@@ -141,10 +142,12 @@ def target_options(preview_default: bool | None) -> Callable[[Any], Any]:
         wrapper.__doc__ = func.__doc__
         wrapped: Any = config_options(wrapper)
         wrapped = click.option("--remote", is_flag=True, default=False, help="Interact with remote storage.")(wrapped)
-        wrapped = click.option("--local", is_flag=True, default=False,
-                               help="Interact with local storage (the default).")(wrapped)
-        wrapped = click.option("--preview/--no-preview", default=preview_default,
-                               help="Interact with a preview namespace.")(wrapped)
+        wrapped = click.option(
+            "--local", is_flag=True, default=False, help="Interact with local storage (the default)."
+        )(wrapped)
+        wrapped = click.option(
+            "--preview/--no-preview", default=preview_default, help="Interact with a preview namespace."
+        )(wrapped)
         wrapped = click.option("--namespace-id", help="The id of the namespace.")(wrapped)
         wrapped = click.option("--binding", help="The binding name of the namespace (from the config file).")(wrapped)
         return wrapped
@@ -184,8 +187,9 @@ async def open_namespace(opts: Options) -> Any:
 
             from flarebind_kv.local import make_local
 
-            ctx = LocalContext(persist_to=Path(opts.persist_to).resolve() if opts.persist_to else None,
-                               project_dir=Path.cwd())
+            ctx = LocalContext(
+                persist_to=Path(opts.persist_to).resolve() if opts.persist_to else None, project_dir=Path.cwd()
+            )
             kv = make_local(name, spec, ctx)
         yield kv, target
     finally:
@@ -224,8 +228,13 @@ def _progress(total: int, label: str) -> Any:
 
     console = Console(stderr=True)
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=console, disable=not console.is_terminal, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal,
+        transient=True,
     )
     task = progress.add_task(label, total=total)
     return progress, task
@@ -257,8 +266,15 @@ def bulk_group() -> None:
 @click.option("--expiration", type=float, help="Time since the UNIX epoch after which the entry expires.")
 @click.option("--metadata", help="Arbitrary JSON that is associated with a key.")
 @target_options(preview_default=None)
-def key_put(opts: Options, key: str, value: str | None, path: str | None, ttl: float | None,
-            expiration: float | None, metadata: str | None) -> None:
+def key_put(
+    opts: Options,
+    key: str,
+    value: str | None,
+    path: str | None,
+    ttl: float | None,
+    expiration: float | None,
+    metadata: str | None,
+) -> None:
     """Write a single key/value pair to the given namespace."""
     if (value is None) == (path is None):
         raise click.UsageError("Exactly one of the arguments value and path is required")
@@ -271,8 +287,11 @@ def key_put(opts: Options, key: str, value: str | None, path: str | None, ttl: f
     data: str | bytes = Path(path).read_bytes() if path is not None else str(value)
 
     async def body(kv: Any, target: Target) -> None:
-        note = f' with metadata "{json.dumps(parsed_metadata, separators=(",", ":"), ensure_ascii=False)}"' \
-            if parsed_metadata else ""
+        note = (
+            f' with metadata "{json.dumps(parsed_metadata, separators=(",", ":"), ensure_ascii=False)}"'
+            if parsed_metadata
+            else ""
+        )
         if path is not None:
             click.echo(f'Writing the contents of {path} to the key "{key}" on namespace {target.display}{note}.')
         else:
@@ -360,8 +379,13 @@ def bulk_put(opts: Options, filename: str) -> None:
                 if item.get("base64"):
                     # wrangler's local path decodes to a UTF-8 string; bytes keep binary values intact
                     value = base64.b64decode(item["value"])
-                await kv.put(item["key"], value, expiration=item.get("expiration"),
-                             expirationTtl=item.get("expiration_ttl"), metadata=item.get("metadata"))
+                await kv.put(
+                    item["key"],
+                    value,
+                    expiration=item.get("expiration"),
+                    expirationTtl=item.get("expiration_ttl"),
+                    metadata=item.get("metadata"),
+                )
                 progress.advance(task)
         click.echo("Success!")
 
@@ -400,8 +424,10 @@ def bulk_delete(opts: Options, filename: str, force: bool) -> None:
 
     async def body(kv: Any, target: Target) -> None:
         if not force:
-            question = (f'Are you sure you want to delete all the keys read from "{filename}" from kv-namespace '
-                        f"{target.display}?")
+            question = (
+                f'Are you sure you want to delete all the keys read from "{filename}" from kv-namespace '
+                f"{target.display}?"
+            )
             if sys.stdin.isatty():
                 if not click.confirm(question, default=True):
                     click.echo(f'Not deleting keys read from "{filename}".')

@@ -68,7 +68,7 @@ class KVNamespace:
 
     # -- get -----------------------------------------------------------------------------------------------------
 
-    async def get(self, key: Any, options: Any = None, /, *, type: str | None = None, cacheTtl: Any = None) -> Any:  # noqa: A002
+    async def get(self, key: Any, options: Any = None, /, *, type: str | None = None, cacheTtl: Any = None) -> Any:
         """``get(key[, type | {type, cacheTtl}])``; a list of keys is a bulk get returning ``{key: value | None}``."""
         if options is None and type is None and cacheTtl is None and key.__class__ is str:
             # the hot path: get(key) as text
@@ -85,8 +85,8 @@ class KVNamespace:
         v.check_cache_ttl("GET", cache_ttl)
         return (await self._get_one(key, type_))[0]
 
-    async def getWithMetadata(  # noqa: N802 - the runtime's name
-        self, key: Any, options: Any = None, /, *, type: str | None = None, cacheTtl: Any = None  # noqa: A002
+    async def getWithMetadata(
+        self, key: Any, options: Any = None, /, *, type: str | None = None, cacheTtl: Any = None
     ) -> Any:
         """``{value, metadata, cacheStatus}``; a list of keys gives ``{key: {value, metadata} | None}``."""
         type_, cache_ttl = _get_options(options, type, cacheTtl)
@@ -192,7 +192,7 @@ class KVNamespace:
         /,
         *,
         expiration: Any = None,
-        expirationTtl: Any = None,  # noqa: N803 - the runtime's name
+        expirationTtl: Any = None,
         metadata: Any = None,
     ) -> None:
         """Store ``value`` (str, bytes-like or an async iterable of bytes) under ``key``."""

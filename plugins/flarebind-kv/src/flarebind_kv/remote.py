@@ -8,7 +8,6 @@ from flarebind.jsobject import JsObject
 from flarebind.remote.adapters import RemoteBinding, body_arg, is_stream_source, options_args, shape
 from flarebind.remote.channel import RemoteStream
 
-
 PUT_VALUE_TYPES = "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values."
 _SENDABLE = (str, bytes, bytearray, memoryview, int, float, bool, type(None), dict, list, tuple)
 
@@ -43,15 +42,15 @@ def _opts(options: Any, kw: dict[str, Any], kind: str) -> list[Any]:
 class RemoteKVNamespace(RemoteBinding):
     """``env.MY_KV`` when the namespace is remote."""
 
-    async def get(self, key: Any, options: Any = None, /, *, type: str | None = None, cacheTtl: Any = None) -> Any:  # noqa: A002
+    async def get(self, key: Any, options: Any = None, /, *, type: str | None = None, cacheTtl: Any = None) -> Any:
         args = _get_args(options, type, cacheTtl)
         result = await self._call([{"call": "get", "args": [_wire_key(key), *args]}])
         if isinstance(key, (list, tuple)):
             return JsObject({k: _shape_value(v) for k, v in (result or {}).items()})
         return _shape_value(result)
 
-    async def getWithMetadata(  # noqa: N802 - the runtime's name
-        self, key: Any, options: Any = None, /, *, type: str | None = None, cacheTtl: Any = None  # noqa: A002
+    async def getWithMetadata(
+        self, key: Any, options: Any = None, /, *, type: str | None = None, cacheTtl: Any = None
     ) -> Any:
         args = _get_args(options, type, cacheTtl)
         result = await self._call([{"call": "getWithMetadata", "args": [_wire_key(key), *args]}])
@@ -62,8 +61,17 @@ class RemoteKVNamespace(RemoteBinding):
             out["value"] = RemoteValueStream.wrap(out["value"])
         return out
 
-    async def put(self, key: Any, value: Any, options: Any = None, /, *, expiration: Any = None,
-                  expirationTtl: Any = None, metadata: Any = None) -> None:  # noqa: N803
+    async def put(
+        self,
+        key: Any,
+        value: Any,
+        options: Any = None,
+        /,
+        *,
+        expiration: Any = None,
+        expirationTtl: Any = None,
+        metadata: Any = None,
+    ) -> None:
         if options is not None and not isinstance(options, dict):
             raise TypeError("KV put() options must be an object (a dict) or keyword arguments.")
         opts = dict(options or {})

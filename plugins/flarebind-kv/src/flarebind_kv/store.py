@@ -214,9 +214,7 @@ def _chunk_bytes(chunk: object) -> bytes:
     try:
         return bytes(memoryview(chunk))  # type: ignore[arg-type]
     except TypeError:
-        raise TypeError(
-            f"KV put() stream chunks must be bytes-like (Uint8Array), got {type(chunk).__name__}"
-        ) from None
+        raise TypeError(f"KV put() stream chunks must be bytes-like (Uint8Array), got {type(chunk).__name__}") from None
 
 
 class KVStore:
@@ -373,7 +371,7 @@ def _retry_locked(fn, attempts: int = 200):  # type: ignore[no-untyped-def]
         try:
             return fn()
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc) or attempt == attempts - 1:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or attempt == attempts - 1:
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
