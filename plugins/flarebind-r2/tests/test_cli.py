@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -103,3 +104,12 @@ def test_service_errors_print_the_runtime_message(project):
     result = run(project, "put", f"cli-bucket/{long_key}", "--pipe", stdin=b"x")
     assert result.returncode == 1
     assert "✘ [ERROR] put: The specified object name is not valid. (10020)" in result.stderr.decode()
+
+
+def test_remote_without_credentials_says_what_is_missing(project):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
+    result = subprocess.run([EXE, "r2", "object", "get", "cli-bucket/k", "--remote", "--pipe"], cwd=project, env=env,
+                            capture_output=True, timeout=120)
+    assert result.returncode == 1
+    assert "✘ [ERROR] No Cloudflare credentials" in result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()

@@ -122,11 +122,16 @@ async def _file_chunks(file: BinaryIO, progress: Any) -> AsyncIterator[bytes]:
 
 
 def _run(coro: Any) -> Any:
-    from flarebind.errors import JsException
+    from flarebind.cli.common import ConfigProblem
+    from flarebind.config import ConfigError
+    from flarebind.errors import FlarebindError, JsException
 
     try:
         return asyncio.run(coro)
-    except JsException as exc:
+    except ConfigError as exc:
+        raise ConfigProblem(exc.diagnostics, exc.file) from None
+    except (JsException, FlarebindError) as exc:
+        # binding errors carry the runtime's message; flarebind's own (credentials, sessions) say what to fix
         raise CommandError(str(exc)) from None
 
 
