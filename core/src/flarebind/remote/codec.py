@@ -168,6 +168,9 @@ def decode(value: Any, stream: Any = None) -> Any:
     """Turn tagged JSON from the proxy into Python values (objects become :class:`JsObject`)."""
     if isinstance(value, list):
         return [_none_if_undefined(decode(v, stream)) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        # a JS number beyond the safe range is a float to Python (as Pyodide converts it); BigInts come tagged
+        return float(value)
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
