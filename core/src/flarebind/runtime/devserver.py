@@ -55,7 +55,7 @@ def _make_server(app: Any, host: str, port: int, on_started: Callable[[], None])
 
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", access_log=False, lifespan="off", loop="asyncio",
-        http="h11", ws="none", timeout_graceful_shutdown=2,
+        http="h11", ws="none", timeout_graceful_shutdown=2, server_header=False,
     )
     return DevUvicorn(config)
 

@@ -8,6 +8,7 @@ Worker's own directories are forgotten on unload, so a reload sees edited code; 
 from __future__ import annotations
 
 import importlib
+import os
 import importlib.util
 import sys
 import traceback
@@ -52,8 +53,17 @@ class LoadedWorker:
     saved: dict[str, ModuleType] = attrs.field(factory=dict)
 
     def unload(self) -> None:
-        """Forget the Worker's modules and path entries (kept aside, so :meth:`restore` can bring them back)."""
-        self.saved = {name: sys.modules.pop(name) for name in self.module_names if name in sys.modules}
+        """Forget the Worker's modules and path entries (kept aside, so :meth:`restore` can bring them back).
+
+        Modules are found again at unload time, so siblings first imported inside a handler are forgotten too.
+        """
+        prefixes = tuple(entry + os.sep for entry in self.path_entries[:1])  # source dir; not python_modules/
+        names = set(self.module_names)
+        for name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            if isinstance(file, str) and file.startswith(prefixes):
+                names.add(name)
+        self.saved = {name: sys.modules.pop(name) for name in names if name in sys.modules}
         for entry in self.path_entries:
             try:
                 sys.path.remove(entry)
@@ -141,7 +151,10 @@ def _forget(before: set[str], roots: list[Path], stem: str) -> None:
 
 def _import_error_text(main: Path, exc: BaseException) -> str:
     # keep the traceback to the Worker's frames: the importlib machinery above them is noise
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "importlib" not in f.filename]
+    here = str(Path(__file__).resolve())
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__) if "importlib" not in f.filename and f.filename != here
+    ]
     text = "".join(traceback.format_list(frames)) + "".join(traceback.format_exception_only(type(exc), exc))
     hint = ""
     if isinstance(exc, ModuleNotFoundError) and exc.name and exc.name.split(".")[0] == main.parent.name:
