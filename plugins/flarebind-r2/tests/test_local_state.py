@@ -299,3 +299,27 @@ async def test_values_stream_without_being_joined(open_bucket, tmp_path):
     assert obj.size == 4 * MiB
     assert sizes[-1] >= 3 * MiB  # by the last chunk, the earlier ones are already in the temporary file
     assert os.listdir(tmp_dir) == blob_files(tmp_path / "state")
+
+
+def _bytes_read() -> int:
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no rchar in /proc/self/io")
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs Linux /proc/self/io")
+async def test_ranged_gets_read_only_the_range(open_bucket):
+    bucket = open_bucket()
+    await bucket.put("single", (b"s" * MiB for _ in range(64)))
+    upload = await bucket.createMultipartUpload("multi")
+    parts = [await upload.uploadPart(i + 1, (bytes([65 + i]) * MiB for _ in range(5))) for i in range(4)]
+    await upload.complete(parts)
+    for key, offset in (("single", 40 * MiB + 7), ("multi", 10 * MiB - 100)):
+        before = _bytes_read()
+        got = await bucket.get(key, range={"offset": offset, "length": MiB})
+        data = await got.arrayBuffer()
+        read = _bytes_read() - before
+        assert len(data) == MiB
+        assert read < 2 * MiB, f"{key}: read {read} bytes for a 1 MiB range"
+    assert data == b"B" * 100 + b"C" * (MiB - 100)  # the multipart range spans parts 2 and 3
