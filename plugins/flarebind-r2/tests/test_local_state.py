@@ -323,3 +323,38 @@ async def test_ranged_gets_read_only_the_range(open_bucket):
         assert len(data) == MiB
         assert read < 2 * MiB, f"{key}: read {read} bytes for a 1 MiB range"
     assert data == b"B" * 100 + b"C" * (MiB - 100)  # the multipart range spans parts 2 and 3
+
+
+CHILD_WRITER = textwrap.dedent("""
+    import asyncio, sys
+    from pathlib import Path
+    from flarebind.bindings.context import LocalContext
+    from flarebind_r2.local import make_local
+
+    async def main():
+        ctx = LocalContext(persist_to=Path(sys.argv[1]))
+        bucket = make_local("B", {"bucket_name": "bucket"}, ctx)
+        name = sys.argv[2]
+        for i in range(60):
+            await bucket.put(f"{name}/{i}", f"{name}-{i}")
+            await bucket.put("contended", name)
+        await ctx.dispose()
+
+    asyncio.run(main())
+""")
+
+
+async def test_processes_write_one_bucket_concurrently(open_bucket, tmp_path):
+    state = tmp_path / "state"
+    children = [subprocess.Popen([sys.executable, "-c", CHILD_WRITER, str(state), name], stderr=subprocess.PIPE)
+                for name in ("p1", "p2", "p3")]
+    for child in children:
+        _, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err.decode()
+    bucket = open_bucket()
+    listed = (await bucket.list())["objects"]
+    assert len(listed) == 181
+    for name in ("p1", "p2", "p3"):
+        assert await (await bucket.get(f"{name}/59")).text() == f"{name}-59"
+    assert await (await bucket.get("contended")).text() in {"p1", "p2", "p3"}
+    assert len(blob_files(state)) == 181  # every overwritten blob was removed, whichever process wrote it
