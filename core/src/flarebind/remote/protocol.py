@@ -48,7 +48,8 @@ def error_from_wire(error: dict[str, Any]) -> BaseException:
     exc = JsException(message, name)
     cause = error.get("cause")
     if isinstance(cause, dict):
-        exc.__cause__ = error_from_wire(cause)
+        # JS `error.cause` (D1 puts the bare SQLite text there), kept as an attribute and as Python's chain
+        exc.cause = exc.__cause__ = error_from_wire(cause)  # type: ignore[attr-defined]
     return exc
 
 

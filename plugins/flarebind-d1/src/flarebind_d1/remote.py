@@ -17,6 +17,9 @@ from flarebind.remote.codec import UNDEFINED, Pipeline
 from flarebind_d1.values import bind_values
 
 
+_CONSTRAINTS = ("first-unconstrained", "first-primary")
+
+
 class RemotePreparedStatement:
     """``D1PreparedStatement``: immutable; ``bind`` returns a new statement."""
 
@@ -84,7 +87,8 @@ class RemoteD1Session(_Executor):
         self._name = db._name
         self._channel = db._channel
         self._constraint = constraint
-        self._bookmark: Any = None
+        # started from a bookmark, the session's bookmark is that one until a query moves it forward
+        self._bookmark: Any = None if constraint is UNDEFINED or constraint in _CONSTRAINTS else constraint
 
     async def _run(self, ops: list[dict[str, Any]]) -> Any:
         start = self._bookmark if self._bookmark is not None else self._constraint
@@ -115,7 +119,9 @@ class RemoteD1Database(_Executor, RemoteBinding):
         return shape(await self._run([{"call": "dump"}]))
 
     def withSession(self, constraintOrBookmark: Any = UNDEFINED) -> RemoteD1Session:  # noqa: N802,N803
-        return RemoteD1Session(self, UNDEFINED if constraintOrBookmark is None else constraintOrBookmark)
+        value = constraintOrBookmark.strip() if isinstance(constraintOrBookmark, str) else constraintOrBookmark
+        # a blank constraint means the default, as in the local simulation
+        return RemoteD1Session(self, UNDEFINED if value is None or value == "" else value)
 
 
 def make_remote(name: str, spec: dict[str, Any], channel: Any) -> RemoteD1Database:
