@@ -1,0 +1,55 @@
+"""Helpers shared by the binding workloads (KV, R2, D1)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bench.harness import MINIFLARE, run_node
+
+
+def key(i: int) -> str:
+    # the same key names as bench/node/bindings-worker.mjs
+    return f"key-{i:08d}"
+
+
+def filler(size: int) -> bytes:
+    return bytes(97 + (i % 26) for i in range(size))
+
+
+def rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else float("inf")
+
+
+class Timer:
+    def __enter__(self) -> Timer:
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.seconds = time.perf_counter() - self.start
+
+
+def miniflare_phases(variant: str, workdir: Any, phases: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Run phases of bench/node/bindings-worker.mjs in one Miniflare instance; return them by route name.
+
+    ``variant`` "disk" persists under ``workdir``; "memory" is Miniflare's default (a temp folder it deletes).
+    A phase whose route answered with an error raises, naming the route and Miniflare's message.
+    """
+    plan = {"mode": "disk" if variant == "disk" else "memory", "persist": str(workdir / "mf"), "phases": phases}
+    out = run_node("mf-bindings.mjs", plan)
+    by_route: dict[str, dict[str, Any]] = {}
+    for i, phase in enumerate(out["phases"]):
+        if phase.get("status") != 200:
+            raise RuntimeError(f"{MINIFLARE} route {phase['route']} failed: {phase.get('error')}")
+        by_route[phase.get("as") or phases[i].get("as") or phase["route"]] = phase
+    if len(by_route) < len(phases):
+        raise RuntimeError(f"{MINIFLARE} stopped after {len(by_route)} of {len(phases)} phases")
+    return by_route
+
+
+def field(obj: Any, name: str) -> Any:
+    """``obj.name`` for result objects, ``obj[name]`` for dict-shaped results (whichever the binding returns)."""
+    if isinstance(obj, dict):
+        return obj[name]
+    return getattr(obj, name)

@@ -1,0 +1,179 @@
+"""Remote bindings: relay overhead per binding call, and 100 concurrent calls (issue 7).
+
+The proxy worker is written by ``flarebind.remote.deploy_proxy.write_proxy`` and run under ``node wrangler.js dev``
+on 127.0.0.1 with a locally simulated KV namespace behind it, exactly as the conformance suite uses a deployed proxy.
+A child process then times the same KV ``get`` through two :class:`flarebind.remote.channel.HttpChannel` s, one
+straight to the proxy (the raw HTTP round trip) and one through the session's loopback relay, interleaved call by
+call; the overhead is the difference of the medians. Then 100 calls go through the relay at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.devserver import DevServer, free_port
+from bench.harness import FLAREBIND, MetricDef, Side, Target, Workload, module_missing, node_environment, run_python_child
+
+NEEDS = (
+    "flarebind.remote.deploy_proxy:write_proxy",
+    "flarebind.remote.relay:Relay",
+    "flarebind.remote.relay:Upstream",
+    "flarebind.remote.channel:channel_for_deployed_proxy",
+    "flarebind.remote.channel:channel_from_connection_string",
+)
+
+METRICS = [
+    MetricDef("direct_ms", "KV get, raw HTTP round trip to the proxy", "ms", higher_is_better=False),
+    MetricDef("relay_ms", "KV get through the loopback relay", "ms", higher_is_better=False),
+    MetricDef("overhead_ms", "relay overhead per call (difference of medians)", "ms", higher_is_better=False),
+    MetricDef("burst_ms", "100 concurrent KV gets through the relay, wall", "ms", higher_is_better=False),
+    MetricDef("burst_errors", "errors among the 100 concurrent calls", "count", higher_is_better=False),
+    MetricDef("burst_connections", "relay → proxy TCP connections after the burst", "count", higher_is_better=False),
+]
+
+
+CALL_TIMEOUT = 60
+
+
+def params(quick: bool) -> dict[str, Any]:
+    return {"n": 30 if quick else 300, "burst": 100}
+
+
+def _socket_inodes() -> set[str]:
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def _connections_to(port: int) -> int:
+    """ESTABLISHED TCP connections from this process to 127.0.0.1:``port`` (from /proc/net/tcp and our fds)."""
+    mine, count = _socket_inodes(), 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            parts = line.split()
+            remote_port = int(parts[2].rsplit(":", 1)[1], 16)
+            if remote_port == port and parts[3] == "01" and parts[9] in mine:
+                count += 1
+    return count
+
+
+async def measure_child(p: dict[str, Any]) -> dict[str, Any]:
+    from flarebind.remote.channel import channel_for_deployed_proxy, channel_from_connection_string
+    from flarebind.remote.relay import PROXY_SECRET_HEADER, Relay, Upstream
+
+    url, secret = p["url"], p["secret"]
+    op = [{"call": "get", "args": ["bench-key"]}]
+    relay = Relay()
+    relay.set_upstream(Upstream(url=url, headers={PROXY_SECRET_HEADER: secret}))
+    relay.play()  # a session opens the relay once its upstream is provisioned; here it is ready at once
+    await relay.start()
+    direct = channel_for_deployed_proxy(url, secret)
+    relayed = channel_from_connection_string(relay.connection_string)
+
+    async def call(channel: Any, ops: list[dict[str, Any]]) -> Any:
+        # bounded, so a stuck relay fails this workload instead of hanging the harness
+        return await asyncio.wait_for(channel.call("KV", ops), CALL_TIMEOUT)
+
+    try:
+        await call(direct, [{"call": "put", "args": ["bench-key", "x" * 100]}])
+        for _ in range(20):  # warm both paths (connections, JIT-free but caches)
+            await call(direct, op)
+            await call(relayed, op)
+        d_times, r_times = [], []
+        for i in range(p["n"]):
+            # interleaved, alternating which goes first, so drift on a shared machine hits both equally
+            for path in ((direct, d_times), (relayed, r_times)) if i % 2 == 0 else ((relayed, r_times), (direct, d_times)):
+                start = time.perf_counter()
+                value = await call(path[0], op)
+                path[1].append((time.perf_counter() - start) * 1000)
+                if value != "x" * 100:
+                    raise RuntimeError(f"unexpected value {value!r}")
+        await direct.aclose()
+
+        async def one() -> bool:
+            try:
+                return await call(relayed, op) == "x" * 100
+            except Exception:
+                return False
+
+        start = time.perf_counter()
+        results = await asyncio.gather(*(one() for _ in range(p["burst"])))
+        burst_ms = (time.perf_counter() - start) * 1000
+        connections = _connections_to(int(url.rsplit(":", 1)[1].split("/")[0]))
+    finally:
+        await relayed.aclose()
+        await relay.aclose()
+    direct_ms, relay_ms = statistics.median(d_times), statistics.median(r_times)
+    return {
+        "direct_ms": direct_ms,
+        "relay_ms": relay_ms,
+        "overhead_ms": relay_ms - direct_ms,
+        "burst_ms": burst_ms,
+        "burst_errors": sum(1 for ok in results if not ok),
+        "burst_connections": connections,
+    }
+
+
+def run_flarebind(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    from flarebind.remote.deploy_proxy import write_proxy
+    from flarebind.testing.node import wrangler_command
+
+    written = write_proxy(workdir / "proxy", {"KV": {"type": "kv_namespace", "id": "bench-kv"}},
+                          name="flarebind-bench-proxy")
+    port = free_port()
+    (workdir / "xdg").mkdir()
+    cmd = [*wrangler_command(), "dev", "--ip", "127.0.0.1", "--port", str(port), "--inspector-port", str(free_port()),
+           "--persist-to", str(workdir / "state")]
+    env = node_environment({"XDG_CONFIG_HOME": str(workdir / "xdg")})
+    with DevServer(cmd, written.outdir, env, port, workdir / "wrangler.log") as server:
+        server.wait_for(path="/__flarebind/v1/info", headers={"X-Flarebind-Proxy-Secret": written.secret})
+        return run_python_child("bench.workloads.remote:measure_child",
+                                {**p, "url": f"http://127.0.0.1:{port}", "secret": written.secret})
+
+
+def _overhead_target(v):
+    overhead = v(FLAREBIND, "kv-get", "overhead_ms")
+    if overhead is None:
+        return None, "not measured"
+    return overhead <= 1.0, f"{overhead:.2f} ms at the median"
+
+
+def _burst_target(v):
+    errors, conns = v(FLAREBIND, "kv-get", "burst_errors"), v(FLAREBIND, "kv-get", "burst_connections")
+    if errors is None:
+        return None, "not measured"
+    return errors == 0 and (conns or 0) <= 32, f"{errors:.0f} errors, {conns:.0f} upstream connections kept"
+
+
+WORKLOAD = Workload(
+    name="remote",
+    title="Remote bindings (relay)",
+    description="KV get against the proxy worker under `wrangler dev` (local KV behind it): raw HTTP round trip "
+    "vs the same call through the loopback relay (interleaved, 300 each), then 100 concurrent calls.",
+    metrics=METRICS,
+    sides=[Side(FLAREBIND, run_flarebind)],
+    variants=lambda quick: ["kv-get"],
+    params=params,
+    requires=lambda: module_missing(*NEEDS),
+    targets=[
+        Target("relay overhead ≤ 1 ms per call at the median", _overhead_target),
+        Target("100 concurrent calls: no errors, connections reused (≤ the relay's pool of 32)", _burst_target),
+    ],
+    notes=["Miniflare has no counterpart here (its remote bindings need a Cloudflare login), so there is no ratio; "
+           "the baseline is the raw HTTP round trip to the same proxy."],
+)
