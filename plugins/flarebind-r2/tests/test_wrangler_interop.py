@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from flarebind.bindings.context import LocalContext
 from flarebind.testing.node import ensure_node_packages, node_env, wrangler_command
@@ -163,3 +168,69 @@ def test_clis_exchange_objects(project):
     wrangler(project, "r2", "object", "put", f"{BUCKET}/from-wrangler", "--local", "--pipe", stdin=b"hello flarebind")
     back = flarebind_cli(project, "r2", "object", "get", f"{BUCKET}/from-wrangler", "--pipe")
     assert back.stdout == b"hello flarebind"
+
+
+WORKER_JS = """
+export default { async fetch(req, env) {
+  const key = new URL(req.url).pathname.slice(1);
+  if (req.method === "PUT") {
+    const obj = await env.BUCKET.put(key, req.body, { httpMetadata: { contentType: "text/from-workerd" } });
+    return new Response(obj.etag);
+  }
+  const obj = await env.BUCKET.get(key);
+  if (obj === null) return new Response("null", { status: 404 });
+  return new Response(obj.body, { headers: { "x-etag": obj.etag, "x-type": obj.httpMetadata.contentType ?? "" } });
+} }
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_state_is_shared_live_with_a_running_wrangler_dev(project, bucket):
+    (project / "worker.js").write_text(WORKER_JS)
+    (project / "wrangler.toml").write_text('main = "worker.js"\n' + (project / "wrangler.toml").read_text())
+    port = _free_port()
+    dev = subprocess.Popen([*wrangler_command(), "dev", "--persist-to", "state", "--port", str(port),
+                            "--ip", "127.0.0.1"], cwd=project, env=node_env(), stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    await client.get(f"{base}/ready-probe")
+                    break
+                except httpx.TransportError:
+                    assert dev.poll() is None and time.monotonic() < deadline, "wrangler dev did not start"
+                    await asyncio.sleep(0.3)
+            written = await client.put(f"{base}/by-workerd", content=b"written by workerd")
+            obj = await bucket.get("by-workerd")
+            assert await obj.text() == "written by workerd"
+            assert obj.etag == written.text
+            assert obj.httpMetadata == {"contentType": "text/from-workerd"}
+
+            await bucket.put("by-flarebind", b"written by flarebind", httpMetadata={"contentType": "text/fb"})
+            read = await client.get(f"{base}/by-flarebind")
+            assert read.status_code == 200
+            assert read.content == b"written by flarebind"
+            assert read.headers["x-type"] == "text/fb"
+
+            upload = await bucket.createMultipartUpload("multi-live")
+            parts = [await upload.uploadPart(1, b"m" * 5 * MiB), await upload.uploadPart(2, b"end")]
+            done = await upload.complete(parts)
+            read = await client.get(f"{base}/multi-live")
+            assert read.headers["x-etag"] == done.etag
+            assert read.content == b"m" * 5 * MiB + b"end"
+    finally:
+        dev.send_signal(signal.SIGINT)
+        try:
+            dev.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            dev.kill()
+            dev.wait()
+
