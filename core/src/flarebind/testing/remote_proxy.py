@@ -167,7 +167,8 @@ def shared_dev_proxy() -> DevProxy:
     global _shared
     with _shared_lock:
         if _shared is None or _shared.process is None or _shared.process.poll() is not None:
-            _shared = start_dev_proxy()
+            # written by `flarebind remote deploy-proxy --dry-run`, exactly as a user writes a proxy to deploy
+            _shared = start_dev_proxy_via_cli()
             atexit.register(_shared.stop)
         return _shared
 
