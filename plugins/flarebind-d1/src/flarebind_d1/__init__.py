@@ -32,3 +32,11 @@ def register_adapters(register: Any) -> None:
     # factories are imported only when a binding is built, keeping `flarebind` start-up fast
     register.local("d1", "flarebind_d1.local:make_local")
     register.remote("d1", "flarebind_d1.remote:make_remote")
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    # `flarebind d1 …`; the command modules load only when the CLI is built, the database code when a command runs
+    from flarebind_d1.cli import register
+
+    register(cli)
