@@ -36,7 +36,7 @@ _HEX = re.compile(r"[0-9a-fA-F]*")
 
 def check_key(action: str, key: Any) -> str:
     if not isinstance(key, str):
-        raise TypeError(f"Failed to execute '{action}' on 'R2Bucket': parameter 1 is not of type 'string'.")
+        raise TypeError(f"{action}: R2 keys are strings, not {type(key).__name__}")
     if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
         raise R2Error(action, INVALID_OBJECT_NAME)
     return key
