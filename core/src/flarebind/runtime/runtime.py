@@ -347,6 +347,9 @@ class Runtime:
                 if inspect.isawaitable(result):
                     result = await result
                 if inspect.isawaitable(result):
+                    close = getattr(result, "close", None)
+                    if close is not None:
+                        close()  # never awaited on purpose: no "was never awaited" warning on top of the error
                     raise TypeError(
                         "fetch() returned an awaitable: await it inside the handler (class handlers must "
                         "`return await …`)"

@@ -72,7 +72,19 @@ class URLSearchParams(JsProxy):
         return any(k == name for k, _ in self._pairs)
 
     def set(self, name: str, value: Any) -> None:
-        self._pairs = [(k, v) for k, v in self._pairs if k != name] + [(name, str(value))]
+        # JS keeps the first occurrence's position and drops the rest
+        out: list[tuple[str, str]] = []
+        done = False
+        for k, v in self._pairs:
+            if k == name:
+                if not done:
+                    out.append((name, str(value)))
+                    done = True
+            else:
+                out.append((k, v))
+        if not done:
+            out.append((name, str(value)))
+        self._pairs = out
         self._changed()
 
     def append(self, name: str, value: Any) -> None:
