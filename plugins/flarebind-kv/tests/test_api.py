@@ -106,9 +106,18 @@ async def test_keys_are_converted_like_js_strings(kv):
     lone = "a\ud800b"  # a lone surrogate reaches KV as U+FFFD
     await kv.put(lone, "v")
     assert await kv.get("a\ufffdb") == "v"
+    assert await kv.get(lone) == "v"
     assert [k["name"] for k in (await kv.list(prefix="a"))["keys"]] == ["a\ufffdb"]
     with pytest.raises(TypeError):
         await kv.get(None)
+
+
+async def test_other_objects_are_not_values(kv):
+    with pytest.raises(TypeError) as info:
+        await kv.put("k", object())
+    assert str(info.value) == (
+        "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values."
+    )
 
 
 async def test_unknown_cursor_starts_from_the_beginning(kv):

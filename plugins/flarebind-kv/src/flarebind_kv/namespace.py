@@ -73,7 +73,10 @@ class KVNamespace:
         if options is None and type is None and cacheTtl is None and key.__class__ is str:
             # the hot path: get(key) as text
             v.check_key_client("GET", key)
-            found = self._read(key)
+            try:
+                found = self._read(key)
+            except UnicodeEncodeError:  # a lone surrogate: the runtime would have sent U+FFFD
+                found = self._read(v.usv(key))
             if found is None:
                 return None
             return found[1].decode("utf-8", "replace")
