@@ -132,3 +132,19 @@ async def test_connection_string_channel_sends_no_secret(dev_proxy):
         with pytest.raises(RemoteProtocolError) as info:
             await ch.call("FB_KV_0", [{"call": "get", "args": ["k"]}])
     assert info.value.status == 401
+
+
+async def test_body_argument_fills_the_body_placeholder(channel):
+    from flarebind.remote.channel import BODY
+
+    put = await channel.call("FB_R2_2", [{"call": "put", "args": ["via-body", BODY]}], body=b"from body=")
+    assert put["size"] == len(b"from body=")
+    got = await channel.call("FB_R2_2", [{"call": "get", "args": ["via-body"]}])
+    assert await got["body"].read() == b"from body="
+    # KV accepts a stream of unknown length (a generator, no Content-Length)
+    async def gen():
+        yield b"kv "
+        yield b"stream"
+
+    await channel.call("FB_KV_2", [{"call": "put", "args": ["s", BODY]}], body=gen())
+    assert await channel.call("FB_KV_2", [{"call": "get", "args": ["s"]}]) == "kv stream"
