@@ -29,3 +29,25 @@ async def test_adapters_over_a_connection_string_reach_the_deployed_proxy(dev_pr
         await channel.aclose()
     finally:
         await session.dispose()
+
+
+async def test_platform_proxy_uses_the_deployed_proxy_from_the_environment(dev_proxy, tmp_path, monkeypatch):
+    from flarebind import platform_proxy
+
+    (tmp_path / "wrangler.toml").write_text(
+        'name = "app"\nmain = "src/entry.py"\ncompatibility_date = "2025-09-01"\n\n'
+        '[[kv_namespaces]]\nbinding = "FB_KV_1"\nid = "flarebind-test-kv-1"\nremote = true\n\n'
+        '[[kv_namespaces]]\nbinding = "LOCAL_KV"\nid = "local"\n'
+    )
+    monkeypatch.setenv("FLAREBIND_REMOTE_PROXY_URL", dev_proxy.url)
+    monkeypatch.setenv("FLAREBIND_REMOTE_PROXY_SECRET", dev_proxy.secret)
+    async with platform_proxy(tmp_path / "wrangler.toml", in_memory=True, allow_production_remote=True) as proxy:
+        await proxy.env.FB_KV_1.put("from-platform-proxy", "remote value")
+        await proxy.env.LOCAL_KV.put("from-platform-proxy", "local value")
+        assert await proxy.env.FB_KV_1.get("from-platform-proxy") == "remote value"
+        assert await proxy.env.LOCAL_KV.get("from-platform-proxy") == "local value"
+    # the value really is in the proxy's namespace (workerd's storage), not in a local simulation
+    from flarebind.remote.channel import channel_for_deployed_proxy
+
+    async with channel_for_deployed_proxy(dev_proxy.url, dev_proxy.secret) as ch:
+        assert await ch.call("FB_KV_1", [{"call": "get", "args": ["from-platform-proxy"]}]) == "remote value"
