@@ -6,6 +6,7 @@ closed when the context is disposed.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from flarebind.bindings.context import LocalContext
@@ -17,19 +18,37 @@ from flarebind_r2.bucket import R2Bucket
 from flarebind_r2.store import BucketStore
 
 UNIQUE_KEY = "miniflare-R2BucketObject"
-_stores: dict[int, dict[str, BucketStore]] = {}
+# LocalContext is unhashable (attrs eq), so stores are kept by id() with a weak reference that proves the id still
+# names the same context (an id can be reused once a context that was never disposed is collected)
+_stores: dict[int, tuple[weakref.ref[LocalContext], dict[str, BucketStore]]] = {}
 
 
 def open_store(ctx: LocalContext, bucket_name: str) -> BucketStore:
-    per_ctx = _stores.get(id(ctx))
-    if per_ctx is None:
-        per_ctx = _stores[id(ctx)] = {}
+    entry = _stores.get(id(ctx))
+    if entry is None or entry[0]() is not ctx:
+        per_ctx: dict[str, BucketStore] = {}
+        key = id(ctx)
+
+        def forget(ref: weakref.ref[LocalContext]) -> None:
+            # a context collected without dispose(): drop and close its stores
+            found = _stores.get(key)
+            if found is not None and found[0] is ref:
+                del _stores[key]
+                for store in found[1].values():
+                    store.close()
+
+        _stores[key] = (weakref.ref(ctx, forget), per_ctx)
 
         def close_all() -> None:
-            for store in _stores.pop(id(ctx), {}).values():
+            found = _stores.get(id(ctx))
+            if found is not None and found[1] is per_ctx:
+                del _stores[id(ctx)]
+            for store in per_ctx.values():
                 store.close()
 
         ctx.add_cleanup(close_all)
+    else:
+        per_ctx = entry[1]
     store = per_ctx.get(bucket_name)
     if store is None:
         if ctx.in_memory:
