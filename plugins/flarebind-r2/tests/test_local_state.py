@@ -358,3 +358,18 @@ async def test_processes_write_one_bucket_concurrently(open_bucket, tmp_path):
         assert await (await bucket.get(f"{name}/59")).text() == f"{name}-59"
     assert await (await bucket.get("contended")).text() in {"p1", "p2", "p3"}
     assert len(blob_files(state)) == 181  # every overwritten blob was removed, whichever process wrote it
+
+
+async def test_a_new_context_never_sees_a_collected_contexts_memory():
+    import gc
+
+    from flarebind.bindings.context import LocalContext
+    from flarebind_r2.local import make_local
+
+    for _ in range(5):
+        ctx = LocalContext(in_memory=True)
+        bucket = make_local("B", {"bucket_name": "same-name"}, ctx)
+        assert await bucket.head("k") is None
+        await bucket.put("k", "v")
+        del ctx, bucket
+        gc.collect()
