@@ -148,3 +148,20 @@ async def test_body_argument_fills_the_body_placeholder(channel):
 
     await channel.call("FB_KV_2", [{"call": "put", "args": ["s", BODY]}], body=gen())
     assert await channel.call("FB_KV_2", [{"call": "get", "args": ["s"]}]) == "kv stream"
+
+
+async def test_dropped_unread_bodies_give_their_connections_back(channel):
+    import gc
+
+    await channel.call("FB_R2_2", [{"call": "put", "args": ["large", StreamArg(b"z" * (1 << 20), 1 << 20)]}])
+    for _ in range(10):
+        got = await channel.call("FB_R2_2", [{"call": "get", "args": ["large"]}])
+        assert got["size"] == 1 << 20
+        assert not got["body"].fully_buffered  # over the eager limit: it streams
+        del got
+        gc.collect()
+        for _ in range(5):
+            await asyncio.sleep(0)
+    pool = channel.client._transport._pool
+    assert all(c.is_idle() or c.is_closed() for c in pool.connections)
+    assert await channel.call("FB_KV_2", [{"call": "get", "args": ["missing"]}]) is None

@@ -80,6 +80,18 @@ class RemoteStream:
     def fully_buffered(self) -> bool:
         return self._rest is None
 
+    def __del__(self) -> None:
+        # an unread large body still holds a pooled connection: give it back when the stream is dropped
+        response = self._response
+        if response is None:
+            return
+        try:
+            import asyncio
+
+            asyncio.get_running_loop().create_task(response.aclose())
+        except RuntimeError:
+            pass
+
 
 class _Reader:
     """Reads exact byte counts from an httpx byte iterator, keeping what is left over."""
