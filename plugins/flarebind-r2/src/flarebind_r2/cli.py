@@ -179,7 +179,13 @@ def put_command(object_path: str, file: str | None, pipe: bool, content_type: st
         if value is not None:
             http[name] = value
     if expires is not None:
-        http["cacheExpiry"] = int(expires) if expires.isdigit() else expires
+        from flarebind_r2.conditional import to_ms
+
+        try:
+            http["cacheExpiry"] = int(expires) if expires.isdigit() else to_ms(expires)
+        except TypeError:
+            raise click.BadParameter(f"{expires!r} is neither milliseconds since the epoch nor a date",
+                                     param_hint="--expires") from None
     storage = f" with {storage_class} storage class" if storage_class else ""
     click.echo(f'Creating object "{key}"{storage} in bucket "{_bucket_label(bucket, jurisdiction)}".', err=pipe)
 
