@@ -16,7 +16,6 @@ from flarebind.remote.codec import UNDEFINED, Pipeline
 
 from flarebind_d1.values import bind_values
 
-
 _CONSTRAINTS = ("first-unconstrained", "first-primary")
 
 
@@ -39,7 +38,7 @@ class RemotePreparedStatement:
             ops.append({"call": "bind", "args": list(self.params)})
         return ops
 
-    async def first(self, colName: Any = None) -> Any:  # noqa: N803 - the runtime's name
+    async def first(self, colName: Any = None) -> Any:
         args = [] if colName is None else [colName]
         return shape(await self._db._run([*self._ops(), {"call": "first", "args": args}]))
 
@@ -49,7 +48,7 @@ class RemotePreparedStatement:
     async def run(self) -> Any:
         return shape(await self._db._run([*self._ops(), {"call": "run"}]))
 
-    async def raw(self, options: Any = None, /, *, columnNames: Any = None) -> Any:  # noqa: N803
+    async def raw(self, options: Any = None, /, *, columnNames: Any = None) -> Any:
         opts = dict(options or {})
         if columnNames is not None:
             opts["columnNames"] = columnNames
@@ -102,7 +101,7 @@ class RemoteD1Session(_Executor):
             self._bookmark = bookmark
         return outcome.result
 
-    def getBookmark(self) -> Any:  # noqa: N802 - the runtime's name
+    def getBookmark(self) -> Any:
         return self._bookmark
 
 
@@ -118,7 +117,7 @@ class RemoteD1Database(_Executor, RemoteBinding):
     async def dump(self) -> Any:
         return shape(await self._run([{"call": "dump"}]))
 
-    def withSession(self, constraintOrBookmark: Any = UNDEFINED) -> RemoteD1Session:  # noqa: N802,N803
+    def withSession(self, constraintOrBookmark: Any = UNDEFINED) -> RemoteD1Session:
         value = constraintOrBookmark.strip() if isinstance(constraintOrBookmark, str) else constraintOrBookmark
         # a blank constraint means the default, as in the local simulation
         return RemoteD1Session(self, UNDEFINED if value is None or value == "" else value)
