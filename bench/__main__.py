@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             reps = args.reps
             workload.reps = lambda quick: reps
         log(f"== {name}")
+        load_before = machine_info()["loadavg"]
         result = run_workload(workload, args.quick, log)
+        result["loadavg"] = [load_before, machine_info()["loadavg"]]
         result["measured_at"] = _now()
         result["command"] = run["command"]
         run["workloads"][name] = result

@@ -18,7 +18,7 @@ def fmt(value: float | None, unit: str) -> str:
         return f"{value:,.0f}"
     if unit == "count":
         return f"{value:.0f}"
-    if unit in ("ms",):
+    if unit in ("ms", "µs"):
         return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.0f}"
     return f"{value:,.1f}"
 
@@ -54,6 +54,11 @@ def workload_section(w: dict[str, Any]) -> list[str]:
     if w.get("measured_at"):
         lines += [f"Measured {w['measured_at']} with `{w.get('command', '')}`, {w.get('reps', '?')} "
                   f"repetition(s), sides alternating; median (min–max).", ""]
+    if w.get("params"):
+        params = ", ".join(f"{k}={v}" for k, v in w["params"].items())
+        load = w.get("loadavg")
+        lines += [f"Parameters: {params}." + (f" Load average before/after: {' '.join(load[0])} / "
+                                              f"{' '.join(load[1])}." if load else ""), ""]
     rows = w.get("metrics") or []
     if rows:
         sides = [s for s in (FLAREBIND, MINIFLARE, SQLITE3) if any(s in r["sides"] for r in rows)]

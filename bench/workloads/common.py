@@ -22,12 +22,24 @@ def rate(count: int, seconds: float) -> float:
 
 
 class Timer:
+    """Wall seconds and this process's CPU seconds (user + system) of a block."""
+
     def __enter__(self) -> Timer:
         self.start = time.perf_counter()
+        self.cpu_start = time.process_time()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.seconds = time.perf_counter() - self.start
+        self.cpu_seconds = time.process_time() - self.cpu_start
+
+
+def cpu_us_per_op(phase: dict[str, Any], n: int) -> float | None:
+    """Miniflare's CPU per operation in a phase: its Node process plus workerd, in microseconds."""
+    node, workerd = phase.get("node_cpu_ms"), phase.get("workerd_cpu_ms")
+    if node is None or workerd is None or workerd != workerd:  # NaN when workerd's /proc entry was unreadable
+        return None
+    return (node + workerd) * 1000 / n
 
 
 def miniflare_phases(variant: str, workdir: Any, phases: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
