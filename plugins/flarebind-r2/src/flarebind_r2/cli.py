@@ -187,7 +187,7 @@ def put_command(object_path: str, file: str | None, pipe: bool, content_type: st
             raise click.BadParameter(f"{expires!r} is neither milliseconds since the epoch nor a date",
                                      param_hint="--expires") from None
     storage = f" with {storage_class} storage class" if storage_class else ""
-    click.echo(f'Creating object "{key}"{storage} in bucket "{_bucket_label(bucket, jurisdiction)}".', err=pipe)
+    click.echo(f'Creating object "{key}"{storage} in bucket "{_bucket_label(bucket, jurisdiction)}".')
 
     async def upload() -> None:
         target = _Target(config, env, persist_to, bucket, jurisdiction, remote)
@@ -211,7 +211,7 @@ def put_command(object_path: str, file: str | None, pipe: bool, content_type: st
             await target.close()
 
     _run(upload())
-    click.echo("Upload complete.", err=pipe)
+    click.echo("Upload complete.")
 
 
 @object_group.command("get")
