@@ -48,6 +48,8 @@ CREATE INDEX IF NOT EXISTS _mf_entries_expiration_idx ON _mf_entries(expiration)
 CACHE_MAX_VALUE = 1 << 20
 CACHE_MAX_TOTAL = 64 << 20
 STREAM_CHUNK = 64 << 10
+# optimistic read-then-conditional-write rounds before falling back to a locked transaction
+_CAS_ATTEMPTS = 4
 
 Row = tuple[str, "int | None", "str | None"]  # blob_id, expiration (ms), metadata JSON text
 
@@ -280,7 +282,43 @@ class KVStore:
     # -- writes --------------------------------------------------------------------------------------------------
 
     def commit_put(self, key: str, blob_id: str, expiration_ms: int | None, metadata: str | None) -> None:
-        """Point ``key`` at a blob already in place; the replaced blob is removed after the commit."""
+        """Point ``key`` at a blob already in place; the replaced blob is removed after the commit.
+
+        Two statements, each its own (autocommit) transaction: read the current blob id, then insert — or update
+        only if the row still points at that blob. Either way exactly one writer learns which blob it replaced,
+        even with other processes writing the same key; if another writer got in between, read again.
+        """
+        conn = self.conn
+        replaced = None
+        try:
+            for _ in range(_CAS_ATTEMPTS):
+                old = conn.execute("SELECT blob_id FROM _mf_entries WHERE key = ?", (key,)).fetchone()
+                if old is None:
+                    try:
+                        conn.execute(
+                            "INSERT INTO _mf_entries (key, blob_id, expiration, metadata) VALUES (?, ?, ?, ?)",
+                            (key, blob_id, expiration_ms, metadata),
+                        )
+                    except sqlite3.IntegrityError:
+                        continue  # inserted by another process meanwhile
+                    break
+                cur = conn.execute(
+                    "UPDATE _mf_entries SET blob_id = ?, expiration = ?, metadata = ? WHERE key = ? AND blob_id = ?",
+                    (blob_id, expiration_ms, metadata, key, old[0]),
+                )
+                if cur.rowcount == 1:
+                    replaced = old[0]
+                    break
+            else:
+                replaced = self._commit_put_locked(key, blob_id, expiration_ms, metadata)
+        except BaseException:
+            self.blobs.delete(blob_id)  # the row never pointed at it
+            raise
+        if replaced is not None and replaced != blob_id:
+            self._forget(replaced)
+
+    def _commit_put_locked(self, key: str, blob_id: str, expiration_ms: int | None, metadata: str | None) -> str | None:
+        # under heavy contention on one key: take the write lock first, then read and replace
         conn = self.conn
         try:
             _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
@@ -293,12 +331,18 @@ class KVStore:
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            self.blobs.delete(blob_id)
             raise
-        if old is not None and old[0] != blob_id:
-            self._forget(old[0])
+        return None if old is None else old[0]
 
     def delete(self, key: str) -> None:
+        conn = self.conn
+        for _ in range(_CAS_ATTEMPTS):
+            old = conn.execute("SELECT blob_id FROM _mf_entries WHERE key = ?", (key,)).fetchone()
+            if old is None:
+                return
+            if conn.execute("DELETE FROM _mf_entries WHERE key = ? AND blob_id = ?", (key, old[0])).rowcount == 1:
+                self._forget(old[0])
+                return
         self._delete_where("key = ?", (key,))
 
     def drop_expired(self, key: str, blob_id: str) -> None:
