@@ -22,11 +22,11 @@ LEGACY_SCHEDULED_PATH = "/cdn-cgi/mf/scheduled"
 TEST_SCHEDULED_PATH = "/__scheduled"
 
 
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+
+
 def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
+    return _PHRASES.get(status, "")
 
 
 class RuntimeApp:
@@ -42,7 +42,7 @@ class RuntimeApp:
     ) -> None:
         self.runtime = runtime
         self.test_scheduled = test_scheduled
-        self.log = log or (lambda text: print(text, flush=True))
+        self.log = log or _BatchedStdout().write
         self.access_log = access_log
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -114,6 +114,33 @@ class RuntimeApp:
         async for chunk in body:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+
+class _BatchedStdout:
+    """Access-log lines, written in batches: one write per ~20 ms instead of a flushed write per request (it is a
+    measurable share of a trivial request), still prompt enough for a person watching the terminal."""
+
+    def __init__(self, delay: float = 0.02) -> None:
+        self.delay = delay
+        self.pending: list[str] = []
+
+    def write(self, line: str) -> None:
+        import asyncio
+
+        self.pending.append(line)
+        if len(self.pending) == 1:
+            try:
+                asyncio.get_running_loop().call_later(self.delay, self.flush)
+            except RuntimeError:
+                self.flush()
+
+    def flush(self) -> None:
+        import sys
+
+        if self.pending:
+            lines, self.pending = self.pending, []
+            sys.stdout.write("\n".join(lines) + "\n")
+            sys.stdout.flush()
 
 
 async def _receive_body(receive: Any) -> AsyncIterator[bytes]:

@@ -47,16 +47,38 @@ def _stderr(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+_POSITIONAL_COUNT: dict[Any, int | None] = {}
+
+
+def _positional_count(fn: Callable[..., Any]) -> int | None:
+    """How many positionals ``fn`` takes (``None``: any number); cached per function, it is asked per request."""
+    func = getattr(fn, "__func__", fn)
+    try:
+        return _POSITIONAL_COUNT[func]
+    except (KeyError, TypeError):
+        pass
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        count = None
+    else:
+        if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+            count = None
+        else:
+            count = sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+            if func is not fn:  # a bound method: self is already given
+                count -= 1
+    try:
+        _POSITIONAL_COUNT[func] = count
+    except TypeError:
+        pass
+    return count
+
+
 def _relaxed_call(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     """Call with as many positionals as ``fn`` accepts (workerd's relaxed mode for ``fetch`` and legacy handlers)."""
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return fn(*args)
-    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
-        return fn(*args)
-    count = sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
-    return fn(*args[:count])
+    count = _positional_count(fn)
+    return fn(*args) if count is None else fn(*args[:count])
 
 
 class Runtime:
