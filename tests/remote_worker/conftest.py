@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from flarebind.testing.remote_proxy import DevProxy, proxy_test_bindings, start_dev_proxy_via_cli
 
 

@@ -27,8 +27,9 @@ async def measure(n: int) -> None:
         "r2 get 1 KiB (framed stream)": ("FB_R2_0", [{"call": "get", "args": ["bench"]}]),
         "d1 prepare/bind/first": ("FB_DB_0", [{"call": "prepare", "args": ["SELECT ? AS n"]},
                                                {"call": "bind", "args": [1]}, {"call": "first"}]),
-        "d1 batch of 2": ("FB_DB_0", [{"call": "batch", "args": [[Pipeline([{"call": "prepare", "args": ["SELECT 1"]}]),
-                                                                    Pipeline([{"call": "prepare", "args": ["SELECT 2"]}])]]}]),
+        "d1 batch of 2": ("FB_DB_0", [{"call": "batch", "args": [[
+            Pipeline([{"call": "prepare", "args": ["SELECT 1"]}]),
+            Pipeline([{"call": "prepare", "args": ["SELECT 2"]}])]]}]),
         "service rpc add": ("FB_SVC", [{"call": "add", "args": [1, 2]}]),
     }
     for label, (binding, ops) in calls.items():

@@ -7,7 +7,6 @@ import math
 from datetime import datetime, timezone
 
 import pytest
-
 from flarebind.errors import JsException
 from flarebind.jsobject import JsObject
 from flarebind.remote.codec import (
@@ -54,7 +53,8 @@ def test_dollar_keys_are_escaped_and_a_second_stream_is_refused():
 
 def test_trailing_undefined_arguments_are_dropped():
     assert encode_op({"call": "get", "args": ["k", UNDEFINED, UNDEFINED]}) == {"call": "get", "args": ["k"]}
-    assert encode_op({"call": "get", "args": ["k", UNDEFINED, 1]}) == {"call": "get", "args": ["k", {"$undefined": True}, 1]}
+    assert encode_op({"call": "get", "args": ["k", UNDEFINED, 1]}) == {
+        "call": "get", "args": ["k", {"$undefined": True}, 1]}
 
 
 def test_decodes_results_as_js_objects():

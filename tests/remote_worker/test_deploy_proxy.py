@@ -11,7 +11,6 @@ from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from flarebind.remote.deploy_proxy import DeployProxyError, deploy_proxy, proxy_worker_source
 from flarebind.testing.remote_proxy import flarebind_cli
 
@@ -141,10 +140,12 @@ class _StandIn:
                 stand_in.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
                                           "body": body})
                 if self.headers.get("authorization") != "Bearer tok":
-                    return self._reply(403, {"success": False, "errors": [{"code": 10000, "message": "Authentication error"}]})
+                    return self._reply(403, {"success": False,
+                                             "errors": [{"code": 10000, "message": "Authentication error"}]})
                 if self.command == "PUT" and re.fullmatch(r"/client/v4/accounts/acc/workers/scripts/[\w-]+", self.path):
                     if fail_upload_code:
-                        return self._reply(400, {"success": False, "errors": [{"code": fail_upload_code, "message": "nope"}]})
+                        return self._reply(400, {"success": False,
+                                                 "errors": [{"code": fail_upload_code, "message": "nope"}]})
                     return self._reply(200, {"success": True, "result": {"id": "x"}})
                 if self.command == "POST" and self.path.endswith("/subdomain"):
                     return self._reply(200, {"success": True, "result": {"enabled": True}})

@@ -6,7 +6,6 @@ import asyncio
 
 import httpx
 import pytest
-
 from flarebind.errors import JsException
 from flarebind.remote.channel import HttpChannel
 from flarebind.remote.codec import UNDEFINED, Pipeline, StreamArg
@@ -47,7 +46,7 @@ async def test_unknown_binding_and_forbidden_names_are_refused(channel):
     with pytest.raises(RemoteProtocolError, match='Binding "NOPE" not found') as info:
         await channel.call("NOPE", [{"call": "get", "args": ["k"]}])
     assert info.value.status == 400
-    with pytest.raises(RemoteProtocolError, match="secret|not found"):
+    with pytest.raises(RemoteProtocolError, match=r"secret|not found"):
         await channel.call("FLAREBIND_PROXY_SECRET", [{"get": "length"}])
     for op in ({"get": "constructor"}, {"call": "__proto__"}, {"get": "_private"}):
         with pytest.raises(RemoteProtocolError, match="cannot be used through the flarebind proxy"):
@@ -61,7 +60,8 @@ async def test_js_errors_cross_with_their_type_and_exact_message(channel):
         await channel.call("FB_DB_0", [{"call": "prepare", "args": ["SELECT * FROM no_such_table"]}, {"call": "all"}])
     assert str(info.value) == "D1_ERROR: no such table: no_such_table: SQLITE_ERROR"
     assert info.value.name == "Error"
-    with pytest.raises(ValueError, match=r"Invalid range\. Starting offset \(-1\) must be greater than or equal to 0\."):
+    with pytest.raises(ValueError,
+                       match=r"Invalid range\. Starting offset \(-1\) must be greater than or equal to 0\."):
         await channel.call("FB_R2_0", [{"call": "get", "args": ["k", {"range": {"offset": -1}}]}])
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
 from flarebind.errors import JsException
 from flarebind.plugins import get_plugins
 from flarebind.remote.adapters import RemoteFetcher
@@ -45,7 +44,7 @@ async def test_service_binding_fetch_with_body_status_and_headers(svc):
 async def test_service_binding_rpc_methods_and_their_errors(svc):
     assert await svc.add(2, 40) == 42
     assert await svc.echo({"nested": [1, b"\x00"], "when": None}) == {"nested": [1, b"\x00"], "when": None}
-    with pytest.raises(ValueError, match="^out of range$"):
+    with pytest.raises(ValueError, match=r"^out of range$"):
         await svc.fail("out of range")
 
 
@@ -95,7 +94,7 @@ async def test_d1_statements_batch_and_sessions(make):
     assert await db.prepare("SELECT count(*) AS n FROM notes").first("n") == 2
     assert await db.prepare("SELECT body, data FROM notes ORDER BY id").raw(columnNames=True) == [
         ["body", "data"], ["one", [1]], ["two", None]]
-    with pytest.raises(JsException, match="^D1_TYPE_ERROR"):
+    with pytest.raises(JsException, match=r"^D1_TYPE_ERROR"):
         db.prepare("SELECT ?").bind({"an": "object"})
     # a failing batch changes nothing
     with pytest.raises(JsException, match="D1_ERROR"):

@@ -37,7 +37,8 @@ def deploy_proxy_command(config_path: str | None, env: str | None, dry_run: bool
         raise click.ClickException(str(exc)) from exc
     if not bindings:
         raise click.ClickException(
-            "This configuration has no remote bindings (set `remote = true` on a binding), so a proxy would hold nothing."
+            "This configuration has no remote bindings (set `remote = true` on a binding), "
+            "so a proxy would hold nothing."
         )
     proxy_name = name or dp.default_proxy_name(config)
     try:
@@ -46,9 +47,11 @@ def deploy_proxy_command(config_path: str | None, env: str | None, dry_run: bool
                 raise click.UsageError("--dry-run needs --outdir DIR")
             written = dp.write_proxy(outdir, bindings, name=proxy_name, secret=secret,
                                      account_id=getattr(config, "account_id", None))
-            click.echo(f"Wrote the flarebind proxy worker {proxy_name!r} with {len(bindings)} binding(s) to {Path(outdir)}:")
+            click.echo(f"Wrote the flarebind proxy worker {proxy_name!r} with {len(bindings)} binding(s) "
+                       f"to {Path(outdir)}:")
             click.echo(f"  {written.script_path.name}, {written.config_path.name}, .dev.vars, {dp.SECRET_FILE}")
-            click.echo(f"The secret is in {written.outdir / dp.SECRET_FILE} (not printed). Run `wrangler deploy` there, "
+            click.echo(f"The secret is in {written.outdir / dp.SECRET_FILE} (not printed). "
+                       "Run `wrangler deploy` there, "
                        f"then set FLAREBIND_REMOTE_PROXY_URL and FLAREBIND_REMOTE_PROXY_SECRET.")
             return
         url, used_secret = asyncio.run(dp.deploy_proxy(bindings, name=proxy_name, secret=secret,

@@ -17,6 +17,7 @@ from flarebind.jsobject import JsObject, js_object
 from flarebind.remote.channel import RemoteStream
 from flarebind.remote.codec import UNDEFINED, StreamArg, UnsupportedValue, WireRequest, WireResponse
 
+BODY_USED = "Body has already been used. It can only be used once. Use tee() first if you need to read it twice."
 # bytes values at least this large go as the streamed body instead of base64 inside the JSON envelope
 STREAM_THRESHOLD = 64 * 1024
 SPOOL_MEMORY = 8 * 1024 * 1024
@@ -74,7 +75,7 @@ def known_length(value: Any) -> int | None:
 
 async def spool(value: Any) -> StreamArg:
     """Buffer a stream of unknown length (memory, then a temp file) so it can go as a known-length body."""
-    f = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
+    f = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 - handed on as the body, closed by GC
     if isinstance(value, AsyncIterable):
         async for chunk in value:
             f.write(chunk.encode() if isinstance(chunk, str) else chunk)
@@ -146,13 +147,13 @@ class RemoteResponse:
 
     async def bytes(self) -> bytes:
         if self.bodyUsed:
-            raise TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.")
+            raise TypeError(BODY_USED)
         self.bodyUsed = True
         if self.body is not None:
             return await self.body.read()
         return self._data or b""
 
-    arrayBuffer = bytes  # noqa: N815 - the Fetch API name
+    arrayBuffer = bytes
 
     async def text(self) -> str:
         return (await self.bytes()).decode("utf-8", "replace")
@@ -190,14 +191,14 @@ class _Headers:
 class RemoteFetcher(RemoteBinding):
     """Service bindings (and anything else with ``fetch``): ``fetch`` builds a Request on the proxy."""
 
-    async def fetch(self, input: Any, init: dict[str, Any] | None = None, **kwargs: Any) -> RemoteResponse:  # noqa: A002
+    async def fetch(self, input: Any, init: dict[str, Any] | None = None, **kwargs: Any) -> RemoteResponse:
         init = {**(init or {}), **kwargs}
         url = getattr(input, "url", input)
         method = str(init.get("method") or getattr(input, "method", None) or "GET").upper()
         headers = init.get("headers", getattr(input, "headers", None)) or []
         if hasattr(headers, "items"):
             headers = list(headers.items())
-        body = init.get("body", None)
+        body = init.get("body")
         if body is None and not isinstance(input, str):
             body = getattr(input, "body", None)
         if isinstance(body, str):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flarebind.remote.codec import (
@@ -40,7 +40,7 @@ CHUNK = 64 * 1024
 
 
 class RemoteStream:
-    """A streamed body from the proxy: ``async for chunk in stream``, ``await stream.read()``, ``await stream.aclose()``.
+    """A streamed body from the proxy: ``async for chunk in stream``, ``await stream.read()``, ``await stream.aclose()``
 
     While a large body is unread its HTTP connection stays checked out of the pool; read it or close it.
     """
@@ -56,7 +56,8 @@ class RemoteStream:
 
     async def _iterate(self) -> AsyncIterator[bytes]:
         if self.consumed:
-            raise TypeError("This ReadableStream is disturbed (has already been read from), and cannot be used as a body.")
+            raise TypeError(
+                "This ReadableStream is disturbed (has already been read from), and cannot be used as a body.")
         self.consumed = True
         try:
             if self._first:
@@ -171,7 +172,7 @@ async def _framed(prefix: bytes, source: Any) -> AsyncIterator[bytes]:
 class CallResult:
     """The outcome of one call: ``result`` and the results of any ``extra`` pipelines."""
 
-    __slots__ = ("result", "extra")
+    __slots__ = ("extra", "result")
 
     def __init__(self, result: Any, extra: list[Any]) -> None:
         self.result = result
@@ -372,7 +373,7 @@ def channel_for_deployed_proxy(url: str, secret: str, client: httpx.AsyncClient 
     return HttpChannel(url, headers={SECRET_HEADER: secret}, client=client)
 
 
-def channel_from_env(environ: dict[str, str] | None = None) -> HttpChannel | None:
+def channel_from_env(environ: Mapping[str, str] | None = None) -> HttpChannel | None:
     """``FLAREBIND_REMOTE_PROXY_URL`` + ``FLAREBIND_REMOTE_PROXY_SECRET`` → a channel, or None when unset."""
     environ = os.environ if environ is None else environ
     url = environ.get("FLAREBIND_REMOTE_PROXY_URL")

@@ -127,7 +127,8 @@ def start_dev_proxy(workdir: str | Path | None = None, *, secret: str | None = N
                "--persist-to", str(root / "state"), "--show-interactive-dev-session=false",
                "--var", f"FLAREBIND_PROXY_SECRET:{secret}"]
     log = open(log_path, "wb")  # noqa: SIM115 - lives as long as the process
-    proc = subprocess.Popen(command, cwd=config_path.parent, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(command, cwd=config_path.parent, stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL,
                             env=node_env({"WRANGLER_LOG_PATH": str(root / "logs")}), start_new_session=True)
     proxy = DevProxy(f"http://127.0.0.1:{port}", secret, proc, root, log_path, bindings)
     try:
@@ -154,7 +155,8 @@ def _wait_ready(proxy: DevProxy) -> None:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"wrangler dev did not become ready in {READY_WAIT_SECONDS:.0f} s:\n{proxy.log()[-4000:]}")
+                raise RuntimeError(
+                    f"wrangler dev did not become ready in {READY_WAIT_SECONDS:.0f} s:\n{proxy.log()[-4000:]}")
             time.sleep(0.25)
 
 

@@ -96,7 +96,7 @@ def _init_object(obj: R2Object, data: Mapping[str, Any]) -> None:
 class RemoteR2Object(R2Object):
     """An ``R2Object`` read through the proxy."""
 
-    def __init__(self, data: Mapping[str, Any]) -> None:  # noqa: D107 - fields as in R2Object
+    def __init__(self, data: Mapping[str, Any]) -> None:
         _init_object(self, data)
 
 
@@ -109,7 +109,7 @@ class RemoteR2ObjectBody(R2ObjectBody):
         length = (data.get("range") or {}).get("length", data.get("size") or 0)
         self.body = RemoteR2Body(stream if isinstance(stream, RemoteStream) else None, length)
 
-    async def arrayBuffer(self) -> bytes:  # noqa: N802 - the runtime's name
+    async def arrayBuffer(self) -> bytes:
         if self.body.used:
             raise TypeError(_BODY_USED)
         return await self.body.read_all()
@@ -165,7 +165,7 @@ class RemoteMultipartUpload:
     def _resume(self) -> dict[str, Any]:
         return {"call": "resumeMultipartUpload", "args": [self.key, self.uploadId]}
 
-    async def uploadPart(self, partNumber: int, value: Any, options: Any = None, **kw: Any) -> JsObject:  # noqa: N802,N803
+    async def uploadPart(self, partNumber: int, value: Any, options: Any = None, **kw: Any) -> JsObject:
         args: list[Any] = [partNumber, await _value(value)]
         opts = _options(options, kw)
         if opts:
@@ -173,7 +173,7 @@ class RemoteMultipartUpload:
         result = await self._bucket._call([self._resume(), {"call": "uploadPart", "args": args}])
         return JsObject(result)
 
-    async def complete(self, uploadedParts: Iterable[Any]) -> R2Object:  # noqa: N803
+    async def complete(self, uploadedParts: Iterable[Any]) -> R2Object:
         parts = []
         for part in uploadedParts:
             number = part["partNumber"] if isinstance(part, Mapping) else part.partNumber
@@ -215,12 +215,12 @@ class RemoteR2Bucket(RemoteBinding):
         out["objects"] = [RemoteR2Object(o) for o in result.get("objects", [])]
         return out
 
-    async def createMultipartUpload(self, key: str, options: Any = None, **kw: Any) -> RemoteMultipartUpload:  # noqa: N802
+    async def createMultipartUpload(self, key: str, options: Any = None, **kw: Any) -> RemoteMultipartUpload:
         opts = _options(options, kw)
         result = await self._call([{"call": "createMultipartUpload", "args": [key, opts] if opts else [key]}])
         return RemoteMultipartUpload(self, result["key"], result["uploadId"])
 
-    def resumeMultipartUpload(self, key: str, uploadId: str) -> RemoteMultipartUpload:  # noqa: N802,N803
+    def resumeMultipartUpload(self, key: str, uploadId: str) -> RemoteMultipartUpload:
         # synchronous and unchecked, as in the runtime: a bad id surfaces on the next call
         return RemoteMultipartUpload(self, key, uploadId)
 
