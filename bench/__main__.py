@@ -26,7 +26,8 @@ def _now() -> str:
 def main(argv: list[str] | None = None) -> int:
     workloads = all_workloads()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("workloads", nargs="*", metavar="WORKLOAD", help=f"any of: {', '.join(workloads)} (default: all)")
+    parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
+                        help=f"any of: {', '.join(workloads)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repetition: checks every workload runs")
     parser.add_argument("--reps", type=int, help="repetitions per side (default: 3, or 1 with --quick)")
     parser.add_argument("--results-dir", type=Path, help="where to write results JSON (default: bench/results, "
@@ -59,8 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in selected:
         workload = workloads[name]
         if args.reps:
-            reps = args.reps
-            workload.reps = lambda quick: reps
+            workload.reps = lambda quick, reps=args.reps: reps
         log(f"== {name}")
         load_before = machine_info()["loadavg"]
         result = run_workload(workload, args.quick, log)

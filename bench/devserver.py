@@ -35,7 +35,7 @@ class DevServer:
     def __init__(self, cmd: list[str], cwd: Path, env: dict[str, str], port: int, log: Path):
         self.port = port
         self.log = log
-        self._log_file = open(log, "wb")
+        self._log_file = open(log, "wb")  # noqa: SIM115 - closed in stop(), it outlives this method
         self.started = time.perf_counter()
         self.process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=self._log_file, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, start_new_session=True)

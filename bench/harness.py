@@ -158,9 +158,8 @@ def run_workload(workload: Workload, quick: bool, log: Callable[[str], None]) ->
                     row["sides"][name] = summarize(samples[key])
                 elif key in skipped:
                     row["sides"][name] = {"skipped": skipped[key]}
-            if not any("median" in s for s in row["sides"].values()):
-                if not row["sides"]:
-                    continue  # this metric does not exist for this variant
+            if not row["sides"]:
+                continue  # this metric does not exist for this variant
             fb = row["sides"].get(FLAREBIND, {}).get("median")
             mf = row["sides"].get(MINIFLARE, {}).get("median")
             sq = row["sides"].get(SQLITE3, {}).get("median")

@@ -160,7 +160,7 @@ def render_plot(results: dict[str, Any], path: Path) -> bool:
     heights = [0.45 * len(b) + 0.9 for _, b in panels]
     fig, axes = plt.subplots(len(panels), 1, figsize=(10, sum(heights)), gridspec_kw={"height_ratios": heights},
                              squeeze=False)
-    for ax, (w, bars) in zip(axes[:, 0], panels):
+    for ax, (w, bars) in zip(axes[:, 0], panels, strict=True):
         labels = [b[0] for b in bars][::-1]
         values = [b[1] for b in bars][::-1]
         colors = ["#2b8a3e" if val >= 1 else "#c92a2a" for val in values]

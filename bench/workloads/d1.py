@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import (
-    FLAREBIND, MINIFLARE, SQLITE3, MetricDef, Side, Skip, Target, Workload, module_missing, run_python_child,
+    FLAREBIND,
+    MINIFLARE,
+    SQLITE3,
+    MetricDef,
+    Side,
+    Skip,
+    Target,
+    Workload,
+    module_missing,
+    run_python_child,
 )
 from bench.workloads.common import Timer, cpu_us_per_op, miniflare_phases, rate
 

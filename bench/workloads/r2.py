@@ -12,7 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from bench import proc
-from bench.harness import FLAREBIND, MINIFLARE, MetricDef, Side, Skip, Target, Workload, module_missing, run_python_child
+from bench.harness import (
+    FLAREBIND,
+    MINIFLARE,
+    MetricDef,
+    Side,
+    Skip,
+    Target,
+    Workload,
+    module_missing,
+    run_python_child,
+)
 from bench.workloads.common import Timer, field, filler, key, miniflare_phases, rate
 
 MiB = 1024 * 1024

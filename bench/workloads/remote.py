@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.devserver import DevServer, free_port
-from bench.harness import FLAREBIND, MetricDef, Side, Target, Workload, module_missing, node_environment, run_python_child
+from bench.harness import (
+    FLAREBIND,
+    MetricDef,
+    Side,
+    Target,
+    Workload,
+    module_missing,
+    node_environment,
+    run_python_child,
+)
 
 NEEDS = (
     "flarebind.remote.deploy_proxy:write_proxy",
@@ -97,7 +106,8 @@ async def measure_child(p: dict[str, Any]) -> dict[str, Any]:
         d_times, r_times = [], []
         for i in range(p["n"]):
             # interleaved, alternating which goes first, so drift on a shared machine hits both equally
-            for path in ((direct, d_times), (relayed, r_times)) if i % 2 == 0 else ((relayed, r_times), (direct, d_times)):
+            pair = ((direct, d_times), (relayed, r_times))
+            for path in pair if i % 2 == 0 else pair[::-1]:
                 start = time.perf_counter()
                 value = await call(path[0], op)
                 path[1].append((time.perf_counter() - start) * 1000)

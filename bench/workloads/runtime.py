@@ -20,8 +20,19 @@ from typing import Any
 
 from bench.devserver import DevServer, free_port
 from bench.harness import (
-    FLAREBIND, MINIFLARE, NODE_DIR, REPO, MetricDef, Side, Skip, Target, Workload, module_missing, node_environment,
-    run_node, run_python_child,
+    FLAREBIND,
+    MINIFLARE,
+    NODE_DIR,
+    REPO,
+    MetricDef,
+    Side,
+    Skip,
+    Target,
+    Workload,
+    module_missing,
+    node_environment,
+    run_node,
+    run_python_child,
 )
 
 HELLO = REPO / "examples" / "hello"
@@ -92,7 +103,8 @@ def _http_load(url: str, n: int) -> float:
 
 def _flarebind_dev(project: Path, workdir: Path, name: str) -> DevServer:
     port = free_port()
-    cmd = [*flarebind_cli(), "dev", "--ip", "127.0.0.1", "--port", str(port), "--persist-to", str(workdir / f"{name}-state")]
+    cmd = [*flarebind_cli(), "dev", "--ip", "127.0.0.1", "--port", str(port),
+           "--persist-to", str(workdir / f"{name}-state")]
     return DevServer(cmd, project, dict(os.environ), port, workdir / f"{name}.log")
 
 
