@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Sequence
 from typing import Any
 
 from flarebind_d1.errors import type_error
@@ -47,8 +46,16 @@ def bind_value(value: Any) -> Any:
     raise type_error("function" if callable(value) else "object", js_string(value))
 
 
-def bind_values(values: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(map(bind_value, values))
+def bind_values(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``values`` as sqlite3 takes them; the common case (text, safe ints, finite floats, None) passes untouched."""
+    for v in values:
+        t = type(v)
+        if t is str or v is None or (t is int and -MAX_SAFE_INTEGER <= v <= MAX_SAFE_INTEGER):
+            continue
+        if t is float and v - v == 0:  # finite
+            continue
+        return tuple(map(bind_value, values))
+    return values
 
 
 def js_string(value: Any) -> str:
@@ -108,15 +115,18 @@ def _read_value(v: Any) -> Any:
 def read_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Rows as a Python Worker receives them: BLOB → list of ints, numbers normalised the way Pyodide does.
 
-    Rows needing no change are passed through untouched, which keeps the common case (ints and text) cheap.
+    The scan is written for the common case (text, NULL and safe integers): such rows are returned untouched.
     """
-    out = rows
-    for i, row in enumerate(rows):
+    for index, row in enumerate(rows):
         for v in row:
             t = type(v)
-            if t is bytes or t is float or (t is int and not -MAX_SAFE_INTEGER <= v <= MAX_SAFE_INTEGER):
-                if out is rows:
-                    out = list(rows)
-                out[i] = tuple(_read_value(x) for x in row)
-                break
-    return out
+            if t is str or v is None:
+                continue
+            if t is int and -MAX_SAFE_INTEGER <= v <= MAX_SAFE_INTEGER:
+                continue
+            return rows[:index] + [_read_row(r) for r in rows[index:]]
+    return rows
+
+
+def _read_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(_read_value(v) for v in row)
