@@ -77,11 +77,11 @@ def _http_metadata(value: Any) -> JsObject | None:
 
 def _init_object(obj: R2Object, data: Mapping[str, Any]) -> None:
     obj.key = data["key"]
-    obj.version = data.get("version")
-    obj.size = data.get("size")
-    obj.etag = data.get("etag")
-    obj.httpEtag = data.get("httpEtag")
-    obj.uploaded = data.get("uploaded")
+    obj.version = data["version"]
+    obj.size = data["size"]
+    obj.etag = data["etag"]
+    obj.httpEtag = data["httpEtag"]
+    obj.uploaded = data["uploaded"]
     obj.httpMetadata = _http_metadata(data.get("httpMetadata"))
     custom = data.get("customMetadata")
     obj.customMetadata = None if custom is None else JsObject(custom)
@@ -107,7 +107,8 @@ class RemoteR2ObjectBody(R2ObjectBody):
         _init_object(self, data)
         stream = data.get("body")
         length = (data.get("range") or {}).get("length", data.get("size") or 0)
-        self.body = RemoteR2Body(stream if isinstance(stream, RemoteStream) else None, length)
+        # same interface as the local R2Body (async iteration, used, read_all, close)
+        self.body = RemoteR2Body(stream if isinstance(stream, RemoteStream) else None, length)  # type: ignore[assignment]
 
     async def arrayBuffer(self) -> bytes:
         if self.body.used:
