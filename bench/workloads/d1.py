@@ -116,11 +116,11 @@ def sqlite_child(p: dict[str, Any]) -> dict[str, Any]:
     with Timer() as t:
         for i in range(n):
             conn.execute(INSERT, (i, f"name-{i}", i * 0.5))
-    out["insert"] = rate(n, t.seconds)
+    out["insert"], out["insert_cpu"] = rate(n, t.seconds), t.cpu_seconds * 1e6 / n
     with Timer() as t:
         for i in range(n):
             conn.execute(SELECT, (i,)).fetchone()
-    out["select"] = rate(n, t.seconds)
+    out["select"], out["select_cpu"] = rate(n, t.seconds), t.cpu_seconds * 1e6 / n
     with Timer() as t:
         conn.execute("BEGIN")
         for i in range(p["batch"]):

@@ -134,11 +134,11 @@ def sqlite_child(p: dict[str, Any]) -> dict[str, Any]:
         for i in range(n):
             conn.execute("INSERT OR REPLACE INTO entries (key, value, expiration, metadata) VALUES (?, ?, NULL, NULL)",
                          (key(i), value))
-    out["put"] = rate(n, t.seconds)
+    out["put"], out["put_cpu"] = rate(n, t.seconds), t.cpu_seconds * 1e6 / n
     with Timer() as t:
         for i in range(n):
             conn.execute("SELECT value, expiration, metadata FROM entries WHERE key = ?", (key(i),)).fetchone()
-    out["get"] = rate(n, t.seconds)
+    out["get"], out["get_cpu"] = rate(n, t.seconds), t.cpu_seconds * 1e6 / n
     listed, after = 0, ""
     with Timer() as t:
         while True:
