@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from flarebind.bindings.context import LocalContext
 from flarebind_kv.local import make_local
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 # a small alphabet spanning 1- to 4-byte UTF-8 (and NUL, and the largest code point) so prefixes are shared and
 # UTF-8 byte order differs from UTF-16 order
