@@ -31,7 +31,12 @@ class DevProcess:
         environ["PYTHONUNBUFFERED"] = "1"
         self.proc = subprocess.Popen(
             [str(BIN / "flarebind"), "dev", "--port", str(self.port), *args],
-            cwd=cwd, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+            cwd=cwd,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
         )
         self.lines: list[str] = []
         self._changed = threading.Condition()
@@ -82,8 +87,10 @@ class DevProcess:
                 return response
             time.sleep(0.05)
             response = self.get(path)
-        raise AssertionError(f"{path} never returned {expected!r}; last: {response.status_code} {response.text!r}\n"
-                             f"dev output:\n{self.output}")
+        raise AssertionError(
+            f"{path} never returned {expected!r}; last: {response.status_code} {response.text!r}\n"
+            f"dev output:\n{self.output}"
+        )
 
     def stop(self) -> int:
         self.client.close()

@@ -13,7 +13,7 @@ from .devproc import DevProcess
 
 REPO = Path(__file__).resolve().parents[2]
 
-WORKER = '''
+WORKER = """
 from urllib.parse import urlparse
 
 from workers import Response, WorkerEntrypoint
@@ -32,9 +32,9 @@ class Default(WorkerEntrypoint):
 
     async def scheduled(self, controller, env, ctx):
         await self.env.KV.put("cron", controller.cron)
-'''
+"""
 
-CONFIG = '''
+CONFIG = """
 name = "devtest"
 main = "src/entry.py"
 compatibility_date = "2026-05-01"
@@ -46,7 +46,7 @@ GREETING = "{greeting}"
 [[kv_namespaces]]
 binding = "KV"
 id = "devtest-kv"
-'''
+"""
 
 
 def write_worker(project: Path, version: str, body: str = WORKER) -> None:
@@ -103,7 +103,9 @@ def test_broken_edit_keeps_last_good_version(dev: DevProcess, project: Path) -> 
 
 def test_sibling_module_edit_reloads(dev: DevProcess, project: Path) -> None:
     (project / "src" / "greeting.py").write_text("WORD = 'sibling-one'\n")
-    write_worker(project, "v4", WORKER.replace("{VERSION} {self.env.GREETING}", "{VERSION} {__import__('greeting').WORD}"))
+    write_worker(
+        project, "v4", WORKER.replace("{VERSION} {self.env.GREETING}", "{VERSION} {__import__('greeting').WORD}")
+    )
     dev.wait_for_body("/", "v4 sibling-one")
     (project / "src" / "greeting.py").write_text("WORD = 'sibling-two'\n")
     dev.wait_for_body("/", "v4 sibling-two")

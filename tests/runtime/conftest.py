@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from flarebind.runtime.runtime import Runtime
 
 

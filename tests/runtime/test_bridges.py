@@ -48,8 +48,12 @@ async def test_fastapi_app_through_asgi(run_worker) -> None:
     got = await rt.dispatch_fetch("http://localhost/items/7?q=hello")
     assert got.status == 200
     assert await got.json() == {"item_id": 7, "q": "hello", "stored": "hello"}
-    echoed = await rt.dispatch_fetch("http://localhost/echo", method="POST", body=json.dumps({"x": [1]}),
-                                     headers={"content-type": "application/json"})
+    echoed = await rt.dispatch_fetch(
+        "http://localhost/echo",
+        method="POST",
+        body=json.dumps({"x": [1]}),
+        headers={"content-type": "application/json"},
+    )
     assert await echoed.json() == {"body": {"x": [1]}}
     assert await (await rt.dispatch_fetch("http://localhost/sync")).json() == {"sync": True}
     missing = await rt.dispatch_fetch("http://localhost/nope")
@@ -98,7 +102,7 @@ async def test_flask_app_through_wsgi(run_worker) -> None:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
         body = json.dumps({"path": self.path, "ua": self.headers.get("x-test")}).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
@@ -106,7 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server API
+    def do_POST(self) -> None:
         data = self.rfile.read(int(self.headers["content-length"]))
         self.send_response(201)
         self.send_header("content-length", str(len(data)))
@@ -128,7 +132,8 @@ def origin() -> Iterator[str]:
 
 
 async def test_workers_fetch_and_js_fetch_and_pyfetch(run_worker, origin: str) -> None:
-    rt = await run_worker("""
+    rt = await run_worker(
+        """
         from workers import Response, WorkerEntrypoint, fetch
         import js
         from pyodide.http import pyfetch
@@ -139,27 +144,38 @@ async def test_workers_fetch_and_js_fetch_and_pyfetch(run_worker, origin: str) -
             async def fetch(self, request):
                 origin = self.env.ORIGIN
                 a = await fetch(origin + "/a", headers={"x-test": "sdk"})
-                b = await js.fetch(origin + "/b", to_js({"method": "POST", "body": "raw"}, dict_converter=Object.fromEntries))
+                init = to_js({"method": "POST", "body": "raw"}, dict_converter=Object.fromEntries)
+                b = await js.fetch(origin + "/b", init)
                 c = await pyfetch(origin + "/c")
                 return Response.json({
                     "a": await a.json(), "a_status": a.status,
                     "b": await b.text(), "b_status": b.status,
                     "c": (await c.json())["path"],
                 })
-    """, vars={"ORIGIN": origin})
+    """,
+        vars={"ORIGIN": origin},
+    )
     response = await rt.dispatch_fetch("http://localhost/")
     assert await response.json() == {
-        "a": {"path": "/a", "ua": "sdk"}, "a_status": 200, "b": "raw", "b_status": 201, "c": "/c",
+        "a": {"path": "/a", "ua": "sdk"},
+        "a_status": 200,
+        "b": "raw",
+        "b_status": 201,
+        "c": "/c",
     }
 
 
 async def test_proxying_a_fetch_response_back(run_worker, origin: str) -> None:
-    rt = await run_worker("""
+    rt = await run_worker(
+        """
         from js import fetch
 
         async def on_fetch(request, env):
             return fetch(env.ORIGIN + "/proxied")  # un-awaited, legacy style
-    """, vars={"ORIGIN": origin}, compatibility_date="2025-01-01")
+    """,
+        vars={"ORIGIN": origin},
+        compatibility_date="2025-01-01",
+    )
     response = await rt.dispatch_fetch("http://localhost/")
     assert response.status == 200
     assert (await response.json())["path"] == "/proxied"

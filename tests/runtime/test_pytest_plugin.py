@@ -67,7 +67,10 @@ async def test_remote_only(env):
 def _run_pytest(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *args, str(directory)],
-        cwd=directory, capture_output=True, text=True, timeout=300,
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

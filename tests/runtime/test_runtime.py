@@ -8,7 +8,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from flarebind.runtime.loader import WorkerLoadError
 from flarebind.runtime.runtime import Runtime
 
@@ -50,13 +49,16 @@ async def test_documented_style_worker_with_kv_and_d1(run_worker) -> None:
 
 
 async def test_fetch_handler_arity_is_relaxed(run_worker) -> None:
-    rt = await run_worker("""
+    rt = await run_worker(
+        """
         from workers import Response, WorkerEntrypoint
         class Default(WorkerEntrypoint):
             async def fetch(self, request, env, ctx):
                 # class handlers get None here: env and ctx went to the constructor
                 return Response(f"{env is None} {ctx is None} {self.env.NAME} {hasattr(self.ctx, 'waitUntil')}")
-    """, vars={"NAME": "x"})
+    """,
+        vars={"NAME": "x"},
+    )
     assert await (await rt.dispatch_fetch("http://localhost/")).text() == "True True x True"
 
 
@@ -71,14 +73,17 @@ async def test_fetch_without_request_parameter(run_worker) -> None:
 
 
 async def test_subclass_that_skips_super_init_still_has_env(run_worker) -> None:
-    rt = await run_worker("""
+    rt = await run_worker(
+        """
         from workers import Response, WorkerEntrypoint
         class Default(WorkerEntrypoint):
             def __init__(self, state, env):
                 self.custom = "set"
             async def fetch(self, request):
                 return Response(self.custom + " " + self.env.V)
-    """, vars={"V": "v"})
+    """,
+        vars={"V": "v"},
+    )
     assert await (await rt.dispatch_fetch("http://localhost/")).text() == "set v"
 
 
@@ -115,8 +120,10 @@ async def test_legacy_on_fetch_runs_where_the_date_allows_it(run_worker) -> None
 
 async def test_legacy_on_fetch_with_the_disable_flag(run_worker) -> None:
     rt = await run_worker(
-        LEGACY, compatibility_date="2026-05-01",
-        compatibility_flags=["python_workers", "disable_python_no_global_handlers"], vars={"V": "v"},
+        LEGACY,
+        compatibility_date="2026-05-01",
+        compatibility_flags=["python_workers", "disable_python_no_global_handlers"],
+        vars={"V": "v"},
     )
     assert (await rt.dispatch_fetch("http://localhost/")).status == 203
 
@@ -127,7 +134,8 @@ async def test_legacy_on_fetch_refused_after_the_default_date(run_worker) -> Non
 
 
 async def test_legacy_handler_decorator_and_unawaited_return(run_worker) -> None:
-    rt = await run_worker("""
+    rt = await run_worker(
+        """
         from workers import handler, Response
 
         async def make(text):
@@ -137,20 +145,25 @@ async def test_legacy_handler_decorator_and_unawaited_return(run_worker) -> None
         async def on_fetch(request, env, ctx):
             # returns an un-awaited coroutine: the runtime resolves it, as workerd does for legacy handlers
             return make(f"{type(request).__name__} {request.method}")
-    """, compatibility_date="2025-01-01")
+    """,
+        compatibility_date="2025-01-01",
+    )
     assert await (await rt.dispatch_fetch("http://localhost/")).text() == "Request GET"
 
 
 async def test_class_handler_returning_an_awaitable_is_an_error(run_worker) -> None:
     logs: list[str] = []
-    rt = await run_worker("""
+    rt = await run_worker(
+        """
         from workers import Response, WorkerEntrypoint
         async def make():
             return Response("x")
         class Default(WorkerEntrypoint):
             async def fetch(self, request):
                 return make()  # missing `await`
-    """, logs=logs)
+    """,
+        logs=logs,
+    )
     response = await rt.dispatch_fetch("http://localhost/")
     assert response.status == 500
     assert "returned an awaitable" in await response.text()
@@ -160,8 +173,11 @@ async def test_class_handler_returning_an_awaitable_is_an_error(run_worker) -> N
     ("source", "message"),
     [
         ("x = 1\n", "has no default handler"),
-        ("from workers import WorkerEntrypoint\nclass Default(WorkerEntrypoint): pass\nasync def on_fetch(r): pass\n",
-         "Cannot define multiple default entrypoints"),
+        (
+            "from workers import WorkerEntrypoint\n"
+            "class Default(WorkerEntrypoint): pass\nasync def on_fetch(r): pass\n",
+            "Cannot define multiple default entrypoints",
+        ),
         ("class Default:\n    async def fetch(self, request): pass\n", "must be a class that subclasses"),
         ("raise ImportError('no such thing')\n", "ImportError: no such thing"),
     ],
@@ -173,7 +189,7 @@ async def test_load_errors_are_clear(run_worker, source: str, message: str) -> N
 
 async def test_main_must_be_a_py_file(tmp_path: Path) -> None:
     (tmp_path / "entry.js").write_text("")
-    with pytest.raises(WorkerLoadError, match="Main module needs to end with a .py file extension"):
+    with pytest.raises(WorkerLoadError, match=r"Main module needs to end with a \.py file extension"):
         async with Runtime(main=tmp_path / "entry.js", in_memory=True):
             pass
 
@@ -204,12 +220,15 @@ async def test_sibling_modules_import_as_top_level(run_worker, write_worker) -> 
 
 async def test_uncaught_exception_is_a_500_with_traceback_and_a_log(run_worker) -> None:
     logs: list[str] = []
-    rt = await run_worker("""
+    rt = await run_worker(
+        """
         from workers import WorkerEntrypoint
         class Default(WorkerEntrypoint):
             async def fetch(self, request):
                 raise KeyError("missing-thing")
-    """, logs=logs)
+    """,
+        logs=logs,
+    )
     response = await rt.dispatch_fetch("http://localhost/x")
     assert response.status == 500
     body = await response.text()
@@ -220,7 +239,8 @@ async def test_uncaught_exception_is_a_500_with_traceback_and_a_log(run_worker) 
 
 
 async def test_vars_secrets_and_json_vars(run_worker) -> None:
-    rt = await run_worker("""
+    rt = await run_worker(
+        """
         from workers import Response, WorkerEntrypoint
         class Default(WorkerEntrypoint):
             async def fetch(self, request):
@@ -228,14 +248,22 @@ async def test_vars_secrets_and_json_vars(run_worker) -> None:
                     "text": self.env.TEXT, "nested": self.env.CONF.limits.max, "item": self.env.CONF["name"],
                     "secret": self.env.TOKEN, "missing": hasattr(self.env, "NOPE"),
                 })
-    """, vars={"TEXT": "plain", "CONF": {"name": "n", "limits": {"max": 3}}}, secrets={"TOKEN": "s3cret"})
+    """,
+        vars={"TEXT": "plain", "CONF": {"name": "n", "limits": {"max": 3}}},
+        secrets={"TOKEN": "s3cret"},
+    )
     assert await (await rt.dispatch_fetch("http://localhost/")).json() == {
-        "text": "plain", "nested": 3, "item": "n", "secret": "s3cret", "missing": False,
+        "text": "plain",
+        "nested": 3,
+        "item": "n",
+        "secret": "s3cret",
+        "missing": False,
     }
 
 
 async def test_module_level_env_and_wait_until(run_worker) -> None:
-    rt = await run_worker("""
+    rt = await run_worker(
+        """
         import asyncio
         from workers import Response, WorkerEntrypoint, env, wait_until
 
@@ -249,7 +277,10 @@ async def test_module_level_env_and_wait_until(run_worker) -> None:
             async def fetch(self, request):
                 wait_until(later(self.env.KV))
                 return Response(GREETING_AT_IMPORT)
-    """, vars={"GREETING": "hey"}, kv_namespaces={"KV": "kv"})
+    """,
+        vars={"GREETING": "hey"},
+        kv_namespaces={"KV": "kv"},
+    )
     assert await (await rt.dispatch_fetch("http://localhost/")).text() == "hey"
     await rt.wait_until_settled()
     env = await rt.get_bindings()
@@ -258,7 +289,8 @@ async def test_module_level_env_and_wait_until(run_worker) -> None:
 
 async def test_wait_until_failures_are_logged(run_worker) -> None:
     logs: list[str] = []
-    rt = await run_worker("""
+    rt = await run_worker(
+        """
         from workers import Response, WorkerEntrypoint
         async def fail():
             raise ValueError("background went wrong")
@@ -267,7 +299,9 @@ async def test_wait_until_failures_are_logged(run_worker) -> None:
                 self.ctx.waitUntil(fail())
                 self.ctx.passThroughOnException()
                 return Response("ok")
-    """, logs=logs)
+    """,
+        logs=logs,
+    )
     assert (await rt.dispatch_fetch("http://localhost/")).status == 200
     await rt.wait_until_settled()
     assert [type(e) for e in rt.wait_until_failures] == [ValueError]
@@ -275,13 +309,16 @@ async def test_wait_until_failures_are_logged(run_worker) -> None:
 
 
 async def test_scheduled_handler_is_called_strictly(run_worker) -> None:
-    rt = await run_worker("""
+    rt = await run_worker(
+        """
         from workers import WorkerEntrypoint
         class Default(WorkerEntrypoint):
             async def scheduled(self, controller, env, ctx):
                 assert env is None and ctx is None
                 await self.env.KV.put("cron", f"{controller.cron}@{controller.scheduledTime}")
-    """, kv_namespaces={"KV": "kv"})
+    """,
+        kv_namespaces={"KV": "kv"},
+    )
     assert await rt.dispatch_scheduled(cron="*/5 * * * *", scheduled_time=1000) == "ok"
     env = await rt.get_bindings()
     assert await env.KV.get("cron") == "*/5 * * * *@1000"
@@ -289,12 +326,15 @@ async def test_scheduled_handler_is_called_strictly(run_worker) -> None:
 
 async def test_scheduled_with_two_parameters_fails_like_workerd(run_worker) -> None:
     logs: list[str] = []
-    rt = await run_worker("""
+    rt = await run_worker(
+        """
         from workers import WorkerEntrypoint
         class Default(WorkerEntrypoint):
             async def scheduled(self, controller):
                 pass
-    """, logs=logs)
+    """,
+        logs=logs,
+    )
     assert await rt.dispatch_scheduled(cron="* * * * *") == "exception"
     assert any("TypeError" in line for line in logs)
 
@@ -335,12 +375,16 @@ async def test_reload_picks_up_edits_and_keeps_last_good_version(run_worker, wri
 
 
 async def test_set_options_keeps_unchanged_bindings_and_their_state(run_worker) -> None:
-    rt = await run_worker("""
+    rt = await run_worker(
+        """
         from workers import Response, WorkerEntrypoint
         class Default(WorkerEntrypoint):
             async def fetch(self, request):
                 return Response(f"{self.env.GREETING} {await self.env.KV.get('k')}")
-    """, kv_namespaces={"KV": "kv"}, vars={"GREETING": "hi"})
+    """,
+        kv_namespaces={"KV": "kv"},
+        vars={"GREETING": "hi"},
+    )
     env = await rt.get_bindings()
     await env.KV.put("k", "kept")  # in memory: survives only because the binding object is reused
     await rt.set_options(vars={"GREETING": "hello"})
@@ -367,14 +411,17 @@ async def test_persisted_state_is_shared_between_runtimes(write_worker, tmp_path
 
 async def test_from_config(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "entry.py").write_text(textwrap.dedent("""
+    (tmp_path / "src" / "entry.py").write_text(
+        textwrap.dedent("""
         from workers import Response, WorkerEntrypoint
         class Default(WorkerEntrypoint):
             async def fetch(self, request):
                 await self.env.KV.put("a", "b")
                 return Response(self.env.NAME + " " + self.env.SECRET)
-    """))
-    (tmp_path / "wrangler.toml").write_text(textwrap.dedent("""
+    """)
+    )
+    (tmp_path / "wrangler.toml").write_text(
+        textwrap.dedent("""
         name = "cfg"
         main = "src/entry.py"
         compatibility_date = "2026-05-01"
@@ -384,7 +431,8 @@ async def test_from_config(tmp_path: Path) -> None:
         [[kv_namespaces]]
         binding = "KV"
         id = "abc"
-    """))
+    """)
+    )
     (tmp_path / ".dev.vars").write_text("SECRET=dev-secret\n")
     async with Runtime.from_config(tmp_path / "wrangler.toml") as rt:
         assert await (await rt.dispatch_fetch("http://localhost/")).text() == "from-config dev-secret"
@@ -403,8 +451,11 @@ async def test_remote_binding_without_a_session_is_a_clear_error(write_worker) -
                 return Response(await self.env.KV.get("x") or "none")
     """)
     # a connection string nobody listens on: the remote adapter fails with an error naming the problem
-    rt = Runtime(main=main, in_memory=True,
-                 kv_namespaces={"KV": {"id": "x", "remote_proxy_connection_string": "http://127.0.0.1:9/bogus"}})
+    rt = Runtime(
+        main=main,
+        in_memory=True,
+        kv_namespaces={"KV": {"id": "x", "remote_proxy_connection_string": "http://127.0.0.1:9/bogus"}},
+    )
     try:
         await rt.ready
     except Exception as exc:  # building the channel may fail up front
@@ -439,6 +490,7 @@ async def test_request_body_and_headers_reach_the_worker(run_worker) -> None:
                 return Response.json({"got": data, "ct": request.headers.get("content-type"),
                                       "country": request.cf.country})
     """)
-    response = await rt.dispatch_fetch("http://localhost/", method="POST", body=json.dumps({"a": 1}),
-                                       headers={"content-type": "application/json"})
+    response = await rt.dispatch_fetch(
+        "http://localhost/", method="POST", body=json.dumps({"a": 1}), headers={"content-type": "application/json"}
+    )
     assert await response.json() == {"got": {"a": 1}, "ct": "application/json", "country": "US"}

@@ -7,7 +7,6 @@ import json
 from http.client import HTTPMessage
 
 import pytest
-
 from flarebind.errors import JsException
 from flarebind.runtime.sdk import ffi
 from flarebind.runtime.sdk.blob import Blob, File, FormData, parse_form

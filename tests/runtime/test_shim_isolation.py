@@ -6,7 +6,6 @@ import importlib
 import sys
 
 import pytest
-
 from flarebind.runtime.finder import shims_installed
 from flarebind.runtime.runtime import Runtime
 

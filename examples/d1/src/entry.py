@@ -14,9 +14,11 @@ class Default(WorkerEntrypoint):
 
         if url.path == "/customers" and request.method == "POST":
             data = await request.json()
-            result = await self.env.DB.prepare(
-                "INSERT INTO customers (name, city) VALUES (?, ?)"
-            ).bind(data["name"], data.get("city")).run()
+            result = (
+                await self.env.DB.prepare("INSERT INTO customers (name, city) VALUES (?, ?)")
+                .bind(data["name"], data.get("city"))
+                .run()
+            )
             return Response.json({"id": result.meta.last_row_id}, status=201)
 
         if url.path == "/customers":

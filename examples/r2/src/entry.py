@@ -27,6 +27,8 @@ class Default(WorkerEntrypoint):
             return Response("Object Not Found", status=404)
         return Response(
             obj.body,
-            headers={"content-type": obj.httpMetadata.get("contentType", "application/octet-stream"),
-                     "etag": obj.httpEtag},
+            headers={
+                "content-type": obj.httpMetadata.get("contentType", "application/octet-stream"),
+                "etag": obj.httpEtag,
+            },
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -18,16 +19,32 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command("dev")
-@click.option("-c", "--config", "config", type=click.Path(dir_okay=True), help="Path to the Wrangler configuration file.")
-@click.option("-e", "--env", "env", envvar="CLOUDFLARE_ENV",
-              help="Environment to use for operations, and for selecting .env and .dev.vars files.")
+@click.option(
+    "-c", "--config", "config", type=click.Path(dir_okay=True), help="Path to the Wrangler configuration file."
+)
+@click.option(
+    "-e",
+    "--env",
+    "env",
+    envvar="CLOUDFLARE_ENV",
+    help="Environment to use for operations, and for selecting .env and .dev.vars files.",
+)
 @click.option("--ip", default="127.0.0.1", show_default=True, help="IP address to listen on.")
 @click.option("--port", default=8787, show_default=True, type=int, help="Port to listen on.")
 @click.option("--local", is_flag=True, help="Run every binding locally (no remote bindings, no remote session).")
-@click.option("--persist-to", "persist_to", type=click.Path(file_okay=False),
-              help="Directory for local state (default: .wrangler/state next to the config).")
-@click.option("--var", "var", multiple=True, metavar="KEY:VALUE",
-              help="A key-value pair to inject as a variable into the Worker (repeatable).")
+@click.option(
+    "--persist-to",
+    "persist_to",
+    type=click.Path(file_okay=False),
+    help="Directory for local state (default: .wrangler/state next to the config).",
+)
+@click.option(
+    "--var",
+    "var",
+    multiple=True,
+    metavar="KEY:VALUE",
+    help="A key-value pair to inject as a variable into the Worker (repeatable).",
+)
 @click.option("--test-scheduled", is_flag=True, help="Expose /__scheduled to trigger the scheduled handler.")
 @click.option("--inspect", is_flag=True, help="Drop into pdb when the Worker raises an uncaught exception.")
 @click.option("--no-watch", "no_watch", is_flag=True, help="Do not reload on code or config changes.")
@@ -66,7 +83,7 @@ def dev_command(
     def show_table(cfg: Any) -> None:
         from flarebind.bindings.table import render_table, table_rows
 
-        click.echo(render_table(table_rows(cfg, local=local), color=click.get_text_stream("stdout").isatty()))
+        click.echo(render_table(table_rows(cfg, local=local), color=sys.stdout.isatty()))
         click.echo()
 
     show_table(loaded)
@@ -75,7 +92,16 @@ def dev_command(
 
     run_dev_server(
         DevServer(
-            loaded, env=env, ip=ip, port=port, persist_to=persist_to, local=local, vars=variables,
-            test_scheduled=test_scheduled, inspect=inspect, show_table=show_table, watch=not no_watch,
+            loaded,
+            env=env,
+            ip=ip,
+            port=port,
+            persist_to=persist_to,
+            local=local,
+            vars=variables,
+            test_scheduled=test_scheduled,
+            inspect=inspect,
+            show_table=show_table,
+            watch=not no_watch,
         )
     )

@@ -45,7 +45,7 @@ class RuntimeApp:
         self.log = log or _BatchedStdout().write
         self.access_log = access_log
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             while True:
                 message = await receive()
@@ -68,7 +68,9 @@ class RuntimeApp:
         await self._send(scope, send, response)
         if self.access_log:
             ms = (time.perf_counter() - started) * 1000
-            self.log(f"[flarebind:info] {scope['method']} {path} {response.status} {_phrase(response.status)} ({ms:.0f}ms)")
+            self.log(
+                f"[flarebind:info] {scope['method']} {path} {response.status} {_phrase(response.status)} ({ms:.0f}ms)"
+            )
 
     def _request(self, scope: dict[str, Any], receive: Any) -> JsRequest:
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])]

@@ -1,4 +1,4 @@
-"""Compatibility date and flags: which Python Workers behaviours apply (reference: workerd's compatibility-date.capnp)."""
+"""Compatibility date and flags: which Python Workers behaviours apply (facts from workerd's compatibility dates)."""
 
 from __future__ import annotations
 

@@ -54,8 +54,17 @@ def _make_server(app: Any, host: str, port: int, on_started: Callable[[], None])
                     signal.signal(sig, handler)
 
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", access_log=False, lifespan="off", loop="none",
-        http="auto", ws="none", timeout_graceful_shutdown=2, server_header=False,
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        loop="none",
+        http="auto",
+        ws="none",
+        timeout_graceful_shutdown=2,
+        server_header=False,
     )
     return DevUvicorn(config)
 
@@ -108,8 +117,11 @@ class DevServer:
             app = RuntimeApp(runtime, test_scheduled=self.test_scheduled)
             url_host = f"[{self.ip}]" if ":" in self.ip else self.ip
             server = _make_server(app, self.ip, self.port, lambda: _echo(f"Ready on http://{url_host}:{self.port}"))
-            watchers = [asyncio.ensure_future(self._watch_code()), asyncio.ensure_future(self._watch_config())] \
-                if self.watch else []
+            watchers = (
+                [asyncio.ensure_future(self._watch_code()), asyncio.ensure_future(self._watch_config())]
+                if self.watch
+                else []
+            )
             try:
                 await server.serve()
             finally:
@@ -183,16 +195,20 @@ class DevServer:
             p = Path(path)
             return p.suffix == ".py" and not (IGNORED_DIRS & set(p.parts))
 
-        async for changes in awatch(*self._code_roots(), watch_filter=only_python, step=20,
-                                    stop_event=self._stop):
+        async for changes in awatch(*self._code_roots(), watch_filter=only_python, step=20, stop_event=self._stop):
             self.reload_code([path for _, path in changes])
 
     async def _watch_config(self) -> None:
         from watchfiles import awatch
 
         files = self._config_files()
-        async for changes in awatch(Path(self.config.dir), watch_filter=lambda c, p: Path(p).resolve() in files,
-                                    recursive=False, step=20, stop_event=self._stop):
+        async for changes in awatch(
+            Path(self.config.dir),
+            watch_filter=lambda c, p: Path(p).resolve() in files,
+            recursive=False,
+            step=20,
+            stop_event=self._stop,
+        ):
             if changes:
                 await self.reload_config()
 

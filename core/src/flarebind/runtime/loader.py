@@ -8,8 +8,8 @@ Worker's own directories are forgotten on unload, so a reload sees edited code; 
 from __future__ import annotations
 
 import importlib
-import os
 import importlib.util
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -133,7 +133,9 @@ def load_worker(main: str | Path, compat: Compat, *, project_dir: Path | None = 
     finally:
         sys.dont_write_bytecode = write_bytecode
 
-    names = [n for n in set(sys.modules) - before if n == stem or _under(getattr(sys.modules[n], "__file__", None), roots)]
+    names = [
+        n for n in set(sys.modules) - before if n == stem or _under(getattr(sys.modules[n], "__file__", None), roots)
+    ]
     worker = LoadedWorker(main_path, module, None, {}, names, path_entries)
     try:
         _discover(worker, compat, WorkerEntrypoint)

@@ -162,8 +162,9 @@ class Runtime:
     ) -> Runtime:
         """A Runtime for a wrangler config: ``main``, compatibility, every binding (remote ones get a session)."""
         config = read_runtime_config(path, env, local=local, allow_production_remote=allow_production_remote)
-        runtime = cls(**runtime_options_for(config, persist_to=persist_to, in_memory=in_memory, local=local,
-                                            vars=vars), **kwargs)
+        runtime = cls(
+            **runtime_options_for(config, persist_to=persist_to, in_memory=in_memory, local=local, vars=vars), **kwargs
+        )
         runtime.config = config
         return runtime
 
@@ -244,7 +245,9 @@ class Runtime:
     def _binding_specs(self) -> dict[str, dict[str, Any]]:
         opts = self._options
         return specs_from_options(
-            bindings=opts["bindings"], vars=opts["vars"], secrets=opts["secrets"],
+            bindings=opts["bindings"],
+            vars=opts["vars"],
+            secrets=opts["secrets"],
             **{k: opts[k] for k in BINDING_OPTIONS},
         )
 
@@ -344,8 +347,9 @@ class Runtime:
         elif isinstance(url, JsRequest):
             request = url
         else:
-            request = JsRequest(str(url), method=method, headers=headers, body=body,
-                                cf=JsObject(cf if cf is not None else LOCAL_CF))
+            request = JsRequest(
+                str(url), method=method, headers=headers, body=body, cf=JsObject(cf if cf is not None else LOCAL_CF)
+            )
         return Response(await self.handle_fetch(request))
 
     async def handle_fetch(self, request: JsRequest) -> JsResponse:
@@ -353,8 +357,11 @@ class Runtime:
         worker = self._worker
         if worker is None:
             text = str(self.load_error or "the Worker is not loaded (await runtime.ready first)")
-            return JsResponse(text if self.error_bodies else "Internal Server Error", status=500,
-                              headers={"content-type": "text/plain;charset=UTF-8"})
+            return JsResponse(
+                text if self.error_bodies else "Internal Server Error",
+                status=500,
+                headers={"content-type": "text/plain;charset=UTF-8"},
+            )
         ctx = ExecutionContext(self._tracker)
         env_token = current_env.set(self._env)
         ctx_token = current_ctx.set(ctx)
@@ -391,7 +398,7 @@ class Runtime:
             current_ctx.reset(ctx_token)
             current_env.reset(env_token)
 
-    def _instantiate(self, cls: type, ctx: Any) -> Any:
+    def _instantiate(self, cls: Any, ctx: Any) -> Any:
         instance = cls.__new__(cls)
         # set before __init__ so subclasses that skip super().__init__ still have self.env / self.ctx
         instance.ctx = ctx
@@ -540,10 +547,10 @@ class _MessageBatch:
         self.retried: list[str] = []
         self.messages = [_Message(self, i, b) for i, b in enumerate(bodies)]
 
-    def ackAll(self) -> None:  # noqa: N802 - JS name
+    def ackAll(self) -> None:
         self.acked = [m.id for m in self.messages]
 
-    def retryAll(self, options: Any = None, **kwargs: Any) -> None:  # noqa: N802 - JS name
+    def retryAll(self, options: Any = None, **kwargs: Any) -> None:
         self.retried = [m.id for m in self.messages]
 
 
@@ -584,7 +591,9 @@ def runtime_options_for(
     return {
         "main": str((config.dir / config.main).resolve()),
         "bindings": specs,
-        "persist_to": persist_to if persist_to is not None else (None if in_memory else config.dir / ".wrangler" / "state"),
+        "persist_to": persist_to
+        if persist_to is not None
+        else (None if in_memory else config.dir / ".wrangler" / "state"),
         "in_memory": in_memory,
         "compatibility_date": config.compatibility_date,
         "compatibility_flags": tuple(config.compatibility_flags),

@@ -25,7 +25,7 @@ try:  # async fixtures work in pytest-asyncio's strict mode too
 
     _async_fixture = pytest_asyncio.fixture
 except ImportError:  # pragma: no cover - without pytest-asyncio async tests need another plugin anyway
-    _async_fixture = pytest.fixture
+    _async_fixture = pytest.fixture  # type: ignore[assignment]
 
 CONFIG_NAMES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
 REMOTE_MARKER = "flarebind_remote"
@@ -34,7 +34,9 @@ REMOTE_MARKER = "flarebind_remote"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("flarebind")
     group.addoption(
-        "--flarebind-remote", action="store_true", default=False,
+        "--flarebind-remote",
+        action="store_true",
+        default=False,
         help="run tests marked flarebind_remote, with remote bindings (needs Cloudflare credentials)",
     )
     parser.addini("flarebind_config", "wrangler config used by the env / worker fixtures (default: nearest one)")
@@ -93,7 +95,9 @@ def _use_remote(request: pytest.FixtureRequest) -> bool:
 
 @_async_fixture
 async def env(
-    request: pytest.FixtureRequest, flarebind_config: Path, flarebind_env_name: str | None,
+    request: pytest.FixtureRequest,
+    flarebind_config: Path,
+    flarebind_env_name: str | None,
     flarebind_persist_to: Path | None,
 ) -> AsyncIterator[Any]:
     """Every binding of the config, built fresh for this test."""
@@ -101,8 +105,11 @@ async def env(
 
     remote = _use_remote(request)
     async with platform_proxy(
-        flarebind_config, env=flarebind_env_name, persist_to=flarebind_persist_to,
-        in_memory=flarebind_persist_to is None, local=not remote,
+        flarebind_config,
+        env=flarebind_env_name,
+        persist_to=flarebind_persist_to,
+        in_memory=flarebind_persist_to is None,
+        local=not remote,
     ) as proxy:
         yield proxy.env
 
@@ -145,7 +152,9 @@ class WorkerClient:
 
 @_async_fixture
 async def worker(
-    request: pytest.FixtureRequest, flarebind_config: Path, flarebind_env_name: str | None,
+    request: pytest.FixtureRequest,
+    flarebind_config: Path,
+    flarebind_env_name: str | None,
     flarebind_persist_to: Path | None,
 ) -> AsyncIterator[WorkerClient]:
     """The config's Worker, loaded fresh for this test, with isolated state."""
@@ -153,8 +162,11 @@ async def worker(
 
     remote = _use_remote(request)
     runtime = Runtime.from_config(
-        flarebind_config, env=flarebind_env_name, persist_to=flarebind_persist_to,
-        in_memory=flarebind_persist_to is None, local=not remote,
+        flarebind_config,
+        env=flarebind_env_name,
+        persist_to=flarebind_persist_to,
+        in_memory=flarebind_persist_to is None,
+        local=not remote,
     )
     async with runtime:
         yield WorkerClient(runtime)

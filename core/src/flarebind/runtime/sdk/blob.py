@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import time
 import uuid
 from collections.abc import Iterator, MutableMapping
@@ -46,7 +47,7 @@ class Blob:
     async def bytes(self) -> bytes:
         return self._data
 
-    async def arrayBuffer(self) -> bytes:  # noqa: N802 - JS name
+    async def arrayBuffer(self) -> builtins.bytes:
         return self._data
 
     def slice(self, start: int = 0, end: int | None = None, content_type: str | None = None) -> Blob:
@@ -77,7 +78,7 @@ class File(Blob):
         return self.filename
 
     @property
-    def lastModified(self) -> int:  # noqa: N802 - JS name
+    def lastModified(self) -> int:
         return self.last_modified
 
 
@@ -117,7 +118,7 @@ class FormData(MutableMapping):  # type: ignore[type-arg]
     def get_all(self, key: str) -> list[Any]:
         return [v for k, v in self._items if k == key]
 
-    getAll = get_all  # noqa: N815 - JS name
+    getAll = get_all
 
     def has(self, key: str) -> bool:
         return any(k == key for k, _ in self._items)
@@ -191,11 +192,11 @@ def parse_form(data: bytes, content_type: str | None) -> FormData:
 
         message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + data)  # type: ignore[union-attr]
         for part in message.iter_parts():  # type: ignore[attr-defined]
-            name = part.get_param("name", header="content-disposition")
+            name = str(part.get_param("name", header="content-disposition"))
             filename = part.get_param("filename", header="content-disposition")
-            payload = part.get_payload(decode=True) or b""
+            payload: Any = part.get_payload(decode=True) or b""
             if filename is not None:
-                form.append(name, File([payload], filename, content_type=part.get_content_type()))
+                form.append(name, File([payload], str(filename), content_type=part.get_content_type()))
             else:
                 form.append(name, payload.decode(part.get_content_charset() or "utf-8"))
         return form

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any
@@ -31,7 +32,7 @@ class ReadableStream:
                 if chunk:
                     yield _chunk_bytes(chunk)
 
-    def getReader(self) -> _Reader:  # noqa: N802 - JS name
+    def getReader(self) -> _Reader:
         return _Reader(self.__aiter__())
 
     async def read_all(self) -> bytes:
@@ -51,7 +52,7 @@ class _Reader:
             return JsObject(done=True, value=None)
         return JsObject(done=False, value=chunk)
 
-    def releaseLock(self) -> None:  # noqa: N802 - JS name
+    def releaseLock(self) -> None:
         pass
 
 
@@ -86,14 +87,16 @@ class BodyMixin:
         return self._body
 
     @property
-    def bodyUsed(self) -> bool:  # noqa: N802 - JS name
+    def bodyUsed(self) -> bool:
         return self._body_used
 
     body_used = bodyUsed
 
     async def _read(self) -> bytes:
         if self._body_used:
-            raise TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.")
+            raise TypeError(
+                "Body has already been used. It can only be used once. Use tee() first if you need to read it twice."
+            )
         self._body_used = True
         body = self._body
         if body is None:
@@ -111,7 +114,7 @@ class BodyMixin:
     async def text(self) -> str:
         return (await self._read()).decode("utf-8", errors="replace")
 
-    async def arrayBuffer(self) -> bytes:  # noqa: N802 - JS name
+    async def arrayBuffer(self) -> builtins.bytes:
         return await self._read()
 
     async def bytes(self) -> bytes:

@@ -67,12 +67,12 @@ class ExecutionContext:
         self.props = JsObject(props or {})
         self.pass_through_on_exception = False
 
-    def waitUntil(self, awaitable: Any) -> None:  # noqa: N802 - JS name
+    def waitUntil(self, awaitable: Any) -> None:
         self._tracker.add(awaitable)
 
     wait_until = waitUntil
 
-    def passThroughOnException(self) -> None:  # noqa: N802 - JS name
+    def passThroughOnException(self) -> None:
         # there is no origin behind a local Worker; the flag is recorded and exceptions still give a 500
         self.pass_through_on_exception = True
 

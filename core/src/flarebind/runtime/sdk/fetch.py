@@ -26,12 +26,14 @@ async def js_fetch(input: Any, init: Any = None, **kwargs: Any) -> JsResponse:
     follow = request.redirect != "manual"
     try:
         async with httpx.AsyncClient(follow_redirects=follow) as client:
-            reply = await client.request(
-                request.method, request.url, headers=request.headers.raw_items(), content=body
-            )
+            reply = await client.request(request.method, request.url, headers=request.headers.raw_items(), content=body)
     except httpx.HTTPError as exc:
         raise OSError(f"fetch failed: {exc}") from exc
-    headers = [(k, v) for k, v in reply.headers.multi_items() if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+    headers = [
+        (k, v)
+        for k, v in reply.headers.multi_items()
+        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
     response = JsResponse(
         None if reply.status_code in (101, 204, 205, 304) or request.method == "HEAD" else reply.content,
         status=reply.status_code,

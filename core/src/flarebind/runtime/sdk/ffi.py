@@ -1,4 +1,4 @@
-"""``pyodide.ffi`` for CPython: ``to_js``, proxies, ``JsProxy``, ``JsException``, ``jsnull`` and a re-entrant ``run_sync``."""
+"""``pyodide.ffi`` for CPython: ``to_js``, proxies, ``JsProxy``, ``JsException``, ``jsnull``, ``run_sync``."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class Uint8Array(bytes):
         return bytes(self)
 
     @property
-    def byteLength(self) -> int:  # noqa: N802 - JS name
+    def byteLength(self) -> int:
         return len(self)
 
     def to_bytes(self) -> bytes:

@@ -30,9 +30,7 @@ class Headers:
             return
         if isinstance(init, HTTPMessage):
             pairs: Iterable[Any] = init.items()
-        elif isinstance(init, Mapping):
-            pairs = init.items()
-        elif hasattr(init, "items") and callable(init.items):
+        elif isinstance(init, Mapping) or (hasattr(init, "items") and callable(init.items)):
             pairs = init.items()
         else:
             pairs = init
@@ -66,7 +64,7 @@ class Headers:
             return None
         return ", ".join(values)
 
-    def getSetCookie(self) -> list[str]:  # noqa: N802 - JS name
+    def getSetCookie(self) -> list[str]:
         return [v for k, v in self._items if k == "set-cookie"]
 
     def entries(self) -> Iterator[list[str]]:
@@ -88,8 +86,7 @@ class Headers:
             yield value
 
     def items(self) -> Iterator[tuple[str, str]]:
-        for name, value in self.entries():
-            yield name, value
+        yield from ((name, value) for name, value in self.entries())
 
     def raw_items(self) -> list[tuple[str, str]]:
         """Every header as added (repeats kept): what goes on the wire."""

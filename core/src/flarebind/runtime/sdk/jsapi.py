@@ -65,7 +65,7 @@ class URLSearchParams(JsProxy):
                 return v
         return None
 
-    def getAll(self, name: str) -> list[str]:  # noqa: N802 - JS name
+    def getAll(self, name: str) -> list[str]:
         return [v for k, v in self._pairs if k == name]
 
     def has(self, name: str) -> bool:
@@ -117,7 +117,7 @@ class URLSearchParams(JsProxy):
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.has(name)
 
-    def toString(self) -> str:  # noqa: N802 - JS name
+    def toString(self) -> str:
         return urlencode(self._pairs)
 
     def __str__(self) -> str:
@@ -189,7 +189,7 @@ class URL(JsProxy):
         self._query = value.lstrip("?")
 
     @property
-    def searchParams(self) -> URLSearchParams:  # noqa: N802 - JS name
+    def searchParams(self) -> URLSearchParams:
         params = URLSearchParams(self._query)
         params._owner = self
         return params
@@ -202,7 +202,7 @@ class URL(JsProxy):
     def href(self) -> str:
         return urlunsplit((self.protocol[:-1], self._netloc, self._path, self._query, self.hash[1:]))
 
-    def toString(self) -> str:  # noqa: N802 - JS name
+    def toString(self) -> str:
         return self.href
 
     def __str__(self) -> str:
@@ -214,7 +214,7 @@ class URL(JsProxy):
 
 class Object:
     @staticmethod
-    def fromEntries(entries: Any) -> JsObject:  # noqa: N802 - JS name
+    def fromEntries(entries: Any) -> JsObject:
         if hasattr(entries, "items") and not isinstance(entries, (list, tuple)):
             entries = entries.items()
         return JsObject((k, v) for k, v in entries)
@@ -264,10 +264,14 @@ class JSON:
 
 
 def _log(*args: Any) -> None:
-    print(*(a if isinstance(a, str) else JSON.stringify(a) if isinstance(a, (dict, list)) else repr(a) for a in args), file=sys.stderr, flush=True)
+    print(
+        *(a if isinstance(a, str) else JSON.stringify(a) if isinstance(a, (dict, list)) else repr(a) for a in args),
+        file=sys.stderr,
+        flush=True,
+    )
 
 
-class console:  # noqa: N801 - JS name
+class console:
     log = staticmethod(_log)
     info = staticmethod(_log)
     debug = staticmethod(_log)

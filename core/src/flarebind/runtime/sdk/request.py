@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import enum
 from http.client import HTTPMessage
 from typing import Any
@@ -10,7 +11,7 @@ from flarebind.runtime.sdk.body import BodyMixin, ReadableStream, body_from_init
 from flarebind.runtime.sdk.headers import Headers, to_http_message
 
 try:  # Python 3.11+
-    from http import HTTPMethod
+    from http import HTTPMethod  # type: ignore[attr-defined,unused-ignore]
 except ImportError:  # pragma: no cover - Python 3.10
 
     class HTTPMethod(str, enum.Enum):  # type: ignore[no-redef]
@@ -79,14 +80,18 @@ class JsRequest(BodyMixin):
     async def json(self, **kwargs: Any) -> Any:
         return await self._json(**kwargs)
 
-    async def formData(self) -> Any:  # noqa: N802 - JS name
+    async def formData(self) -> Any:
         from flarebind.runtime.sdk.blob import parse_form
 
         return parse_form(await self._read(), self.headers.get("content-type"))
 
     def clone(self) -> JsRequest:
         return JsRequest(
-            self.url, method=self.method, headers=Headers(self.headers), body=self._tee_body(), cf=self.cf,
+            self.url,
+            method=self.method,
+            headers=Headers(self.headers),
+            body=self._tee_body(),
+            cf=self.cf,
             redirect=self.redirect,
         )
 
@@ -163,7 +168,7 @@ class Request:
     async def bytes(self) -> bytes:
         return await self._checked(self._js_request.bytes())
 
-    async def buffer(self) -> bytes:
+    async def buffer(self) -> builtins.bytes:
         return await self._checked(self._js_request.arrayBuffer())
 
     async def blob(self) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from http.client import HTTPMessage
 from typing import Any
@@ -29,9 +30,7 @@ class _ClassOrInstance:
 def _status(value: Any) -> int:
     status = int(value)
     if not 200 <= status <= 599 and status not in (101, 103):
-        raise ValueError(
-            f"Response constructor: The status provided ({status}) is outside the range [200, 599]."
-        )
+        raise ValueError(f"Response constructor: The status provided ({status}) is outside the range [200, 599].")
     return status
 
 
@@ -43,9 +42,9 @@ class JsResponse(BodyMixin):
         body: Any = None,
         *,
         status: Any = 200,
-        statusText: str = "",  # noqa: N803 - JS name
+        statusText: str = "",
         headers: Any = None,
-        webSocket: Any = None,  # noqa: N803 - JS name
+        webSocket: Any = None,
         url: str = "",
         redirected: bool = False,
     ) -> None:
@@ -110,7 +109,7 @@ class JsResponse(BodyMixin):
     def ok(self) -> bool:
         return 200 <= self.status <= 299
 
-    async def formData(self) -> Any:  # noqa: N802 - JS name
+    async def formData(self) -> Any:
         from flarebind.runtime.sdk.blob import parse_form
 
         return parse_form(await self._read(), self.headers.get("content-type"))
@@ -194,7 +193,7 @@ class FetchResponse:
     async def bytes(self) -> bytes:
         return await self._checked(self.js_response.bytes())
 
-    async def buffer(self) -> bytes:
+    async def buffer(self) -> builtins.bytes:
         return await self._checked(self.js_response.arrayBuffer())
 
     async def memoryview(self) -> memoryview:
@@ -208,7 +207,7 @@ class FetchResponse:
     async def form_data(self) -> Any:
         return await self._checked(self.js_response.formData())
 
-    formData = form_data  # noqa: N815 - JS name
+    formData = form_data
 
     async def _checked(self, coro: Any) -> Any:
         try:
@@ -223,7 +222,8 @@ class FetchResponse:
 
     def raise_for_status(self) -> None:
         if 400 <= self.status < 600:
-            raise OSError(f"{self.status} {'Client' if self.status < 500 else 'Server'} Error: {self.status_text} for url: {self.url}")
+            kind = "Client" if self.status < 500 else "Server"
+            raise OSError(f"{self.status} {kind} Error: {self.status_text} for url: {self.url}")
 
 
 _UNSUPPORTED = (dict, list, tuple, bytearray, memoryview)
@@ -278,7 +278,9 @@ class Response(FetchResponse):
         return to_http_message(self.js_response.headers)
 
     def replace_body(self, body: Any) -> Response:
-        js = JsResponse(body, status=self.status, statusText=self.status_text, headers=Headers(self.js_response.headers))
+        js = JsResponse(
+            body, status=self.status, statusText=self.status_text, headers=Headers(self.js_response.headers)
+        )
         return Response(js)
 
     def __repr__(self) -> str:
@@ -291,6 +293,4 @@ def as_js_response(value: Any) -> JsResponse:
         return value
     if isinstance(value, FetchResponse):
         return value.js_response
-    raise TypeError(
-        f"Incorrect type: the fetch handler did not return a Response object (got {type(value).__name__})"
-    )
+    raise TypeError(f"Incorrect type: the fetch handler did not return a Response object (got {type(value).__name__})")

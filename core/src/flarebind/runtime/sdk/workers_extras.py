@@ -82,7 +82,7 @@ class _CloudflareWorkersModule:
         return module_attribute("env")
 
     @staticmethod
-    def waitUntil(awaitable: Any) -> None:  # noqa: N802 - JS name
+    def waitUntil(awaitable: Any) -> None:
         ctx = current_ctx.get()
         if ctx is None:
             raise RuntimeError("waitUntil() called outside a request handler")

@@ -21,6 +21,27 @@ from flarebind.runtime.sdk.jsapi import (
 from flarebind.runtime.sdk.request import JsRequest as Request
 from flarebind.runtime.sdk.response import JsResponse as Response
 
+__all__ = [
+    "JSON",
+    "URL",
+    "Blob",
+    "Date",
+    "Error",
+    "File",
+    "FormData",
+    "Headers",
+    "Object",
+    "Request",
+    "Response",
+    "TextDecoder",
+    "TextEncoder",
+    "URLSearchParams",
+    "atob",
+    "btoa",
+    "console",
+    "fetch",
+]
+
 
 def __getattr__(name: str) -> Any:
     raise AttributeError(
