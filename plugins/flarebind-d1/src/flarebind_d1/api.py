@@ -41,9 +41,9 @@ class D1PreparedStatement:
         """A new statement with ``values`` bound to ``?``/``?NNN`` in order (D1_TYPE_ERROR for unsupported types)."""
         return D1PreparedStatement(self._database, self.statement, bind_values(values), self._session)
 
-    def _query(self) -> Outcome:
+    def _query(self, with_meta: bool = True) -> Outcome:
         try:
-            outcome = self._database._engine.query(self.statement, self.params)
+            outcome = self._database._engine.query(self.statement, self.params, with_meta)
         except QueryFailed as failure:
             raise d1_error(failure.text) from None
         if self._session is not None:
@@ -51,7 +51,7 @@ class D1PreparedStatement:
         return outcome
 
     async def first(self, colName: Any = None) -> Any:  # noqa: N803 - D1's parameter name
-        names, rows, _ = self._query()
+        names, rows, _ = self._query(False)
         if not rows:
             return None
         row = JsObject(zip(names, read_rows(rows[:1])[0]))
@@ -74,7 +74,7 @@ class D1PreparedStatement:
             columnNames = bool(options.get("columnNames"))
         elif options is not None and hasattr(options, "columnNames"):
             columnNames = bool(options.columnNames)
-        names, rows, _ = self._query()
+        names, rows, _ = self._query(False)
         out = [list(row) for row in read_rows(rows)]
         if columnNames:
             out.insert(0, names)

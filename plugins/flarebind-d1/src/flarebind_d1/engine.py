@@ -94,10 +94,25 @@ class D1Engine:
 
     # -- queries -------------------------------------------------------------------------------------------------
 
-    def query(self, sql: str, params: tuple[Any, ...]) -> Outcome:
+    def query(self, sql: str, params: tuple[Any, ...], with_meta: bool = True) -> Outcome:
+        """Run one prepared statement's SQL. ``with_meta=False`` (``first()``) may leave the meta out."""
         plan = self._plan_of(sql) or self.plans.get(sql)
         if plan.blank:
             raise QueryFailed(messages.NO_STATEMENTS)
+        if plan.single and plan.readonly:
+            # the hot path for reads: nothing to account for but the time
+            started = perf_counter()
+            try:
+                cur = self.conn.execute(sql, params)
+                rows = cur.fetchall()
+            except sqlite3.Error as exc:
+                raise QueryFailed(self.describe(exc)) from None
+            description = cur.description
+            names = [d[0] for d in description] if description else []
+            if not with_meta:
+                return names, rows, None  # type: ignore[return-value]
+            duration = (perf_counter() - started) * 1000
+            return names, rows, make_meta(duration, 0, self._last_row_id, False, self._size, len(rows))
         return self._run(plan, sql, params, False)
 
     def batch(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[Outcome]:
@@ -114,10 +129,11 @@ class D1Engine:
             raise
         self._commit()
         size = self._size = self.database_size()
+        grew = size != size_before
         for _, _, meta in outcomes:
-            meta["size_after"] = size
-            if meta.pop("_write") and size != size_before:
+            if meta["size_after"] is None and grew:  # a write (reads carry a size): the batch changed the size
                 meta["changed_db"] = True
+            meta["size_after"] = size
         return outcomes
 
     def exec(self, sql: str) -> tuple[int, float]:
@@ -167,22 +183,7 @@ class D1Engine:
             size = self._size
             changed = False
         description = cur.description
-        meta = JsObject({
-            "served_by": SERVED_BY,
-            "served_by_region": "LOCAL",
-            "served_by_primary": True,
-            "timings": JsObject({"sql_duration_ms": duration}),
-            "duration": duration,
-            "changes": changes,
-            "last_row_id": last_row_id,
-            "changed_db": changed,
-            "size_after": size,
-            "rows_read": len(rows),
-            "rows_written": changes,
-            "total_attempts": 1,
-        })
-        if in_batch:
-            meta["_write"] = write
+        meta = make_meta(duration, changes, last_row_id, changed, size, len(rows))
         return [d[0] for d in description] if description else [], rows, meta
 
     def _run_segments(self, plan: Plan, params: tuple[Any, ...], in_txn: bool) -> tuple[sqlite3.Cursor, list[Any]]:
@@ -290,6 +291,24 @@ class D1Engine:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def make_meta(duration: float, changes: int, last_row_id: int, changed: bool, size: int | None, rows: int) -> JsObject:
+    """D1's result ``meta`` (the fields production reports; Miniflare reports the first eight)."""
+    return JsObject({
+        "served_by": SERVED_BY,
+        "served_by_region": "LOCAL",
+        "served_by_primary": True,
+        "timings": JsObject({"sql_duration_ms": duration}),
+        "duration": duration,
+        "changes": changes,
+        "last_row_id": last_row_id,
+        "changed_db": changed,
+        "size_after": size,
+        "rows_read": rows,
+        "rows_written": changes,
+        "total_attempts": 1,
+    })
 
 
 def format_bookmark(value: int) -> str:
