@@ -97,3 +97,88 @@ async def test_wrangler_reads_what_flarebind_wrote(project):
     assert await kv.get("gone") is None
     assert await kv.get("from-flarebind") == "hello from python ✓"
     await ctx.dispose()
+
+
+WORKER_JS = """
+export default {
+  async fetch(req, env) {
+    const url = new URL(req.url);
+    const key = url.searchParams.get("k");
+    if (url.pathname === "/put") {
+      await env.KV.put(key, url.searchParams.get("v"), { metadata: { from: "worker" } });
+      return new Response("stored");
+    }
+    return Response.json(await env.KV.getWithMetadata(key));
+  },
+};
+"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http_get(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        return resp.read().decode()
+
+
+async def test_flarebind_and_a_running_wrangler_dev_share_a_namespace(project):
+    import signal
+    import urllib.error
+
+    (project / "worker.js").write_text(WORKER_JS)
+    toml = (project / "wrangler.toml").read_text().replace('name = "interop"', 'name = "interop"\nmain = "worker.js"')
+    (project / "wrangler.toml").write_text(toml)
+    port = free_port()
+    dev = subprocess.Popen(
+        [*wrangler_command(), "dev", "--ip", "127.0.0.1", "--port", str(port), "--persist-to", str(project / "state")],
+        cwd=project,
+        env=node_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):  # wait for the dev server (polling, not a timing assertion)
+            if dev.poll() is not None:
+                raise AssertionError(dev.stdout.read().decode(errors="replace") if dev.stdout else "wrangler exited")
+            try:
+                http_get(f"{base}/?k=probe")
+                break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.2)
+        assert http_get(f"{base}/put?k=from-worker&v=hello") == "stored"
+
+        ctx = LocalContext(persist_to=project / "state")
+        kv = make_local("KV", {"type": "kv_namespace", "id": NS}, ctx)
+        assert await kv.getWithMetadata("from-worker") == {
+            "value": "hello",
+            "metadata": {"from": "worker"},
+            "cacheStatus": None,
+        }
+        await kv.put("from-flarebind", "hi worker", metadata={"from": "flarebind"})
+        for i in range(30):  # writes while workerd holds the same database open
+            await kv.put(f"many/{i}", str(i))
+        assert json.loads(http_get(f"{base}/?k=from-flarebind")) == {
+            "value": "hi worker",
+            "metadata": {"from": "flarebind"},
+            "cacheStatus": None,
+        }
+        assert json.loads(http_get(f"{base}/?k=many/29"))["value"] == "29"
+        assert http_get(f"{base}/put?k=from-worker&v=second") == "stored"
+        assert await kv.get("from-worker") == "second"
+        await ctx.dispose()
+    finally:
+        dev.send_signal(signal.SIGINT)
+        try:
+            dev.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            dev.kill()
+            dev.wait()
