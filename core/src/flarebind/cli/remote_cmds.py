@@ -35,6 +35,11 @@ def deploy_proxy_command(config_path: str | None, env: str | None, dry_run: bool
         config, bindings = dp.select_proxy_bindings(config_path, env)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    warnings = [d for d in getattr(config, "diagnostics", []) if not getattr(d, "is_error", False)]
+    if warnings:
+        from flarebind.cli.output import print_diagnostics
+
+        print_diagnostics(warnings, getattr(config, "path", None))
     if not bindings:
         raise click.ClickException(
             "This configuration has no remote bindings (set `remote = true` on a binding), "
