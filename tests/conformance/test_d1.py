@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from flarebind.errors import JsException
 
 SCHEMA = (
@@ -167,7 +166,10 @@ async def test_unsupported_bind_types(db, value, text):
         ("SELECT * FROM t WHERE", "D1_ERROR: incomplete input: SQLITE_ERROR"),
         ("SELECT nope FROM t", "D1_ERROR: no such column: nope at offset 7: SQLITE_ERROR"),
         ("SELECT nofn(1)", "D1_ERROR: no such function: nofn at offset 7: SQLITE_ERROR"),
-        ("SELECT sqlite_version()", "D1_ERROR: not authorized to use function: sqlite_version at offset 7: SQLITE_ERROR"),
+        (
+            "SELECT sqlite_version()",
+            "D1_ERROR: not authorized to use function: sqlite_version at offset 7: SQLITE_ERROR",
+        ),
         ("SELECT * FROM _cf_METADATA", "D1_ERROR: access to _cf_METADATA.key is prohibited: SQLITE_AUTH"),
         ("PRAGMA journal_mode", "D1_ERROR: not authorized: SQLITE_AUTH"),
         ("ATTACH DATABASE 'x.db' AS x", "D1_ERROR: not authorized: SQLITE_AUTH"),

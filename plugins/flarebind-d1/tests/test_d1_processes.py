@@ -28,7 +28,7 @@ async def test_two_processes_write_concurrently(tmp_path: Path):
     while any(p.poll() is None for p in procs):
         seen.append(await db.prepare("SELECT count(*) AS c FROM events").first("c"))
     for p in procs:
-        out, err = p.communicate(timeout=120)
+        _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err.decode()
 
     rows = await db.prepare("SELECT worker, count(*) AS c, count(DISTINCT n) AS d FROM events GROUP BY worker").all()

@@ -23,14 +23,19 @@ _CONSTRAINTS = (FIRST_UNCONSTRAINED, FIRST_PRIMARY)
 
 def _result(outcome: Outcome) -> JsObject:
     names, rows, meta = outcome
-    return JsObject(success=True, meta=meta, results=[JsObject(zip(names, row)) for row in read_rows(rows)])
+    results = [JsObject(zip(names, row, strict=False)) for row in read_rows(rows)]
+    return JsObject(success=True, meta=meta, results=results)
 
 
 class D1PreparedStatement:
     __slots__ = ("_database", "_session", "params", "statement")
 
     def __init__(
-        self, database: D1Database, statement: str, params: tuple[Any, ...] = (), session: D1DatabaseSession | None = None
+        self,
+        database: D1Database,
+        statement: str,
+        params: tuple[Any, ...] = (),
+        session: D1DatabaseSession | None = None,
     ) -> None:
         self._database = database
         self._session = session
@@ -50,11 +55,11 @@ class D1PreparedStatement:
             self._session._advance()
         return outcome
 
-    async def first(self, colName: Any = None) -> Any:  # noqa: N803 - D1's parameter name
+    async def first(self, colName: Any = None) -> Any:
         names, rows, _ = self._query(False)
         if not rows:
             return None
-        row = JsObject(zip(names, read_rows(rows[:1])[0]))
+        row = JsObject(zip(names, read_rows(rows[:1])[0], strict=False))
         if colName is None:
             return row
         key = colName if isinstance(colName, str) else js_string(colName)
@@ -69,7 +74,7 @@ class D1PreparedStatement:
         # Local D1 answers run() like all(): rows included when the statement returns any.
         return _result(self._query())
 
-    async def raw(self, options: Any = None, *, columnNames: bool = False) -> list[list[Any]]:  # noqa: N803
+    async def raw(self, options: Any = None, *, columnNames: bool = False) -> list[list[Any]]:
         if isinstance(options, dict):
             columnNames = bool(options.get("columnNames"))
         elif options is not None and hasattr(options, "columnNames"):
@@ -112,7 +117,7 @@ class D1Database:
             raise d1_exception("D1_EXEC_ERROR", f"Error in line 1: {failure.line}: {failure.text}") from None
         return JsObject(count=count, duration=duration)
 
-    def withSession(self, constraintOrBookmark: str | None = None) -> D1DatabaseSession:  # noqa: N802, N803
+    def withSession(self, constraintOrBookmark: str | None = None) -> D1DatabaseSession:
         """A session: ``"first-unconstrained"`` (default), ``"first-primary"`` or a bookmark to start after."""
         value = constraintOrBookmark.strip() if isinstance(constraintOrBookmark, str) else constraintOrBookmark
         if not value:
@@ -140,7 +145,7 @@ class D1DatabaseSession:
         self._advance()
         return results
 
-    def getBookmark(self) -> str | None:  # noqa: N802
+    def getBookmark(self) -> str | None:
         """The latest bookmark seen, or None before the first query of a constraint-started session."""
         return None if self._value in _CONSTRAINTS else self._value
 

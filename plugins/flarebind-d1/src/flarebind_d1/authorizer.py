@@ -20,20 +20,25 @@ DROP_TRIGGER, DROP_VIEW, INSERT, PRAGMA, READ, SELECT, TRANSACTION, UPDATE = 16,
 ATTACH, DETACH, ALTER_TABLE, REINDEX, ANALYZE, CREATE_VTABLE, DROP_VTABLE = 24, 25, 26, 27, 28, 29, 30
 FUNCTION, SAVEPOINT, RECURSIVE = 31, 32, 33
 
-ALLOWED_FUNCTIONS = frozenset(
-    """abs changes char coalesce concat concat_ws format glob hex ifnull iif instr last_insert_rowid length like
-    likelihood likely load_extension lower ltrim max_scalar min_scalar nullif octet_length printf quote random
-    randomblob replace round rtrim sign soundex substr substring total_changes trim typeof unhex unicode unlikely
-    upper zeroblob date time datetime julianday unixepoch strftime timediff current_date current_time
-    current_timestamp avg count group_concat max min string_agg sum total row_number rank dense_rank percent_rank
-    cume_dist ntile lag lead first_value last_value nth_value acos acosh asin asinh atan atan2 atanh ceil cos cosh
-    degrees exp floor ln log log2 mod pi pow radians sin sinh sqrt tan tanh trunc json jsonb json_array jsonb_array
-    json_array_length json_extract jsonb_extract -> ->> json_insert jsonb_insert json_object jsonb_object json_patch
-    jsonb_patch json_remove jsonb_remove json_replace jsonb_replace json_set jsonb_set json_type json_valid
-    json_quote json_group_array jsonb_group_array json_group_object jsonb_group_object json_each json_tree match
-    highlight bm25 snippet rtreecheck sqlite_rename_column sqlite_rename_table sqlite_rename_test
-    sqlite_drop_column sqlite_rename_quotefix""".split()
-)
+# workerd's allow-list (src/workerd/util/sqlite.c++); anything else fails as not authorized
+ALLOWED_FUNCTIONS = frozenset((
+    "abs", "changes", "char", "coalesce", "concat", "concat_ws", "format", "glob", "hex", "ifnull", "iif",
+    "instr", "last_insert_rowid", "length", "like", "likelihood", "likely", "load_extension", "lower", "ltrim",
+    "max_scalar", "min_scalar", "nullif", "octet_length", "printf", "quote", "random", "randomblob", "replace",
+    "round", "rtrim", "sign", "soundex", "substr", "substring", "total_changes", "trim", "typeof", "unhex",
+    "unicode", "unlikely", "upper", "zeroblob", "date", "time", "datetime", "julianday", "unixepoch",
+    "strftime", "timediff", "current_date", "current_time", "current_timestamp", "avg", "count", "group_concat",
+    "max", "min", "string_agg", "sum", "total", "row_number", "rank", "dense_rank", "percent_rank", "cume_dist",
+    "ntile", "lag", "lead", "first_value", "last_value", "nth_value", "acos", "acosh", "asin", "asinh", "atan",
+    "atan2", "atanh", "ceil", "cos", "cosh", "degrees", "exp", "floor", "ln", "log", "log2", "mod", "pi", "pow",
+    "radians", "sin", "sinh", "sqrt", "tan", "tanh", "trunc", "json", "jsonb", "json_array", "jsonb_array",
+    "json_array_length", "json_extract", "jsonb_extract", "->", "->>", "json_insert", "jsonb_insert",
+    "json_object", "jsonb_object", "json_patch", "jsonb_patch", "json_remove", "jsonb_remove", "json_replace",
+    "jsonb_replace", "json_set", "jsonb_set", "json_type", "json_valid", "json_quote", "json_group_array",
+    "jsonb_group_array", "json_group_object", "jsonb_group_object", "json_each", "json_tree", "match",
+    "highlight", "bm25", "snippet", "rtreecheck", "sqlite_rename_column", "sqlite_rename_table",
+    "sqlite_rename_test", "sqlite_drop_column", "sqlite_rename_quotefix",
+))
 
 _NO_ARG_PRAGMAS = {"data_version", "page_size"}
 _BOOLEAN_PRAGMAS = {"case_sensitive_like", "foreign_keys", "defer_foreign_keys", "ignore_check_constraints",
@@ -100,7 +105,7 @@ class Authorizer:
         return OK if self._allowed(action, arg1, arg2) else DENY
 
     def _allowed(self, action: int, arg1: str | None, arg2: str | None) -> bool:
-        if action == SELECT or action == RECURSIVE or action == ANALYZE:
+        if action in (SELECT, RECURSIVE, ANALYZE):
             return True
         if action in (CREATE_TABLE, DELETE, DROP_TABLE, INSERT, CREATE_VIEW, DROP_VIEW, REINDEX, READ, UPDATE):
             return arg1 is not None and allowed_name(arg1)

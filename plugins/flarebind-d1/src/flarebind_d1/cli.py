@@ -195,7 +195,8 @@ def execute_command(
                 "command."
             )
         else:
-            click.echo(f"🌀 Executing on local database {database} ({db.display_id}) from {persistence_label(project)}:")
+            where = persistence_label(project)
+            click.echo(f"🌀 Executing on local database {database} ({db.display_id}) from {where}:")
             click.echo("🌀 To execute on your remote database, add a --remote flag to your wrangler command.")
     try:
         results = asyncio.run(with_binding(project, db, remote, lambda b: execute_sql(b, sql)))

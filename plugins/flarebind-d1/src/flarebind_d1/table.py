@@ -26,7 +26,7 @@ def render_table(rows: Sequence[dict[str, Any]]) -> str:
         return left + mid.join("─" * (w + 2) for w in widths) + right
 
     def line(values: list[str]) -> str:
-        return "│" + "│".join(f" {_pad(v, w)} " for v, w in zip(values, widths)) + "│"
+        return "│" + "│".join(f" {_pad(v, w)} " for v, w in zip(values, widths, strict=False)) + "│"
 
     out = [rule("┌", "┬", "┐"), line(headers)]
     for row in cells:
