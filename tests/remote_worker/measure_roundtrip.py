@@ -46,6 +46,20 @@ async def measure(n: int) -> None:
             times.append((time.perf_counter() - t0) * 1000)
         times.sort()
         print(f"{label:32s} median {statistics.median(times):6.2f} ms   p90 {times[int(n * 0.9)]:6.2f} ms   (n={n})")
+    # the same kv get as a bare httpx POST (no codec, no channel): what the channel itself adds
+    from flarebind.remote.protocol import CALL_PATH
+
+    body = b'{"binding":"FB_KV_0","calls":[{"call":"get","args":["bench"]}]}'
+    headers = {**channel.headers, "content-type": "application/json"}
+    times = []
+    for i in range(n + 20):
+        t0 = time.perf_counter()
+        r = await channel.client.post(channel.base_url + CALL_PATH, content=body, headers=headers)
+        assert r.json() == {"result": "value"}
+        if i >= 20:
+            times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    print(f"{'kv get, bare httpx POST':32s} median {statistics.median(times):6.2f} ms   p90 {times[int(n * 0.9)]:6.2f} ms")
     t0 = time.perf_counter()
     results = await asyncio.gather(*[channel.call("FB_KV_0", [{"call": "get", "args": ["bench"]}]) for _ in range(100)])
     wall = (time.perf_counter() - t0) * 1000

@@ -109,3 +109,19 @@ async def test_d1_statements_batch_and_sessions(make):
     assert session.getBookmark() >= first
     resumed = db.withSession(session.getBookmark())
     assert (await resumed.prepare("SELECT count(*) AS n FROM notes").first())["n"] == 3
+
+
+async def test_rpc_stream_results_and_blobs_arrive_as_streams(svc, dev_proxy):
+    from flarebind.remote.codec import WireBlob
+
+    stream = await svc.stream()
+    assert await stream.read() == b"streamed from rpc"
+    # a Blob result (R2ObjectBody.blob() on the proxy) carries its type and size, its bytes stream
+    channel = channel_for_deployed_proxy(dev_proxy.url, dev_proxy.secret)
+    await channel.call("FB_R2_2", [{"call": "put", "args": ["blob", "blob data",
+                                                            {"httpMetadata": {"contentType": "text/plain"}}]}])
+    blob = await channel.call("FB_R2_2", [{"call": "get", "args": ["blob"]}, {"call": "blob"}])
+    assert isinstance(blob, WireBlob)
+    assert (blob.type, blob.size) == ("text/plain", 9)
+    assert await blob.body.read() == b"blob data"
+    await channel.aclose()

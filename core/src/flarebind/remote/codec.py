@@ -85,6 +85,15 @@ class WireHeaders:
 
 
 @attrs.define
+class WireBlob:
+    """A ``Blob`` returned through the proxy: ``body`` is its byte stream."""
+
+    type: str
+    size: int | None
+    body: Any
+
+
+@attrs.define
 class WireResponse:
     """A Fetch API ``Response`` returned through the proxy; ``body`` is bytes, a stream or None."""
 
@@ -224,6 +233,9 @@ def _decode_tag(key: str, inner: Any, stream: Any) -> Any:
             headers=[tuple(h) for h in inner.get("headers", [])],
             body=decode(inner.get("body"), stream),
         )
+    if key == "$blob":
+        # a Blob: its bytes are the call's stream; the proxy sends its type and size with it
+        return WireBlob(inner.get("type", ""), inner.get("size"), decode(inner.get("body"), stream))
     if key == "$error":
         from flarebind.remote.protocol import error_from_wire
 

@@ -45,6 +45,7 @@ export default class extends WorkerEntrypoint {
   add(a, b) { return a + b; }
   echo(value) { return value; }
   fail(message) { throw new RangeError(message); }
+  stream() { return new Response("streamed from rpc").body; }
 }
 """
 

@@ -100,6 +100,10 @@ class Encoder {
     }
     if (value instanceof Date) return { $date: value.getTime() };
     if (value instanceof ReadableStream) return this.takeStream(value);
+    // a Blob (e.g. an image from Workers AI) travels as the call's stream, its type alongside
+    if (typeof Blob !== "undefined" && value instanceof Blob) {
+      return { $blob: { type: value.type, size: value.size, body: this.takeStream(value.stream()) } };
+    }
     if (value instanceof Map) {
       return { $map: [...value.entries()].map(([k, v]) => [this.encode(k, depth + 1), this.encode(v, depth + 1)]) };
     }
