@@ -59,7 +59,8 @@ async def measure(n: int) -> None:
         if i >= 20:
             times.append((time.perf_counter() - t0) * 1000)
     times.sort()
-    print(f"{'kv get, bare httpx POST':32s} median {statistics.median(times):6.2f} ms   p90 {times[int(n * 0.9)]:6.2f} ms")
+    label = "kv get, bare httpx POST"
+    print(f"{label:32s} median {statistics.median(times):6.2f} ms   p90 {times[int(n * 0.9)]:6.2f} ms")
     t0 = time.perf_counter()
     results = await asyncio.gather(*[channel.call("FB_KV_0", [{"call": "get", "args": ["bench"]}]) for _ in range(100)])
     wall = (time.perf_counter() - t0) * 1000
