@@ -166,3 +166,47 @@ def test_hello_example_runs_unchanged(tmp_path: Path, clean_env: dict[str, str])
     # state went to wrangler's layout under the project
     assert (project / ".wrangler" / "state" / "v3" / "kv").is_dir()
     assert (project / ".wrangler" / "state" / "v3" / "d1").is_dir()
+
+
+def test_port_in_use_is_a_clear_error(project: Path, clean_env: dict[str, str]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        proc = DevProcess(project, "--port", str(port), env=clean_env)
+        try:
+            code = proc.proc.wait(60)
+        finally:
+            proc.stop()
+    assert code == 1
+    assert f"Address already in use (127.0.0.1:{port})" in proc.output
+
+
+def test_worker_broken_at_start_serves_the_error_until_fixed(project: Path, clean_env: dict[str, str]) -> None:
+    (project / "src" / "entry.py").write_text("import does_not_exist_anywhere\n")
+    proc = DevProcess(project, env=clean_env)
+    try:
+        proc.wait_for_output("Ready on")
+        broken = proc.get("/")
+        assert broken.status_code == 500
+        assert "ModuleNotFoundError" in broken.text
+        write_worker(project, "fixed")
+        proc.wait_for_body("/", "fixed hello")
+    finally:
+        assert proc.stop() == 0, proc.output
+
+
+def test_dev_vars_edit_reloads_secrets(project: Path, clean_env: dict[str, str]) -> None:
+    write_worker(project, "v1", WORKER.replace("getattr(self.env, 'EXTRA', '-')", "getattr(self.env, 'TOKEN', '-')"))
+    proc = DevProcess(project, env=clean_env)
+    try:
+        proc.wait_for_output("Ready on")
+        assert proc.get("/").text == "v1 hello -"
+        (project / ".dev.vars").write_text("TOKEN=s3cret\n")
+        proc.wait_for_body("/", "v1 hello s3cret")
+        assert '"(hidden)"' in proc.output  # the re-printed table never shows the secret
+        assert "s3cret" not in proc.output
+    finally:
+        assert proc.stop() == 0, proc.output

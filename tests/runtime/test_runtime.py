@@ -494,3 +494,24 @@ async def test_request_body_and_headers_reach_the_worker(run_worker) -> None:
         "http://localhost/", method="POST", body=json.dumps({"a": 1}), headers={"content-type": "application/json"}
     )
     assert await response.json() == {"got": {"a": 1}, "ct": "application/json", "country": "US"}
+
+
+async def test_compat_flags_module_reflects_date_and_flags(run_worker) -> None:
+    rt = await run_worker(
+        """
+        import _cloudflare_compat_flags as flags
+        from workers import Response, WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                return Response.json([
+                    flags.python_no_global_handlers,
+                    flags.python_request_headers_preserve_commas,
+                    flags.python_workers_20260610,
+                    flags.enable_python_external_sdk,
+                ])
+        """,
+        compatibility_date="2026-01-01",
+        compatibility_flags=["python_workers", "python_workers_20260610", "disable_python_external_sdk"],
+    )
+    assert await (await rt.dispatch_fetch("http://localhost/")).json() == [True, False, True, False]

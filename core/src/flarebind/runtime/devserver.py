@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import signal
+import socket
 import sys
 import threading
 import time
@@ -69,6 +71,35 @@ def _make_server(app: Any, host: str, port: int, on_started: Callable[[], None])
     return DevUvicorn(config)
 
 
+class DevError(click.ClickException):
+    """Printed as wrangler prints errors (``✘ [ERROR] …``), exit code 1."""
+
+    def show(self, file: Any = None) -> None:
+        from flarebind.cli.output import error
+
+        error(self.message)
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind the listening socket up front, so a taken port is a clear error (Miniflare's words) before serving."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise DevError(
+                f"Address already in use ({host}:{port}). Please check that you are not already running a server "
+                "on this address or specify a different port with --port."
+            ) from None
+        raise DevError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
 class DevServer:
     """One ``flarebind dev`` session: the runtime, the HTTP server and the file watchers."""
 
@@ -105,6 +136,7 @@ class DevServer:
         return runtime_options_for(config, persist_to=self.persist_to, local=self.local, vars=self.vars)
 
     async def run(self) -> None:
+        listener = bind_socket(self.ip, self.port)
         runtime = Runtime(**self._runtime_options(self.config))
         runtime.config = self.config
         runtime.tolerate_load_errors = True
@@ -122,16 +154,21 @@ class DevServer:
                 if self.watch
                 else []
             )
+            for task in watchers:
+                task.add_done_callback(_report_watcher_failure)
+            # each watcher sets up its OS watches synchronously in its first step: let them take it before
+            # "Ready" is printed, or an edit made right after it could go unseen
+            for _ in range(3):
+                await asyncio.sleep(0)
             try:
-                await server.serve()
+                await server.serve(sockets=[listener])
             finally:
                 self._stop.set()
                 for task in watchers:
                     task.cancel()
                 await asyncio.gather(*watchers, return_exceptions=True)
-            if not server.started:
-                raise click.ClickException(f"could not listen on {self.ip}:{self.port} (is the port in use?)")
         finally:
+            listener.close()
             await runtime.dispose()
 
     # -- reload ---------------------------------------------------------------------------------------------------
@@ -211,6 +248,13 @@ class DevServer:
         ):
             if changes:
                 await self.reload_config()
+
+
+def _report_watcher_failure(task: asyncio.Future[Any]) -> None:
+    if task.cancelled() or task.exception() is None:
+        return
+    exc = task.exception()
+    _echo(f"✘ [ERROR] file watching stopped ({type(exc).__name__}: {exc}); restart to pick up changes\n", err=True)
 
 
 def _use_fast_loop() -> None:
