@@ -125,3 +125,11 @@ async def test_rpc_stream_results_and_blobs_arrive_as_streams(svc, dev_proxy):
     assert (blob.type, blob.size) == ("text/plain", 9)
     assert await blob.body.read() == b"blob data"
     await channel.aclose()
+
+
+async def test_generic_calls_pipeline_like_js_promises(svc):
+    # one request each: the RpcTarget returned by counter() lives only on the proxy
+    assert await svc.counter(10).add(5) == 15
+    assert await svc.counter(3).value == 3
+    with pytest.raises(TypeError, match=r"^The RPC receiver does not implement the method \"nope\"\.$"):
+        await svc.counter(1).nope()

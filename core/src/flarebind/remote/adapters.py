@@ -102,7 +102,11 @@ def body_arg(value: Any) -> Any:
 
 
 class RemoteBinding:
-    """A binding reached through the proxy: every attribute is a remote method."""
+    """A binding reached through the proxy: every attribute is a remote method (or, awaited, a property).
+
+    Calls pipeline like JS promises: ``await env.DISPATCH.get("worker").fetch(request)`` or
+    ``await env.SVC.getCounter().increment()`` is one request whose ops run on the proxy in order.
+    """
 
     def __init__(self, name: str, spec: dict[str, Any], channel: Any) -> None:
         self._name = name
@@ -115,18 +119,71 @@ class RemoteBinding:
     async def _call(self, calls: list[dict[str, Any]], **kw: Any) -> Any:
         return await self._channel.call(self._name, calls, **kw)
 
-    async def _method(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        return shape(await self._call([{"call": method, "args": options_args(args, kwargs)}]))
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return RemoteMember(self, [], name)
+
+
+class RemotePending:
+    """The not-yet-sent result of a pipeline of ops: await it to run them, or keep chaining."""
+
+    def __init__(self, binding: RemoteBinding, ops: list[dict[str, Any]]) -> None:
+        self._binding = binding
+        self._ops = ops
+
+    def __await__(self) -> Any:
+        return self._run().__await__()
+
+    async def _run(self) -> Any:
+        return shape(await self._binding._call(self._ops))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
+        return RemoteMember(self._binding, self._ops, name)
 
-        async def method(*args: Any, **kwargs: Any) -> Any:
-            return await self._method(name, *args, **kwargs)
+    def fetch(self, input: Any, init: dict[str, Any] | None = None, **kwargs: Any) -> RemotePending:
+        return RemotePending(self._binding, [*self._ops, {"call": "fetch", "args": [request_arg(input, init, kwargs)]}])
 
-        method.__name__ = name
-        return method
+
+class RemoteMember:
+    """``target.name``: call it for a method call, or await it for the property's value."""
+
+    def __init__(self, binding: RemoteBinding, ops: list[dict[str, Any]], name: str) -> None:
+        self._binding = binding
+        self._ops = ops
+        self.__name__ = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> RemotePending:
+        op = {"call": self.__name__, "args": options_args(args, kwargs)}
+        return RemotePending(self._binding, [*self._ops, op])
+
+    def __await__(self) -> Any:
+        return RemotePending(self._binding, [*self._ops, {"get": self.__name__}]).__await__()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return RemoteMember(self._binding, [*self._ops, {"get": self.__name__}], name)
+
+
+def request_arg(input: Any, init: dict[str, Any] | None, kwargs: dict[str, Any]) -> WireRequest:
+    """A ``fetch(input, init)`` call's arguments as a Request to build on the proxy."""
+    init = {**(init or {}), **kwargs}
+    url = getattr(input, "url", input)
+    method = str(init.get("method") or getattr(input, "method", None) or "GET").upper()
+    headers = init.get("headers", getattr(input, "headers", None)) or []
+    if hasattr(headers, "items"):
+        headers = list(headers.items())
+    body = init.get("body")
+    if body is None and not isinstance(input, str):
+        body = getattr(input, "body", None)
+    if isinstance(body, str):
+        body = body.encode()
+    if body is not None and not isinstance(body, (bytes, bytearray, memoryview)):
+        body = StreamArg(body, known_length(body))
+    return WireRequest(str(url), method, [(str(k), str(v)) for k, v in headers], body, init.get("redirect"))
 
 
 class RemoteResponse:
@@ -191,25 +248,8 @@ class _Headers:
 class RemoteFetcher(RemoteBinding):
     """Service bindings (and anything else with ``fetch``): ``fetch`` builds a Request on the proxy."""
 
-    async def fetch(self, input: Any, init: dict[str, Any] | None = None, **kwargs: Any) -> RemoteResponse:
-        init = {**(init or {}), **kwargs}
-        url = getattr(input, "url", input)
-        method = str(init.get("method") or getattr(input, "method", None) or "GET").upper()
-        headers = init.get("headers", getattr(input, "headers", None)) or []
-        if hasattr(headers, "items"):
-            headers = list(headers.items())
-        body = init.get("body")
-        if body is None and not isinstance(input, str):
-            body = getattr(input, "body", None)
-        if isinstance(body, str):
-            body = body.encode()
-        if body is not None and not isinstance(body, (bytes, bytearray, memoryview)):
-            body = StreamArg(body, known_length(body))
-        request = WireRequest(str(url), method, [(str(k), str(v)) for k, v in headers], body, init.get("redirect"))
-        result = await self._call([{"call": "fetch", "args": [request]}])
-        if not isinstance(result, WireResponse):
-            raise TypeError("the remote fetch did not return a Response")
-        return RemoteResponse(result)
+    def fetch(self, input: Any, init: dict[str, Any] | None = None, **kwargs: Any) -> RemotePending:
+        return RemotePending(self, [{"call": "fetch", "args": [request_arg(input, init, kwargs)]}])
 
 
 def make_generic_remote(name: str, spec: dict[str, Any], channel: Any) -> RemoteBinding:

@@ -32,7 +32,12 @@ TARGET_NAME = "flarebind-test-target"
 READY_WAIT_SECONDS = 180.0
 
 TARGET_WORKER = """\
-import { WorkerEntrypoint } from "cloudflare:workers";
+import { WorkerEntrypoint, RpcTarget } from "cloudflare:workers";
+class Counter extends RpcTarget {
+  constructor(n) { super(); this.n = n; }
+  add(k) { this.n += k; return this.n; }
+  get value() { return this.n; }
+}
 // the service-binding target used by flarebind's remote-path tests
 export default class extends WorkerEntrypoint {
   async fetch(request) {
@@ -46,6 +51,7 @@ export default class extends WorkerEntrypoint {
   echo(value) { return value; }
   fail(message) { throw new RangeError(message); }
   stream() { return new Response("streamed from rpc").body; }
+  counter(start) { return new Counter(start); }
 }
 """
 
