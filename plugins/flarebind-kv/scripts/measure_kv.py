@@ -135,38 +135,47 @@ def main() -> None:
     parser.add_argument("--list-pages", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3, help="alternate binding/raw runs; report the medians")
     args = parser.parse_args()
-    for mode in ("disk", "memory"):
-        ours_runs: list[dict[str, float]] = []
-        raw_runs: list[dict[str, float]] = []
-        for _ in range(args.repeat):
-            # a fresh directory per run; the binding and raw sqlite3 alternate so both see the same machine load
-            root = Path(tempfile.mkdtemp(prefix="kv-measure-", dir=args.dir))
-            try:
-                state = root / "state" if mode == "disk" else None
-                raw_path = str(root / "raw.sqlite") if mode == "disk" else None
-                ours_runs.append(asyncio.run(binding(state, args.n, args.list_pages)))
-                raw_runs.append(raw_sqlite(raw_path, args.n, args.list_pages))
-            finally:
-                shutil.rmtree(root, ignore_errors=True)
-        ours = {op: statistics.median(r[op] for r in ours_runs) for op in ours_runs[0]}
-        raw = {op: statistics.median(r[op] for r in raw_runs) for op in raw_runs[0]}
-        print(f"[{mode}] N={args.n}, median of {args.repeat} runs")
-        for op in [op for op in ("put", "get", "get (cold)", "list") if op in ours]:
-            unit = "pages/s (1000 keys)" if op == "list" else "ops/s"
-            base = "get" if op.startswith("get") else op
-            line = (
-                f"  {op:10} binding {ours[op]:>10.0f}  raw sqlite3 {raw[base]:>10.0f} {unit}"
-                f"  ratio {ours[op] / raw[base]:.0%}"
-            )
-            if base in MINIFLARE:
-                line += f"  vs miniflare in-Worker {ours[op] / MINIFLARE[base]:.0f}x"
-            print(line)
-        if "put+file" in raw:
-            print(
-                f"  raw sqlite3 + value files (the layout's floor): put {raw['put+file']:.0f} ops/s"
-                f" (binding {ours['put'] / raw['put+file']:.0%}),"
-                f" get {raw['get+file']:.0f} ops/s (binding cold {ours['get (cold)'] / raw['get+file']:.0%})"
-            )
+    # temporary directories are removed only at the end: mass deletes right before a run (ext4 with online discard)
+    # slow the next run's file creation down and would measure the previous run's cleanup
+    roots: list[Path] = []
+    try:
+        for mode in ("disk", "memory"):
+            report(mode, args, roots)
+    finally:
+        for root in roots:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def report(mode: str, args: argparse.Namespace, roots: list[Path]) -> None:
+    ours_runs: list[dict[str, float]] = []
+    raw_runs: list[dict[str, float]] = []
+    for _ in range(args.repeat):
+        # a fresh directory per run; the binding and raw sqlite3 alternate so both see the same machine load
+        root = Path(tempfile.mkdtemp(prefix="kv-measure-", dir=args.dir))
+        roots.append(root)
+        state = root / "state" if mode == "disk" else None
+        raw_path = str(root / "raw.sqlite") if mode == "disk" else None
+        ours_runs.append(asyncio.run(binding(state, args.n, args.list_pages)))
+        raw_runs.append(raw_sqlite(raw_path, args.n, args.list_pages))
+    ours = {op: statistics.median(r[op] for r in ours_runs) for op in ours_runs[0]}
+    raw = {op: statistics.median(r[op] for r in raw_runs) for op in raw_runs[0]}
+    print(f"[{mode}] N={args.n}, median of {args.repeat} runs")
+    for op in [op for op in ("put", "get", "get (cold)", "list") if op in ours]:
+        unit = "pages/s (1000 keys)" if op == "list" else "ops/s"
+        base = "get" if op.startswith("get") else op
+        line = (
+            f"  {op:10} binding {ours[op]:>10.0f}  raw sqlite3 {raw[base]:>10.0f} {unit}"
+            f"  ratio {ours[op] / raw[base]:.0%}"
+        )
+        if base in MINIFLARE:
+            line += f"  vs miniflare in-Worker {ours[op] / MINIFLARE[base]:.0f}x"
+        print(line)
+    if "put+file" in raw:
+        print(
+            f"  raw sqlite3 + value files (the layout's floor): put {raw['put+file']:.0f} ops/s"
+            f" (binding {ours['put'] / raw['put+file']:.0%}),"
+            f" get {raw['get+file']:.0f} ops/s (binding cold {ours['get (cold)'] / raw['get+file']:.0%})"
+        )
 
 
 if __name__ == "__main__":
