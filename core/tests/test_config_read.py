@@ -162,6 +162,7 @@ def test_unknown_environment_is_a_warning_when_none_exist(write_config):
     path = write_config('name = "app"\n[vars]\nA = "1"\n')
     config = read_config(path, env="qa")
     assert config.name == "app-qa"
+    assert [b.name for b in config.bindings] == ["A"]  # the top level is reused, bindings included
     assert messages(config.warnings)[0].startswith('No environment found in configuration with name "qa".')
     assert "The available configured environment names are" not in messages(config.warnings)[0]
 

@@ -49,7 +49,11 @@ def select_environment(raw: dict[str, Any], env: str | None, report: Report) -> 
             report.error(message, at="env")
             return {k: v for k, v in raw.items() if k != "env"}
         report.warning(message)
-        section = {}
+        # no environments at all: wrangler reuses the whole top level (bindings included), name still suffixed
+        flat = {k: v for k, v in raw.items() if k != "env"}
+        if raw.get("name"):
+            flat["name"] = f"{raw['name']}-{env}"
+        return flat
     if not isinstance(section, dict):
         report.error(f'Expected "env.{env}" to be of type object but got {_json(section)}.', at=f"env.{env}")
         section = {}
