@@ -42,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     selected = args.workloads or list(workloads)
     results_dir = args.results_dir or (RESULTS / "quick" if args.quick else RESULTS)
     render_docs = (not args.quick) if args.docs is None else args.docs
-    command = "python -m bench " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    raw = list(argv if argv is not None else sys.argv[1:])
+    if args.note:  # the note describes the run; it is not part of the command to reproduce it
+        i = raw.index("--note") if "--note" in raw else -1
+        raw = raw[:i] + raw[i + 2:] if i >= 0 else [a for a in raw if not a.startswith("--note=")]
+    command = "python -m bench " + " ".join(shlex.quote(a) for a in raw)
 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)

@@ -137,7 +137,48 @@ def render_markdown(results: dict[str, Any], plot_name: str | None) -> str:
         lines += [f"![flarebind vs Miniflare]({plot_name})", ""]
     for w in results["workloads"].values():
         lines += workload_section(w)
+    lines += anchor_section(results)
+    lines += [
+        "## Reproducing",
+        "",
+        "`nox -s bench` (all workloads, 3 repetitions, renders this page), `nox -s bench -- kv d1` (some "
+        "workloads; the others keep their last results), `nox -s bench -- --quick` (tiny sizes, one repetition, "
+        "checks that every workload runs; CI runs it through `tests/test_bench_quick.py`). Without nox: "
+        "`uv sync --all-packages --group bench && .venv/bin/python -m bench`. Raw results: `bench/results/`.",
+        "",
+    ]
     return "\n".join(lines).rstrip() + "\n"
+
+
+# Miniflare numbers from ../shared/reference/miniflare-anchor.md (same machine kind, measured the same way): a
+# cross-check that the Miniflare side here is measured as the anchor measured it.
+ANCHOR = [
+    ("kv", "disk", "put", 536), ("kv", "disk", "get", 1662), ("kv", "memory", "put", 463),
+    ("kv", "memory", "get", 1500), ("r2", "disk", "small_put", 272), ("r2", "disk", "small_get", 784),
+    ("d1", "disk", "insert", 635), ("d1", "disk", "select", 788), ("d1", "disk", "batch", 13696),
+    ("d1", "memory", "insert", 836), ("d1", "memory", "select", 906), ("d1", "memory", "batch", 12874),
+    ("runtime", "local", "dispatch_rps", 372), ("runtime", "local", "cold_start", 1621),
+]
+
+
+def anchor_section(results: dict[str, Any]) -> list[str]:
+    lines = ["## Cross-check: Miniflare in this run vs the Miniflare anchor", "",
+             "| workload | mode | metric | unit | this run | anchor |", "|---|---|---|---|---|---|"]
+    found = False
+    for name, variant, metric, value in ANCHOR:
+        w = results["workloads"].get(name) or {}
+        for r in w.get("metrics") or []:
+            if r["variant"] == variant and r["metric"] == metric and "median" in r["sides"].get(MINIFLARE, {}):
+                found = True
+                lines.append(f"| {name} | {variant} | {r['label']} | {r['unit']} | "
+                             f"{fmt(r['sides'][MINIFLARE]['median'], r['unit'])} | {fmt(value, r['unit'])} |")
+    if not found:
+        return []
+    lines += ["", "The anchor ran on another 2-core VM of the same kind (its CPU read \"AMD EPYC\"), with nothing else "
+              "running; differences of up to 2× either way are within what machine and load explain. Its R2 "
+              "large-object figures are not comparable (ArrayBuffer put there, streamed here); its cold start is "
+              "`node wrangler.js dev` with the update check and banner on.", ""]
+    return lines
 
 
 def render_plot(results: dict[str, Any], path: Path) -> bool:
