@@ -179,3 +179,34 @@ async def test_proxying_a_fetch_response_back(run_worker, origin: str) -> None:
     response = await rt.dispatch_fetch("http://localhost/")
     assert response.status == 200
     assert (await response.json())["path"] == "/proxied"
+
+
+async def test_fastapi_streaming_response_is_streamed(run_worker) -> None:
+    pytest.importorskip("fastapi")
+    rt = await run_worker("""
+        import asyncio
+        from fastapi import FastAPI
+        from fastapi.responses import StreamingResponse
+        from workers import WorkerEntrypoint
+        import asgi
+
+        app = FastAPI()
+
+        @app.get("/events")
+        async def events():
+            async def gen():
+                for i in range(3):
+                    await asyncio.sleep(0)
+                    yield f"data: {i}\\n\\n"
+            return StreamingResponse(gen(), media_type="text/event-stream")
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                return await asgi.fetch(app, request, self.env)
+    """)
+    response = await rt.dispatch_fetch("http://localhost/events")
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    chunks = [chunk async for chunk in response.body]
+    assert b"".join(chunks) == b"data: 0\n\ndata: 1\n\ndata: 2\n\n"
+    assert len(chunks) >= 3  # arrived as separate chunks, not one buffered body

@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from flarebind.runtime.sdk.body import ReadableStream
 from flarebind.runtime.sdk.request import JsRequest, Request
 from flarebind.runtime.sdk.response import JsResponse
 
@@ -53,9 +54,8 @@ async def fetch(app: Any, req: Any, env: Any, ctx: Any = None) -> JsResponse:
     request = _js_request(req)
     state: dict[str, Any] = {}
     lifespan_queue, lifespan_task, lifespan_ok = await _lifespan(app, state)
-    try:
-        return await _http(app, request, env, state)
-    finally:
+
+    async def shutdown() -> None:
         if lifespan_ok:
             await lifespan_queue.put({"type": "lifespan.shutdown"})
         try:
@@ -63,8 +63,21 @@ async def fetch(app: Any, req: Any, env: Any, ctx: Any = None) -> JsResponse:
         except (asyncio.TimeoutError, Exception):
             lifespan_task.cancel()
 
+    try:
+        response, streaming = await _http(app, request, env, state, shutdown)
+    except BaseException:
+        await shutdown()
+        raise
+    if not streaming:
+        await shutdown()
+    return response
 
-async def _http(app: Any, request: JsRequest, env: Any, state: dict[str, Any]) -> JsResponse:
+
+async def _http(
+    app: Any, request: JsRequest, env: Any, state: dict[str, Any], shutdown: Any
+) -> tuple[JsResponse, bool]:
+    """Run the app for one request. A response sent in one body message is returned buffered; one sent in several
+    (``StreamingResponse``, server-sent events) is returned at once as a stream the app keeps feeding."""
     url = urlsplit(request.url)
     body = await request.bytes() if request._body is not None else b""
     headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.raw_items()]
@@ -98,23 +111,74 @@ async def _http(app: Any, request: JsRequest, env: Any, state: dict[str, Any]) -
 
     start: dict[str, Any] = {}
     chunks: list[bytes] = []
+    streaming = False
+    ready = asyncio.Event()
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue()
 
     async def send(message: dict[str, Any]) -> None:
+        nonlocal streaming
         if message["type"] == "http.response.start":
             start.update(message)
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
+            return
+        if message["type"] != "http.response.body":
+            return
+        chunk = message.get("body", b"")
+        more = message.get("more_body", False)
+        if streaming:
+            if chunk:
+                await queue.put(chunk)
+            if not more:
+                await queue.put(None)
+        elif more:
+            streaming = True
+            if chunk:
+                await queue.put(chunk)
+            ready.set()
+        else:
+            chunks.append(chunk)
+            ready.set()
 
-    try:
-        await app(scope, receive, send)
-    finally:
+    app_task = asyncio.ensure_future(app(scope, receive, send))
+    app_task.add_done_callback(lambda _: queue.put_nowait(None))  # ends the stream even if the app fails
+    waiter = asyncio.ensure_future(ready.wait())
+    await asyncio.wait({app_task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if not ready.is_set() or not start:
+        waiter.cancel()
         disconnect.set()
-    if not start:
+        if app_task.done():
+            app_task.result()  # the app's own exception
+        else:
+            app_task.cancel()
         raise RuntimeError("the ASGI app finished without sending a response")
     response_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start.get("headers", [])]
     status = int(start["status"])
-    data = b"".join(chunks)
-    return JsResponse(None if status in (101, 103, 204, 205, 304) else data, status=status, headers=response_headers)
+    if not streaming:
+        try:
+            await app_task
+        finally:
+            disconnect.set()
+        data = b"".join(chunks)
+        return JsResponse(None if status in NULL_BODY else data, status=status, headers=response_headers), False
+
+    async def stream() -> Any:
+        try:
+            while True:
+                chunk = await queue.get()
+                if chunk is None:
+                    break
+                yield chunk
+            if app_task.done():
+                app_task.result()
+        finally:
+            disconnect.set()
+            if not app_task.done():
+                app_task.cancel()
+            await shutdown()
+
+    return JsResponse(ReadableStream(stream()), status=status, headers=response_headers), True
+
+
+NULL_BODY = (101, 103, 204, 205, 304)
 
 
 async def env(request: Any) -> Any:
