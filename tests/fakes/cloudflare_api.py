@@ -58,6 +58,7 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, dict[str, Any]]
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # the default backlog of 5 resets connections under 100 concurrent calls
 
 
 class LocalHttpServer:
@@ -92,6 +93,9 @@ class LocalHttpServer:
                 with owner.lock:
                     owner.requests.append(record)
                 status, headers, payload = owner.handle(record)
+                if status == 0:  # drop the connection without an answer (a proxy that died mid-request)
+                    self.close_connection = True
+                    return
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
@@ -179,6 +183,8 @@ class EchoWorker:
             denied = check()
             if denied is not None:
                 return denied
+            if query.get("drop"):
+                return 0, {}, b""
         self.calls.append(record)
         if url.path.endswith("/stream"):
             n = int(query.get("n", ["4"])[0])

@@ -43,7 +43,8 @@ async def verify_credentials() -> tuple[bool, list[str]]:
             result = await api.request("GET", f"/accounts/{auth.account_id}/tokens/verify")
             kind = "Account API Token"
         status = str((result or {}).get("status", "unknown"))
-        lines.append(f"You are authenticated with an {kind} (CLOUDFLARE_API_TOKEN).")
+        article = "an" if kind.startswith("A") else "a"
+        lines.append(f"You are authenticated with {article} {kind} (CLOUDFLARE_API_TOKEN).")
         lines.append(f"Token status: {status}")
         if (result or {}).get("expires_on"):
             lines.append(f"Token expires on: {result['expires_on']}")

@@ -93,6 +93,11 @@ class _ClientGone(Exception):
 
 
 @attrs.define
+class _Flight:
+    entered: bool = False
+
+
+@attrs.define
 class RelayStats:
     requests: int = 0
     rejected_secret: int = 0
@@ -311,12 +316,11 @@ class Relay:
         if complete:
             forward_headers.append(("content-length", str(len(prefix))))
 
-        self._inflight += 1
-        self._idle.clear()
+        state = _Flight()
         try:
             response = await self._forward(
                 method, rest, forward_headers, bytes(prefix) if complete else body_stream(),
-                replayable=replayable, idempotent=idempotent,
+                replayable=replayable, idempotent=idempotent, state=state,
             )
             if isinstance(response, tuple):
                 status, text = response
@@ -327,9 +331,7 @@ class Relay:
             finally:
                 await response.aclose()
         finally:
-            self._inflight -= 1
-            if self._inflight == 0:
-                self._idle.set()
+            self._leave(state)
 
     async def _stream_response(
         self, conn: h11.Connection, writer: asyncio.StreamWriter, response: httpx.Response, *, head: bool
@@ -348,10 +350,23 @@ class Relay:
         await self._send(conn, writer, h11.EndOfMessage())
 
     # ------------------------------------------------------------------------------------------- forwarding
-    async def _wait_open(self) -> Upstream:
-        await self._open.wait()
+    async def _enter(self, state: _Flight) -> Upstream:
+        """Wait at the gate (not counted as in flight, so a drain does not wait for queued calls), then enter."""
+        self._leave(state)
+        while not self._open.is_set():
+            await self._open.wait()
+        state.entered = True
+        self._inflight += 1
+        self._idle.clear()
         assert self._upstream is not None
         return self._upstream
+
+    def _leave(self, state: _Flight) -> None:
+        if state.entered:
+            state.entered = False
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
 
     async def _forward(
         self,
@@ -362,11 +377,12 @@ class Relay:
         *,
         replayable: bool,
         idempotent: bool,
+        state: _Flight,
     ) -> httpx.Response | tuple[int, str]:
         attempt = 0
         while True:
             attempt += 1
-            upstream = await self._wait_open()
+            upstream = await self._enter(state)
             request_headers = list(headers)
             if upstream.host_header:
                 request_headers.append(("host", upstream.host_header))
