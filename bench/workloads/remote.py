@@ -4,7 +4,9 @@ The proxy worker is written by ``flarebind.remote.deploy_proxy.write_proxy`` and
 on 127.0.0.1 with a locally simulated KV namespace behind it, exactly as the conformance suite uses a deployed proxy.
 A child process then times the same KV ``get`` through two :class:`flarebind.remote.channel.HttpChannel` s, one
 straight to the proxy (the raw HTTP round trip) and one through the session's loopback relay, interleaved call by
-call; the overhead is the difference of the medians. Then 100 calls go through the relay at once.
+call, the relay being the one a real session (``start_remote_proxy_session`` with a deployed proxy) runs; the
+overhead is the difference of the medians. The remote KV binding object over the same relay is timed too.
+Then 100 calls go through the relay at once.
 """
 
 from __future__ import annotations
@@ -30,8 +32,7 @@ from bench.harness import (
 
 NEEDS = (
     "flarebind.remote.deploy_proxy:write_proxy",
-    "flarebind.remote.relay:Relay",
-    "flarebind.remote.relay:Upstream",
+    "flarebind.remote.session:start_remote_proxy_session",
     "flarebind.remote.channel:channel_for_deployed_proxy",
     "flarebind.remote.channel:channel_from_connection_string",
 )
@@ -40,6 +41,8 @@ METRICS = [
     MetricDef("direct_ms", "KV get, raw HTTP round trip to the proxy", "ms", higher_is_better=False),
     MetricDef("relay_ms", "KV get through the loopback relay", "ms", higher_is_better=False),
     MetricDef("overhead_ms", "relay overhead per call (difference of medians)", "ms", higher_is_better=False),
+    MetricDef("binding_ms", "env.KV.get() on the remote binding object (relay + adapter)", "ms",
+              higher_is_better=False),
     MetricDef("burst_ms", "100 concurrent KV gets through the relay, wall", "ms", higher_is_better=False),
     MetricDef("burst_errors", "errors among the 100 concurrent calls", "count", higher_is_better=False),
     MetricDef("burst_connections", "relay → proxy TCP connections after the burst", "count", higher_is_better=False),
@@ -83,16 +86,21 @@ def _connections_to(port: int) -> int:
 
 async def measure_child(p: dict[str, Any]) -> dict[str, Any]:
     from flarebind.remote.channel import channel_for_deployed_proxy, channel_from_connection_string
-    from flarebind.remote.relay import PROXY_SECRET_HEADER, Relay, Upstream
+    from flarebind.remote.session import start_remote_proxy_session
 
     url, secret = p["url"], p["secret"]
     op = [{"call": "get", "args": ["bench-key"]}]
-    relay = Relay()
-    relay.set_upstream(Upstream(url=url, headers={PROXY_SECRET_HEADER: secret}))
-    relay.play()  # a session opens the relay once its upstream is provisioned; here it is ready at once
-    await relay.start()
+    spec = {"type": "kv_namespace", "id": "bench-kv", "remote": True}
+    # the public session API, with the deployed-proxy path (what FLAREBIND_REMOTE_PROXY_URL/_SECRET select)
+    session = await start_remote_proxy_session({"KV": spec}, proxy_url=url, proxy_secret=secret)
+    await session.ready
     direct = channel_for_deployed_proxy(url, secret)
-    relayed = channel_from_connection_string(relay.connection_string)
+    relayed = channel_from_connection_string(session.remote_proxy_connection_string)
+    kv = None
+    if not module_missing("flarebind_kv.remote:make_remote"):
+        from flarebind_kv.remote import make_remote
+
+        kv = make_remote("KV", spec, channel_from_connection_string(session.remote_proxy_connection_string))
 
     async def call(channel: Any, ops: list[dict[str, Any]]) -> Any:
         # bounded, so a stuck relay fails this workload instead of hanging the harness
@@ -103,14 +111,24 @@ async def measure_child(p: dict[str, Any]) -> dict[str, Any]:
         for _ in range(20):  # warm both paths (connections, JIT-free but caches)
             await call(direct, op)
             await call(relayed, op)
-        d_times, r_times = [], []
+        d_times, r_times, b_times = [], [], []
+
+        async def via_binding() -> Any:
+            return await asyncio.wait_for(kv.get("bench-key"), CALL_TIMEOUT)  # type: ignore[union-attr]
+
+        paths: list[tuple[Any, list[float]]] = [
+            (lambda: call(direct, op), d_times),
+            (lambda: call(relayed, op), r_times),
+        ]
+        if kv is not None:
+            paths.append((via_binding, b_times))
         for i in range(p["n"]):
-            # interleaved, alternating which goes first, so drift on a shared machine hits both equally
-            pair = ((direct, d_times), (relayed, r_times))
-            for path in pair if i % 2 == 0 else pair[::-1]:
+            # interleaved, rotating which goes first, so drift on a shared machine hits every path equally
+            shift = i % len(paths)
+            for run, times in paths[shift:] + paths[:shift]:
                 start = time.perf_counter()
-                value = await call(path[0], op)
-                path[1].append((time.perf_counter() - start) * 1000)
+                value = await run()
+                times.append((time.perf_counter() - start) * 1000)
                 if value != "x" * 100:
                     raise RuntimeError(f"unexpected value {value!r}")
         await direct.aclose()
@@ -127,12 +145,13 @@ async def measure_child(p: dict[str, Any]) -> dict[str, Any]:
         connections = _connections_to(int(url.rsplit(":", 1)[1].split("/")[0]))
     finally:
         await relayed.aclose()
-        await relay.aclose()
+        await session.dispose()
     direct_ms, relay_ms = statistics.median(d_times), statistics.median(r_times)
     return {
         "direct_ms": direct_ms,
         "relay_ms": relay_ms,
         "overhead_ms": relay_ms - direct_ms,
+        "binding_ms": statistics.median(b_times) if b_times else None,
         "burst_ms": burst_ms,
         "burst_errors": sum(1 for ok in results if not ok),
         "burst_connections": connections,
@@ -183,6 +202,9 @@ WORKLOAD = Workload(
     targets=[
         Target("relay overhead ≤ 1 ms per call at the median", _overhead_target),
         Target("100 concurrent calls: no errors, connections reused (≤ the relay's pool of 32)", _burst_target),
+        Target("update_bindings during a stream of calls: no call fails",
+               lambda v: (None, "not measured: with a deployed proxy update_bindings has nothing to re-provision, "
+                                "and the edge-preview path needs Cloudflare")),
     ],
     notes=["Miniflare has no counterpart here (its remote bindings need a Cloudflare login), so there is no ratio; "
            "the baseline is the raw HTTP round trip to the same proxy."],
