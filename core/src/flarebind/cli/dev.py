@@ -48,6 +48,11 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--test-scheduled", is_flag=True, help="Expose /__scheduled to trigger the scheduled handler.")
 @click.option("--inspect", is_flag=True, help="Drop into pdb when the Worker raises an uncaught exception.")
 @click.option("--no-watch", "no_watch", is_flag=True, help="Do not reload on code or config changes.")
+@click.option(
+    "--allow-production-remote",
+    is_flag=True,
+    help="Allow remote bindings that point at resources [env.production] also binds.",
+)
 def dev_command(
     config: str | None,
     env: str | None,
@@ -59,6 +64,7 @@ def dev_command(
     test_scheduled: bool,
     inspect: bool,
     no_watch: bool,
+    allow_production_remote: bool,
 ) -> None:
     """Start a local server for developing your Worker."""
     from flarebind.cli.common import ConfigProblem
@@ -71,7 +77,7 @@ def dev_command(
     loaded, diagnostics = load_config(config, env)
     if loaded is None or any(d.is_error for d in diagnostics):
         raise ConfigProblem(diagnostics, loaded.path if loaded else None)
-    if loaded.production_conflicts and not local:
+    if loaded.production_conflicts and not local and not allow_production_remote:
         raise ConfigProblem(loaded.production_conflicts, loaded.path)
     if diagnostics:
         print_diagnostics(diagnostics, loaded.path)
@@ -103,5 +109,6 @@ def dev_command(
             inspect=inspect,
             show_table=show_table,
             watch=not no_watch,
+            allow_production_remote=allow_production_remote,
         )
     )

@@ -117,6 +117,7 @@ class DevServer:
         inspect: bool = False,
         show_table: Callable[[Any], None] | None = None,
         watch: bool = True,
+        allow_production_remote: bool = False,
     ) -> None:
         self.config = config
         self.env = env
@@ -129,6 +130,7 @@ class DevServer:
         self.inspect = inspect
         self.show_table = show_table or (lambda config: None)
         self.watch = watch
+        self.allow_production_remote = allow_production_remote
         self.runtime: Runtime | None = None
         self._stop = asyncio.Event()
 
@@ -191,8 +193,9 @@ class DevServer:
 
         assert self.runtime is not None
         config, diagnostics = load_config(self.config.path, self.env)
-        if config is None or any(d.is_error for d in diagnostics):
-            print_diagnostics(diagnostics, self.config.path)
+        guard = [] if config is None or self.local or self.allow_production_remote else config.production_conflicts
+        if config is None or guard or any(d.is_error for d in diagnostics):
+            print_diagnostics(diagnostics + guard, self.config.path)
             _echo("(configuration has errors; the previous configuration keeps serving)\n", err=True)
             return
         if diagnostics:

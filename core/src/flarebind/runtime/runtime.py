@@ -131,6 +131,7 @@ class Runtime:
         self.log = log or _stderr
         self.config: Any = None  # set by from_config
         self._remote_details: Any = None
+        self._remote_bindings: dict[str, dict[str, Any]] = {}
         self._ready: asyncio.Task[Runtime] | None = None
         self._ctx: Any = None
         self._env: Any = None
@@ -214,7 +215,7 @@ class Runtime:
         try:
             self._ctx = self._new_context()
             self._specs = self._binding_specs()
-            await self._start_remote()
+            await self._route_remote(self._specs)
             self._env = self._build_env(self._specs, {})
             try:
                 self._worker = self._load()
@@ -251,13 +252,33 @@ class Runtime:
             **{k: opts[k] for k in BINDING_OPTIONS},
         )
 
-    async def _start_remote(self) -> None:
+    async def _route_remote(self, specs: dict[str, dict[str, Any]]) -> None:
+        """Route a config's remote bindings through one session (started on first need, updated when they change),
+        marking their ``specs`` with its connection string."""
         if self.config is None or self._options["local"]:
             return
-        from flarebind.platform import start_remote_for
+        from flarebind.bindings.convert import pick_remote_bindings
 
         # only bindings that need it go remote; nothing remote (httpx, auth) is touched otherwise
-        self._remote_details = await start_remote_for(self._specs, self.config)
+        remote = {
+            n: {k: v for k, v in s.items() if k != "remote_proxy_connection_string"}
+            for n, s in pick_remote_bindings(specs).items()
+        }
+        if not remote:
+            return
+        if self._remote_details is None:
+            from flarebind.platform import start_remote_for
+
+            self._remote_details = await start_remote_for(specs, self.config)
+            self._remote_bindings = remote
+            return
+        session = self._remote_details.session
+        if remote != self._remote_bindings:
+            await session.update_bindings(remote)
+            self._remote_bindings = remote
+        connection = str(session.remote_proxy_connection_string)
+        for name in remote:
+            specs[name] = {**specs[name], "remote_proxy_connection_string": connection}
 
     def _build_env(self, specs: dict[str, dict[str, Any]], keep: dict[str, Any]) -> Any:
         from flarebind.platform import Env, build_env
@@ -322,6 +343,7 @@ class Runtime:
         else:
             keep = {}
         new_specs = self._binding_specs()
+        await self._route_remote(new_specs)  # marks remote specs with the session's connection string
         if not (changed & _CONTEXT_KEYS):
             keep = {n: self._env[n] for n, s in new_specs.items() if self._specs.get(n) == s and n in self._env}
         self._specs = new_specs
