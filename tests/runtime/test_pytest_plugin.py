@@ -93,3 +93,13 @@ def test_example_projects_pass_their_own_tests() -> None:
     result = _run_pytest(REPO / "examples", "-o", "asyncio_mode=auto")
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout and "failed" not in result.stdout
+
+
+def test_example_workers_do_not_import_flarebind() -> None:
+    # they must deploy to Cloudflare unchanged: only the `workers` SDK and the standard library
+    sources = sorted((REPO / "examples").glob("*/src/**/*.py"))
+    assert {p.parent.parent.name for p in sources} >= {"hello", "kv", "d1", "r2"}
+    for source in sources:
+        text = source.read_text()
+        assert "flarebind" not in text, source
+        assert "from workers import" in text, source
