@@ -127,3 +127,40 @@ async def test_batch_reports_the_size_after_the_batch(tmp_path: Path):
     assert len(sizes) == 1 and sizes.pop() > 90_000
     assert [r.meta["changed_db"] for r in results] == [True, True, False]
     await ctx.dispose()
+
+
+async def test_threads_never_mix_into_each_others_batches(tmp_path: Path):
+    import asyncio
+    import threading
+
+    ctx = LocalContext(persist_to=tmp_path)
+    db = make_local("DB", SPEC, ctx)
+    await db.exec("CREATE TABLE t (v TEXT UNIQUE);")
+    errors: list[str] = []
+
+    def worker(prefix: str) -> None:
+        async def go() -> None:
+            for i in range(200):
+                if i % 20 == 0:
+                    # a failing batch rolls back only its own statements
+                    try:
+                        await db.batch([db.prepare("INSERT INTO t VALUES (?)").bind(f"{prefix}x{i}"),
+                                        db.prepare("INSERT INTO nope VALUES (1)")])
+                    except JsException:
+                        pass
+                await db.prepare("INSERT INTO t VALUES (?)").bind(f"{prefix}{i}").run()
+
+        try:
+            asyncio.run(go())
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=worker, args=(p,)) for p in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert await db.prepare("SELECT count(*) AS c FROM t").first("c") == 400
+    assert await db.prepare("SELECT count(*) AS c FROM t WHERE v LIKE '%x%'").first("c") == 0
+    await ctx.dispose()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+import threading
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -86,6 +87,9 @@ class D1Engine:
         )
         self._sql_bookmark_first = "INSERT INTO _cf_METADATA (key, value) VALUES (?, 0)" + tag
         self._sql_last_row_id = "SELECT last_insert_rowid()" + tag
+        # One statement or transaction at a time: sync routes may call the binding from worker threads, and a
+        # statement from another thread must never land inside (or be rolled back with) someone else's batch.
+        self._lock = threading.Lock()
         self.plans = PlanCache()
         self._plan_of = self.plans._plans.get  # the hot-path lookup, one call instead of two
         self._freelist = -1
@@ -96,6 +100,10 @@ class D1Engine:
 
     def query(self, sql: str, params: tuple[Any, ...], with_meta: bool = True) -> Outcome:
         """Run one prepared statement's SQL. ``with_meta=False`` (``first()``) may leave the meta out."""
+        with self._lock:
+            return self._query(sql, params, with_meta)
+
+    def _query(self, sql: str, params: tuple[Any, ...], with_meta: bool) -> Outcome:
         plan = self._plan_of(sql) or self.plans.get(sql)
         if plan.blank:
             raise QueryFailed(messages.NO_STATEMENTS)
@@ -116,6 +124,10 @@ class D1Engine:
         return self._run(plan, sql, params, False)
 
     def batch(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[Outcome]:
+        with self._lock:
+            return self._batch(statements)
+
+    def _batch(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[Outcome]:
         plans = [(p, sql, params) for sql, params in statements if not (p := self.plans.get(sql)).blank]
         if not plans:
             raise QueryFailed(messages.NO_STATEMENTS)
@@ -255,6 +267,10 @@ class D1Engine:
 
     def next_bookmark(self) -> str:
         """Advance workerd's local-development bookmark (``_cf_METADATA`` key 2) and format it as D1 does."""
+        with self._lock:
+            return self._next_bookmark()
+
+    def _next_bookmark(self) -> str:
         row = self._trusted(self._sql_bookmark_next, (_BOOKMARK_KEY,)).fetchone()
         if row is None:
             self._trusted(self._sql_bookmark_first, (_BOOKMARK_KEY,))
