@@ -67,6 +67,7 @@ def _make_server(app: Any, host: str, port: int, on_started: Callable[[], None])
         ws="none",
         timeout_graceful_shutdown=2,
         server_header=False,
+        proxy_headers=False,  # no proxy in front of a dev server; skips a middleware per request
     )
     return DevUvicorn(config)
 
