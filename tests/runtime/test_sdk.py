@@ -215,3 +215,12 @@ def test_blob_and_file() -> None:
 async def test_response_json_body_helper_matches_sdk_dumps() -> None:
     response = Response.json({"b": None})
     assert json.loads(await response.text()) == {"b": None}
+
+
+async def test_request_init_may_be_another_request() -> None:
+    original = JsRequest("https://a.example/x", method="POST", headers={"x-k": "v"}, body="payload")
+    copy = JsRequest.new("https://b.example/y", original)
+    assert (copy.url, copy.method, copy.headers.get("x-k")) == ("https://b.example/y", "POST", "v")
+    assert await copy.text() == "payload"
+    sdk = Request("https://c.example/")
+    assert JsRequest.new("https://d.example/", sdk).method == "GET"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flarebind.runtime.sdk.request import JsRequest, Request
+from flarebind.runtime.sdk.request import JsRequest, Request, init_options
 from flarebind.runtime.sdk.response import FetchResponse, JsResponse, Response
 
 
@@ -15,7 +15,7 @@ async def js_fetch(input: Any, init: Any = None, **kwargs: Any) -> JsResponse:
     """``fetch(input, init)`` as JS has it: returns a JS :class:`JsResponse`; network errors raise ``OSError``."""
     import httpx
 
-    options = dict(init.items() if hasattr(init, "items") else (init or {}))
+    options = init_options(init)
     options.update(kwargs)
     options.pop("cf", None)  # Cloudflare cache / image options have no local meaning
     fetcher = options.pop("fetcher", None)

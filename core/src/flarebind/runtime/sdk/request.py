@@ -61,7 +61,7 @@ class JsRequest(BodyMixin):
 
     @classmethod
     def new(cls, input: Any, init: Any = None, **kwargs: Any) -> JsRequest:
-        options = dict(init or {})
+        options = init_options(init)
         options.update(kwargs)
         if isinstance(input, Request):
             input = input.js_object
@@ -101,6 +101,24 @@ class JsRequest(BodyMixin):
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.url}>"
+
+
+def init_options(init: Any) -> dict[str, Any]:
+    """A JS ``RequestInit``: a mapping, or another request whose method, headers and body are copied
+    (``new Request(url, request)`` / ``fetch(url, request)``)."""
+    if init is None:
+        return {}
+    if isinstance(init, Request):
+        init = init.js_object
+    if isinstance(init, JsRequest):
+        return {
+            "method": init.method,
+            "headers": Headers(init.headers),
+            "body": init._tee_body(),
+            "redirect": init.redirect,
+            "cf": init.cf,
+        }
+    return dict(init.items() if hasattr(init, "items") else init)
 
 
 def _request_kwargs(options: dict[str, Any]) -> dict[str, Any]:
