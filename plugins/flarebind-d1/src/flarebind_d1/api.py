@@ -24,7 +24,7 @@ _CONSTRAINTS = (FIRST_UNCONSTRAINED, FIRST_PRIMARY)
 def _result(outcome: Outcome) -> JsObject:
     names, rows, meta = outcome
     results = [JsObject(zip(names, row, strict=False)) for row in read_rows(rows)]
-    return JsObject(success=True, meta=meta, results=results)
+    return JsObject({"success": True, "meta": meta, "results": results})
 
 
 class D1PreparedStatement:
