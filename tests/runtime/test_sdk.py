@@ -224,3 +224,34 @@ async def test_request_init_may_be_another_request() -> None:
     assert await copy.text() == "payload"
     sdk = Request("https://c.example/")
     assert JsRequest.new("https://d.example/", sdk).method == "GET"
+
+
+async def test_cache_api_put_match_delete_and_freshness() -> None:
+    from flarebind.runtime.sdk.cache import Cache
+
+    now = [1000.0]
+    cache = Cache(clock=lambda: now[0])
+    url = "https://example.com/page"
+    await cache.put(url, Response("cached body", headers={"cache-control": "max-age=60"}))
+    hit = await cache.match(url)
+    assert hit is not None and await hit.text() == "cached body"
+    assert hit.headers.get("cf-cache-status") == "HIT"
+    await cache.put("https://example.com/private", JsResponse("x", headers={"cache-control": "private"}))
+    assert await cache.match("https://example.com/private") is None
+    with pytest.raises(TypeError):
+        await cache.put(JsRequest(url, method="POST", body="b"), JsResponse("x"))
+    now[0] += 61
+    assert await cache.match(url) is None
+    await cache.put(url, JsResponse("again"))
+    assert await cache.delete(url) is True
+    assert await cache.delete(url) is False
+
+
+async def test_console_log_goes_to_stdout_and_errors_to_stderr(capsys) -> None:
+    from flarebind.runtime.sdk.jsapi import console
+
+    console.log("hello", {"a": 1})
+    console.error("bad")
+    out, err = capsys.readouterr()
+    assert out == 'hello {"a":1}\n'
+    assert err == "bad\n"

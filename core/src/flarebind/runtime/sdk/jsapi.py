@@ -263,20 +263,27 @@ class JSON:
             raise JsException(f"Unexpected token in JSON: {exc}", name="SyntaxError") from None
 
 
-def _log(*args: Any) -> None:
-    print(
-        *(a if isinstance(a, str) else JSON.stringify(a) if isinstance(a, (dict, list)) else repr(a) for a in args),
-        file=sys.stderr,
-        flush=True,
+def _text(args: tuple[Any, ...]) -> str:
+    return " ".join(
+        a if isinstance(a, str) else JSON.stringify(a) if isinstance(a, (dict, list)) else repr(a) for a in args
     )
 
 
+def _log(*args: Any) -> None:
+    print(_text(args), flush=True)
+
+
+def _log_error(*args: Any) -> None:
+    print(_text(args), file=sys.stderr, flush=True)
+
+
 class console:
+    # as in wrangler dev: log/info/debug on stdout, warn/error on stderr
     log = staticmethod(_log)
     info = staticmethod(_log)
     debug = staticmethod(_log)
-    warn = staticmethod(_log)
-    error = staticmethod(_log)
+    warn = staticmethod(_log_error)
+    error = staticmethod(_log_error)
 
 
 class Date:

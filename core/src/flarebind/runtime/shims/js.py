@@ -3,6 +3,7 @@
 from typing import Any
 
 from flarebind.runtime.sdk.blob import Blob, File, FormData
+from flarebind.runtime.sdk.cache import caches
 from flarebind.runtime.sdk.fetch import js_fetch as fetch
 from flarebind.runtime.sdk.headers import Headers
 from flarebind.runtime.sdk.jsapi import (
@@ -38,6 +39,7 @@ __all__ = [
     "URLSearchParams",
     "atob",
     "btoa",
+    "caches",
     "console",
     "fetch",
 ]
@@ -47,5 +49,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(
         f"flarebind's `js` module has no {name!r}: this JS global is not available when running Python Workers "
         "locally with flarebind (supported: Response, Request, Headers, URL, URLSearchParams, Object, JSON, "
-        "console, fetch, Date, TextEncoder, TextDecoder, Error, FormData, Blob, File, btoa, atob)"
+        "console, fetch, Date, TextEncoder, TextDecoder, Error, FormData, Blob, File, btoa, atob, caches)"
     )
