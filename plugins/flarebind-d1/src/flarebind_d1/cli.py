@@ -7,7 +7,6 @@ the remote binding runs the SQL through the ordinary runtime API.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -199,6 +198,7 @@ def execute_command(
             click.echo(f"🌀 Executing on local database {database} ({db.display_id}) from {where}:")
             click.echo("🌀 To execute on your remote database, add a --remote flag to your wrangler command.")
     try:
+        import asyncio  # loaded only when a command runs (start-up budget)
         results = asyncio.run(with_binding(project, db, remote, lambda b: execute_sql(b, sql)))
     except SplitError as exc:
         raise fail(str(exc)) from None
@@ -259,6 +259,7 @@ def export_command(
         return [s async for s in dump_sql(binding, no_schema=no_schema, no_data=no_data, tables=list(tables))]
 
     try:
+        import asyncio  # loaded only when a command runs (start-up budget)
         statements = asyncio.run(with_binding(project, db, remote, collect))
     except ExportError as exc:
         raise D1CommandError(str(exc)) from None

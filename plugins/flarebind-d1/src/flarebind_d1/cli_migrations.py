@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +98,7 @@ def list_command(
     from flarebind_d1.cli import with_binding
 
     try:
+        import asyncio  # loaded only when a command runs (start-up budget)
         names = asyncio.run(with_binding(project, db, remote, lambda b: unapplied(b, cfg)))
     except click.ClickException:
         raise
@@ -159,6 +159,7 @@ def apply_command(
             click.echo(render_table([{"name": n, "status": s} for n, s in status.items()]))
 
     try:
+        import asyncio  # loaded only when a command runs (start-up budget)
         asyncio.run(with_binding(project, db, remote, run))
     except click.ClickException:
         raise
