@@ -142,7 +142,7 @@ async def test_legacy_handler_decorator_and_unawaited_return(run_worker) -> None
             return Response(text)
 
         @handler
-        async def on_fetch(request, env, ctx):
+        async def on_fetch(request, env):
             # returns an un-awaited coroutine: the runtime resolves it, as workerd does for legacy handlers
             return make(f"{type(request).__name__} {request.method}")
     """,
@@ -515,3 +515,22 @@ async def test_compat_flags_module_reflects_date_and_flags(run_worker) -> None:
         compatibility_flags=["python_workers", "python_workers_20260610", "disable_python_external_sdk"],
     )
     assert await (await rt.dispatch_fetch("http://localhost/")).json() == [True, False, True, False]
+
+
+async def test_dispose_cancels_wait_until_work_that_never_ends(write_worker) -> None:
+    logs: list[str] = []
+    main = write_worker("""
+        import asyncio
+        from workers import Response, WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                self.ctx.waitUntil(asyncio.Event().wait())  # never set
+                return Response("ok")
+    """)
+    rt = Runtime(main=main, in_memory=True, log=logs.append)
+    await rt.ready
+    assert (await rt.dispatch_fetch("http://localhost/")).status == 200
+    rt.dispose_wait = 0
+    await rt.dispose()
+    assert any("cancelling 1 waitUntil() task(s)" in line for line in logs)

@@ -15,6 +15,7 @@ from flarebind.jsobject import JsObject, js_object
 from flarebind.runtime.compat import Compat, set_current_compat
 from flarebind.runtime.loader import LoadedWorker, WorkerLoadError, load_worker
 from flarebind.runtime.options import BINDING_OPTIONS, specs_from_options
+from flarebind.runtime.sdk.calling import relaxed_call as _relaxed_call
 from flarebind.runtime.sdk.context import ExecutionContext, WaitUntilTracker, current_ctx, current_env
 from flarebind.runtime.sdk.request import JsRequest, Request
 from flarebind.runtime.sdk.response import JsResponse, Response, as_js_response
@@ -45,40 +46,6 @@ _CONTEXT_KEYS = {"persist_to", "in_memory", "compatibility_date", "compatibility
 
 def _stderr(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-_POSITIONAL_COUNT: dict[Any, int | None] = {}
-
-
-def _positional_count(fn: Callable[..., Any]) -> int | None:
-    """How many positionals ``fn`` takes (``None``: any number); cached per function, it is asked per request."""
-    func = getattr(fn, "__func__", fn)
-    try:
-        return _POSITIONAL_COUNT[func]
-    except (KeyError, TypeError):
-        pass
-    try:
-        params = list(inspect.signature(func).parameters.values())
-    except (TypeError, ValueError):
-        count = None
-    else:
-        if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
-            count = None
-        else:
-            count = sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
-            if func is not fn:  # a bound method: self is already given
-                count -= 1
-    try:
-        _POSITIONAL_COUNT[func] = count
-    except TypeError:
-        pass
-    return count
-
-
-def _relaxed_call(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    """Call with as many positionals as ``fn`` accepts (workerd's relaxed mode for ``fetch`` and legacy handlers)."""
-    count = _positional_count(fn)
-    return fn(*args) if count is None else fn(*args[:count])
 
 
 class Runtime:
@@ -145,6 +112,7 @@ class Runtime:
         self.tolerate_load_errors = False
         self.load_error: WorkerLoadError | None = None
         self.inspect = False  # dev --inspect: pdb post-mortem on an uncaught exception
+        self.dispose_wait = 30.0  # seconds dispose() gives unfinished waitUntil work before cancelling it
 
     # -- construction ---------------------------------------------------------------------------------------------
 
@@ -524,7 +492,7 @@ class Runtime:
                 await self._ready
             except BaseException:
                 pass
-        await self._tracker.drain()
+        await self._tracker.drain(timeout=self.dispose_wait)
         await self._release()
 
     async def _release(self) -> None:

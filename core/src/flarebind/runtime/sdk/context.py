@@ -48,9 +48,19 @@ class WaitUntilTracker:
             text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             self._report(f"✘ [ERROR] Uncaught (in promise) in waitUntil():\n{text}")
 
-    async def drain(self) -> None:
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for every task (and tasks they start); after ``timeout`` seconds cancel what is left."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
         while self.tasks:
-            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+            remaining = None if deadline is None else max(0.0, deadline - loop.time())
+            _, pending = await asyncio.wait(list(self.tasks), timeout=remaining)
+            if pending and deadline is not None and loop.time() >= deadline:
+                self._report(f"▲ [WARNING] cancelling {len(pending)} waitUntil() task(s) still running at shutdown")
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                return
 
 
 def _unwrap_proxy(value: Any) -> Any:

@@ -38,6 +38,7 @@ class WorkflowEntrypoint:
 
 def handler(func: Any) -> Any:
     """``@handler`` for legacy ``on_*`` functions: a JS request becomes ``workers.Request``."""
+    from flarebind.runtime.sdk.calling import relaxed_call
     from flarebind.runtime.sdk.request import JsRequest, Request
 
     @functools.wraps(func)
@@ -45,7 +46,7 @@ def handler(func: Any) -> Any:
         args_list = list(args)
         if args_list and isinstance(args_list[0], JsRequest):
             args_list[0] = Request(args_list[0])
-        result = func(*args_list)
+        result = relaxed_call(func, tuple(args_list))
         if hasattr(result, "__await__"):
             result = await result
         return result
