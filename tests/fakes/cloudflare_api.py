@@ -166,6 +166,7 @@ class EchoWorker:
         self.gates: dict[str, threading.Event] = {}
         self.arrived: dict[str, threading.Event] = {}
         self.calls: list[dict[str, Any]] = []
+        self.dropped: set[str] = set()
 
     def gate(self, name: str) -> threading.Event:
         self.arrived.setdefault(name, threading.Event())
@@ -184,7 +185,8 @@ class EchoWorker:
             denied = check()
             if denied is not None:
                 return denied
-            if query.get("drop"):
+            if query.get("drop") and name not in self.dropped:  # die once, mid-request
+                self.dropped.add(name)
                 return 0, {}, b""
         self.calls.append(record)
         if url.path.endswith("/stream"):

@@ -10,9 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ -> `fakes` importable
 
-from fakes.cloudflare_api import FakeCloudflareAPI, FakeDeployedProxy  # noqa: E402
-
-from flarebind.remote.auth import Auth  # noqa: E402
+from fakes.cloudflare_api import FakeCloudflareAPI, FakeDeployedProxy
+from flarebind.remote.auth import Auth
 
 ENV_VARS = (
     "CLOUDFLARE_API_TOKEN", "CF_API_TOKEN", "CLOUDFLARE_API_KEY", "CF_API_KEY", "CLOUDFLARE_EMAIL", "CF_EMAIL",

@@ -15,10 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx  # noqa: E402
-from fakes.cloudflare_api import FakeDeployedProxy  # noqa: E402
-
-from flarebind.remote import start_remote_proxy_session  # noqa: E402
+import httpx
+from fakes.cloudflare_api import FakeDeployedProxy
+from flarebind.remote import start_remote_proxy_session
 
 
 async def interleaved(n: int, direct, relayed) -> tuple[float, float]:
@@ -68,18 +67,18 @@ async def main(n: int) -> None:
     from flarebind.testing.remote_proxy import shared_dev_proxy
 
     proxy = shared_dev_proxy()
-    async with await start_remote_proxy_session({}, proxy_url=proxy.url, proxy_secret=proxy.secret) as session:
-        async with channel_for_deployed_proxy(proxy.url, proxy.secret) as raw, \
-                channel_from_connection_string(session.remote_proxy_connection_string) as via:
-            await raw.call("FB_KV_0", [{"call": "put", "args": ["bench", "value"]}])
+    session = await start_remote_proxy_session({}, proxy_url=proxy.url, proxy_secret=proxy.secret)
+    async with session, channel_for_deployed_proxy(proxy.url, proxy.secret) as raw, \
+            channel_from_connection_string(session.remote_proxy_connection_string) as via:
+        await raw.call("FB_KV_0", [{"call": "put", "args": ["bench", "value"]}])
 
-            async def direct() -> None:
-                assert await raw.call("FB_KV_0", [{"call": "get", "args": ["bench"]}]) == "value"
+        async def direct() -> None:
+            assert await raw.call("FB_KV_0", [{"call": "get", "args": ["bench"]}]) == "value"
 
-            async def relayed() -> None:
-                assert await via.call("FB_KV_0", [{"call": "get", "args": ["bench"]}]) == "value"
+        async def relayed() -> None:
+            assert await via.call("FB_KV_0", [{"call": "get", "args": ["bench"]}]) == "value"
 
-            report("proxy worker (wrangler dev), KV get", n, *await interleaved(n, direct, relayed))
+        report("proxy worker (wrangler dev), KV get", n, *await interleaved(n, direct, relayed))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from flarebind.remote import Auth, maybe_start_or_update_remote_proxy_session, session_for
 from flarebind.remote.session import RemoteProxySession
 

@@ -7,7 +7,6 @@ import re
 
 import httpx
 import pytest
-
 from flarebind.remote import Auth, RemoteSessionAuthenticationError, RemoteSessionError, start_remote_proxy_session
 from flarebind.remote.provision import metadata_bindings, to_metadata_binding
 from flarebind.remote.session import RemoteProxySessionUpdateError

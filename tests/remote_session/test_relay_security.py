@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from flarebind.remote import Auth, RemoteSessionAuthenticationError, start_remote_proxy_session
 from flarebind.remote.relay import is_loopback_host
 

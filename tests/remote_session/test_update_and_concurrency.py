@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-
 from flarebind.remote import start_remote_proxy_session
 
 from .conftest import WORKER
@@ -143,3 +142,51 @@ async def test_large_bodies_stream_both_ways(deployed):
             assert received == 64 * 65536
     finally:
         await session.dispose()
+
+
+async def test_read_protocol_calls_are_retried_writes_are_not(deployed):
+    bindings = {"KV": {"type": "kv_namespace", "id": "k", "remote": True},
+                "DB": {"type": "d1", "database_id": "d", "remote": True}}
+    session = await start_remote_proxy_session(bindings, proxy_url=deployed.url, proxy_secret=deployed.secret)
+    try:
+        url = session.remote_proxy_connection_string
+        read = b'{"binding":"KV","calls":[{"call":"get","args":["k"]}]}'
+        write = b'{"binding":"KV","calls":[{"call":"put","args":["k","v"]}]}'
+        deployed.worker.gate("read").set()  # no waiting: the proxy just dies once on each path
+        deployed.worker.gate("write").set()
+        async with httpx.AsyncClient() as client:
+            r = await client.post(url + "slow?gate=read&drop=1", content=read)
+            assert r.status_code == 200 and r.json()["body"] == read.decode()
+            assert session.relay.stats.retries == 1
+            r = await client.post(url + "slow?gate=write&drop=1", content=write)
+            assert r.status_code == 503
+            assert session.relay.stats.retries == 1
+    finally:
+        await session.dispose()
+
+
+def test_calls_are_reads_classifier():
+    from flarebind.remote.relay import calls_are_reads
+
+    types = {"KV": "kv_namespace", "B": "r2_bucket", "DB": "d1", "S": "service"}
+
+    def reads(envelope: str) -> bool:
+        return calls_are_reads(types, envelope.encode())
+
+    assert reads('{"binding":"KV","calls":[{"call":"get","args":["k",{"type":"json"}]}]}')
+    assert reads('{"binding":"KV","calls":[{"call":"list","args":[{"prefix":"a"}]}]}')
+    assert not reads('{"binding":"KV","calls":[{"call":"put","args":["k","v"]}]}')
+    assert not reads('{"binding":"KV","calls":[{"call":"delete","args":["k"]}]}')
+    assert reads('{"binding":"B","calls":[{"call":"head","args":["k"]}]}')
+    assert not reads('{"binding":"B","calls":[{"call":"put","args":["k",{"$stream":0}]}],"stream":{"length":3}}')
+    assert not reads('{"binding":"B","calls":[{"call":"createMultipartUpload","args":["k"]}]}')
+    assert reads('{"binding":"DB","calls":[{"call":"prepare","args":["SELECT ? AS n"]},{"call":"bind","args":[1]},'
+                 '{"call":"first"}]}')
+    assert not reads('{"binding":"DB","calls":[{"call":"prepare","args":["INSERT INTO t VALUES (1)"]},'
+                     '{"call":"run"}]}')
+    assert not reads('{"binding":"DB","calls":[{"call":"prepare","args":["SELECT 1; DELETE FROM t"]},{"call":"all"}]}')
+    assert not reads('{"binding":"DB","calls":[{"call":"exec","args":["SELECT 1"]}]}')
+    assert not reads('{"binding":"DB","calls":[{"call":"batch","args":[[]]}]}')
+    assert not reads('{"binding":"S","calls":[{"call":"get","args":[]}]}')  # an RPC method may do anything
+    assert not reads('{"binding":"NOPE","calls":[{"call":"get","args":["k"]}]}')
+    assert not reads('{"binding":["KV"],"calls":[]}') and not reads("not json")

@@ -69,9 +69,8 @@ def _flatten_errors(raw: Any) -> list[ApiErrorDetail]:
 
 def parse_envelope(method: str, path: str, response: httpx.Response) -> Any:
     """``result`` of a v4 envelope, or :class:`CloudflareAPIError` with its codes."""
-    if response.status_code in (204, 205) or not response.content:
-        if response.is_success:
-            return {}
+    if (response.status_code in (204, 205) or not response.content) and response.is_success:
+        return {}
     try:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):

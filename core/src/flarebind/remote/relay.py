@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -89,6 +91,53 @@ def _idempotent(method: str, headers: list[tuple[bytes, bytes]]) -> bool:
     return any(k.lower() == IDEMPOTENT_HEADER.encode() and v.strip() == b"1" for k, v in headers)
 
 
+# Reads by binding type, for protocol calls (docs/remote-protocol.md: the protocol does not mark calls, so the relay
+# decides from the ops). Anything not listed - writes, RPC methods of service bindings, framed bodies - is never
+# replayed after it may have reached the worker.
+_READ_OPS = {
+    "kv_namespace": {"get", "getWithMetadata", "list"},
+    "r2_bucket": {"get", "head", "list"},
+}
+_D1_READ_TAIL = {"bind", "first", "all", "raw", "getBookmark", "withSession", "ref"}
+_SELECT = re.compile(r"\s*SELECT\b[^;]*;?\s*\Z", re.IGNORECASE | re.DOTALL)
+
+
+def calls_are_reads(binding_types: dict[str, str], body: bytes) -> bool:
+    """True when a JSON protocol call (``{"binding", "calls", ...}``) only reads, so it is safe to send twice."""
+    try:
+        envelope = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    if not isinstance(envelope, dict) or "stream" in envelope:
+        return False
+    binding = envelope.get("binding")
+    type_name = binding_types.get(binding) if isinstance(binding, str) else None
+    if type_name is None:
+        return False
+    pipelines = [envelope.get("calls"), *(envelope.get("extra") or [])]
+    for ops in pipelines:
+        if not isinstance(ops, list):
+            return False
+        for op in ops:
+            if not isinstance(op, dict):
+                return False
+            name = op.get("call")
+            if name is None:
+                if "ref" in op or ("get" in op and type_name != "service"):
+                    continue
+                return False
+            if type_name == "d1":
+                if name == "prepare":
+                    args = op.get("args") or []
+                    if not (args and isinstance(args[0], str) and _SELECT.match(args[0])):
+                        return False
+                elif name not in _D1_READ_TAIL:
+                    return False
+            elif name not in _READ_OPS.get(type_name, ()):
+                return False
+    return True
+
+
 class _ClientGone(Exception):
     pass
 
@@ -127,6 +176,8 @@ class Relay:
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         )
         self.on_expired = on_expired
+        #: binding name -> type, so the relay can tell read-only protocol calls (retried) from writes
+        self.binding_types: dict[str, str] = {}
         self._upstream: Upstream | None = None
         self._open = asyncio.Event()
         self._inflight = 0
@@ -294,7 +345,11 @@ class Relay:
             else:
                 raise _ClientGone
         replayable = complete
-        idempotent = _idempotent(method, headers) and replayable
+        idempotent = replayable and (
+            _idempotent(method, headers)
+            or (method == "POST" and bool(prefix) and prefix[:1] == b"{"
+                and calls_are_reads(self.binding_types, bytes(prefix)))
+        )
 
         async def body_stream() -> AsyncIterator[bytes]:
             if prefix:
@@ -406,7 +461,7 @@ class Relay:
             request_headers.extend(upstream.headers.items())
             request = self.client.build_request(
                 method, upstream.url.rstrip("/") + rest, headers=request_headers,
-                content=body if isinstance(body, bytes) else body,
+                content=body,
             )
             try:
                 response = await self.client.send(request, stream=True)

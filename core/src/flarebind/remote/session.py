@@ -65,6 +65,10 @@ def deployed_proxy_from_env() -> tuple[str, str] | None:
     return None
 
 
+def _types_of(bindings: Bindings) -> dict[str, str]:
+    return {name: str(spec.get("type")) for name, spec in bindings.items()}
+
+
 class RemoteProxySession:
     """A running session: ``await session.ready``, ``session.remote_proxy_connection_string``,
     ``await session.update_bindings(b)``, ``await session.dispose()``; also ``async with``."""
@@ -93,6 +97,7 @@ class RemoteProxySession:
         self._refresh_task: asyncio.Task[None] | None = None
         self._disposed = False
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        relay.binding_types = _types_of(self._bindings)
         self.refreshes = 0  # successful token refreshes / re-provisions (for tests and diagnostics)
         relay.on_expired = self._on_expired
 
@@ -158,6 +163,7 @@ class RemoteProxySession:
         if self._deployed is not None:
             # A deployed proxy holds whatever bindings it was deployed with; nothing to upload.
             self._bindings = new
+            self._relay.binding_types = _types_of(new)
             return
         try:
             async with self._lock:
@@ -169,6 +175,7 @@ class RemoteProxySession:
                     upstream = await self._provisioner.provision(new)  # type: ignore[union-attr]
                     self._relay.set_upstream(upstream)
                     self._bindings = new
+                    self._relay.binding_types = _types_of(new)
                     log.debug("⎔ Detected changes, restarted server.")
                 finally:
                     self._relay.play()
@@ -234,7 +241,7 @@ async def start_remote_proxy_session(
     *,
     proxy_url: str | None = None,
     proxy_secret: str | None = None,
-    complianceRegion: str | None = None,  # noqa: N803 - wrangler's option name, accepted for parity
+    complianceRegion: str | None = None,
     compliance_region: str | None = None,
     sleep: Sleep = asyncio.sleep,
     refresh_interval: float = REFRESH_INTERVAL,
