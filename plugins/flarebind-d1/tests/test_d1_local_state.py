@@ -164,3 +164,11 @@ async def test_threads_never_mix_into_each_others_batches(tmp_path: Path):
     assert await db.prepare("SELECT count(*) AS c FROM t").first("c") == 400
     assert await db.prepare("SELECT count(*) AS c FROM t WHERE v LIKE '%x%'").first("c") == 0
     await ctx.dispose()
+
+
+async def test_a_binding_used_after_dispose_fails_cleanly():
+    ctx = LocalContext(in_memory=True)
+    db = make_local("DB", SPEC, ctx)
+    await ctx.dispose()
+    with pytest.raises(JsException, match=r"^D1_ERROR: Cannot operate on a closed database"):
+        await db.prepare("SELECT 1").all()

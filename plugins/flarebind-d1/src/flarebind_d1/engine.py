@@ -335,6 +335,8 @@ class D1Engine:
             self._trusted(self._sql_rollback)
 
     def close(self) -> None:
+        # drop the raw handle first: after close it points at freed memory
+        self.native = None
         self.conn.close()
 
 
