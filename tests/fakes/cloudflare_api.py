@@ -189,6 +189,8 @@ class EchoWorker:
                 self.dropped.add(name)
                 return 0, {}, b""
         self.calls.append(record)
+        if url.path.endswith("/access-login"):  # Cloudflare Access in front of the host, no service token sent
+            return 302, {"location": "https://team.cloudflareaccess.com/cdn-cgi/access/login/x"}, b""
         if url.path.endswith("/stream"):
             n = int(query.get("n", ["4"])[0])
             return 200, {"content-type": "application/octet-stream"}, (bytes([i % 256]) * 65536 for i in range(n))

@@ -145,3 +145,24 @@ async def test_sentinel_token_leaks_nowhere(fake_api, tmp_path, monkeypatch, cap
             assert SENTINEL.encode() not in path.read_bytes(), path
     # the token did reach the API (so the test would catch a leak of a value that was really used)
     assert any(r["headers"].get("authorization") == f"Bearer {SENTINEL}" for r in fake_api.requests)
+
+
+async def test_access_redirect_becomes_a_clear_403(deployed, caplog):
+    s = await start_remote_proxy_session(KV, proxy_url=deployed.url, proxy_secret=deployed.secret)
+    async with s, httpx.AsyncClient() as client:
+        r1 = await client.get(s.remote_proxy_connection_string + "access-login")
+        r2 = await client.get(s.remote_proxy_connection_string + "access-login")
+    assert r1.status_code == 403 and r2.status_code == 403
+    assert r1.text.startswith("Cloudflare Access blocked this remote bindings request. Set CLOUDFLARE_ACCESS_CLIENT_ID "
+                              "and CLOUDFLARE_ACCESS_CLIENT_SECRET")
+    banners = [r for r in caplog.records if r.getMessage() == "Cloudflare Access blocked a remote bindings request"]
+    assert len(banners) == 1  # printed once per session
+
+
+async def test_unreachable_upstream_answers_502(deployed):
+    url = deployed.url
+    deployed.stop()
+    s = await start_remote_proxy_session(KV, proxy_url=url, proxy_secret="s")
+    async with s, httpx.AsyncClient() as client:
+        r = await client.post(s.remote_proxy_connection_string + "x", content=b"{}")
+    assert r.status_code == 502 and r.text.startswith("The remote proxy could not be reached")

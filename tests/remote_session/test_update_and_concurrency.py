@@ -190,3 +190,32 @@ def test_calls_are_reads_classifier():
     assert not reads('{"binding":"S","calls":[{"call":"get","args":[]}]}')  # an RPC method may do anything
     assert not reads('{"binding":"NOPE","calls":[{"call":"get","args":["k"]}]}')
     assert not reads('{"binding":["KV"],"calls":[]}') and not reads("not json")
+
+
+async def test_relay_is_shared_by_other_processes(deployed):
+    import sys
+
+    session = await start_remote_proxy_session(KV, proxy_url=deployed.url, proxy_secret=deployed.secret)
+    try:
+        code = (
+            "import sys, httpx\n"
+            "with httpx.Client() as c:\n"
+            "    for i in range(20):\n"
+            "        r = c.post(sys.argv[1] + '__flarebind/v1/call', content=f'child-{i}'.encode())\n"
+            "        assert r.status_code == 200 and r.json()['body'] == f'child-{i}', r.text\n"
+            "print('ok')\n"
+        )
+        url = session.remote_proxy_connection_string
+        procs = [await asyncio.create_subprocess_exec(sys.executable, "-c", code, url, stdout=asyncio.subprocess.PIPE)
+                 for _ in range(2)]
+        async with httpx.AsyncClient() as client:
+            for i in range(20):
+                r = await client.post(session.remote_proxy_connection_string + "x", content=f"parent-{i}".encode())
+                assert r.status_code == 200
+        outputs = [await p.communicate() for p in procs]
+        assert [p.returncode for p in procs] == [0, 0]
+        assert all(out.strip() == b"ok" for out, _ in outputs)
+        bodies = [r["body"] for r in deployed.requests]
+        assert sum(b.startswith(b"child-") for b in bodies) == 40
+    finally:
+        await session.dispose()
