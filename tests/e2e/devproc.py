@@ -79,7 +79,7 @@ class DevProcess:
     def get(self, path: str = "/", **kwargs: object) -> httpx.Response:
         return self.client.get(path, **kwargs)  # type: ignore[arg-type]
 
-    def wait_for_body(self, path: str, expected: str, *, attempts: int = 200) -> httpx.Response:
+    def wait_for_body(self, path: str, expected: str, *, attempts: int = 600) -> httpx.Response:
         """Poll until the body contains ``expected`` (a reload is asynchronous to the edit)."""
         response = self.get(path)
         for _ in range(attempts):
