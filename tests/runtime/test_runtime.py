@@ -534,3 +534,27 @@ async def test_dispose_cancels_wait_until_work_that_never_ends(write_worker) -> 
     rt.dispose_wait = 0
     await rt.dispose()
     assert any("cancelling 1 waitUntil() task(s)" in line for line in logs)
+
+
+async def test_legacy_handlers_see_js_proxy_results(run_worker) -> None:
+    rt = await run_worker(
+        """
+        from js import Response, JSON
+        from pyodide.ffi import jsnull
+
+        async def on_fetch(request, env):
+            await env.KV.put("a", "1")
+            listing = await env.KV.list()
+            names = [k["name"] for k in listing.to_py()["keys"]]
+            await env.DB.prepare("CREATE TABLE t (x)").run()
+            await env.DB.prepare("INSERT INTO t (x) VALUES (?)").bind(jsnull).run()
+            rows = await env.DB.prepare("SELECT x FROM t").all()
+            return Response.new(JSON.stringify({"names": names, "rows": rows.results.to_py(),
+                                                "direct": rows.results[0].x}))
+        """,
+        compatibility_date="2025-01-01",
+        kv_namespaces={"KV": "kv"},
+        d1_databases={"DB": "db"},
+    )
+    response = await rt.dispatch_fetch("http://localhost/")
+    assert await response.json() == {"names": ["a"], "rows": [{"x": None}], "direct": None}

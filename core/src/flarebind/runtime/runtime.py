@@ -377,7 +377,7 @@ class Runtime:
                 fn = worker.legacy.get("fetch")
                 if fn is None:
                     raise TypeError("Handler does not export a fetch() function.")
-                result = _relaxed_call(fn, (request, self._env, ctx))
+                result = _relaxed_call(fn, (request, self._legacy_env(fn), ctx))
                 # legacy handlers may return an un-awaited fetch(); the runtime resolves it
                 while inspect.isawaitable(result):
                     result = await result
@@ -387,6 +387,14 @@ class Runtime:
         finally:
             current_ctx.reset(ctx_token)
             current_env.reset(env_token)
+
+    def _legacy_env(self, fn: Any) -> Any:
+        """Legacy handlers see the raw JS env (results with ``to_py()``); ``@handler`` ones get the SDK's."""
+        if getattr(fn, "_flarebind_handler", False):
+            return self._env
+        from flarebind.runtime.sdk.legacy import LegacyEnv
+
+        return LegacyEnv(self._env)
 
     def _instantiate(self, cls: Any, ctx: Any) -> Any:
         instance = cls.__new__(cls)
@@ -428,7 +436,7 @@ class Runtime:
                 fn = worker.legacy.get("scheduled")
                 if fn is None:
                     raise TypeError("Handler does not export a scheduled() function.")
-                result = _relaxed_call(fn, (controller, self._env, ctx))
+                result = _relaxed_call(fn, (controller, self._legacy_env(fn), ctx))
             while inspect.isawaitable(result):
                 result = await result
             await self._tracker.drain()
@@ -462,7 +470,7 @@ class Runtime:
                 fn = worker.legacy.get("queue")
                 if fn is None:
                     raise TypeError("Handler does not export a queue() function.")
-                result = _relaxed_call(fn, (batch, self._env, ctx))
+                result = _relaxed_call(fn, (batch, self._legacy_env(fn), ctx))
             while inspect.isawaitable(result):
                 result = await result
             await self._tracker.drain()
