@@ -259,3 +259,11 @@ async def test_real_proxy_worker_is_uploaded_from_package_data(fake_api, auth):
         assert fake_api.uploads[0]["parts"]["proxy.js"]["data"].decode().startswith(source)
     finally:
         await session.dispose()
+
+
+async def test_upload_with_an_expired_session_token_starts_over(fake_api, auth):
+    fake_api.fail_next("POST", r"/accounts/acc-123/workers/scripts/.*/edge-preview", 400, 10049,
+                       "Preview token expired")
+    async with await start(auth):
+        assert len(fake_api.requests_to(r"/workers/subdomain/edge-preview$", "GET")) == 2
+        assert len(fake_api.uploads) == 1

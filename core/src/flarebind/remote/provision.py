@@ -279,12 +279,17 @@ class EdgePreviewProvisioner:
 
     async def provision(self, bindings: Mapping[str, Mapping[str, Any]]) -> Upstream:
         """Run the whole flow; API failures come back as the user-facing errors of :func:`map_api_error`."""
-        try:
-            token = await self.session_token()
-            subdomain = await self.subdomain()
-            preview_token = await self.upload(bindings, token)
-        except CloudflareAPIError as exc:
-            raise map_api_error(exc, self.auth) from exc
+        for attempt in (1, 2):
+            try:
+                token = await self.session_token()
+                subdomain = await self.subdomain()
+                preview_token = await self.upload(bindings, token)
+                break
+            except CloudflareAPIError as exc:
+                if PREVIEW_EXPIRED_CODE in exc.codes and attempt == 1:
+                    log.debug("Preview token expired, fetching a new one")
+                    continue  # the session token expired between fetch and upload: start over once
+                raise map_api_error(exc, self.auth) from exc
         host = self.host(subdomain)
         headers = {
             "cf-workers-preview-token": preview_token,
