@@ -255,3 +255,22 @@ async def test_console_log_goes_to_stdout_and_errors_to_stderr(capsys) -> None:
     out, err = capsys.readouterr()
     assert out == 'hello {"a":1}\n'
     assert err == "bad\n"
+
+
+async def test_crypto_subtle_hmac_and_digest() -> None:
+    import hashlib
+    import hmac
+
+    from flarebind.runtime.sdk.jsapi import TextEncoder, crypto
+
+    encoder = TextEncoder.new()
+    key = await crypto.subtle.importKey(
+        "raw", encoder.encode("secret"), {"name": "HMAC", "hash": "SHA-256"}, False, ["sign", "verify"]
+    )
+    signature = await crypto.subtle.sign("HMAC", key, encoder.encode("message"))
+    assert signature == hmac.new(b"secret", b"message", "sha256").digest()
+    assert await crypto.subtle.verify("HMAC", key, signature, encoder.encode("message"))
+    assert not await crypto.subtle.verify("HMAC", key, signature, encoder.encode("other"))
+    assert await crypto.subtle.digest({"name": "SHA-1"}, b"x") == hashlib.sha1(b"x").digest()
+    assert crypto.subtle.timingSafeEqual(b"ab", b"ab")
+    assert len(crypto.randomUUID()) == 36

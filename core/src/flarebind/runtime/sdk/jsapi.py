@@ -329,3 +329,86 @@ def btoa(text: str) -> str:
 
 def atob(text: str) -> str:
     return base64.b64decode(text).decode("latin-1")
+
+
+def _algorithm_name(algorithm: Any) -> str:
+    if isinstance(algorithm, str):
+        return algorithm.upper()
+    name = algorithm.get("name") if hasattr(algorithm, "get") else getattr(algorithm, "name", None)
+    return str(name).upper()
+
+
+_HASHES = {"SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512", "MD5": "md5"}
+
+
+def _hash_of(algorithm: Any) -> str:
+    name = _algorithm_name(algorithm)
+    if name not in _HASHES:
+        raise JsException(f"Unrecognized algorithm name: {name}", name="NotSupportedError")
+    return _HASHES[name]
+
+
+class CryptoKey(JsProxy):
+    def __init__(self, secret: bytes, algorithm: Any, extractable: bool, usages: Any) -> None:
+        self._secret = secret
+        hash_name = algorithm.get("hash") if hasattr(algorithm, "get") else getattr(algorithm, "hash", None)
+        self.algorithm = JsObject(name=_algorithm_name(algorithm), hash=JsObject(name=_algorithm_name(hash_name)))
+        self.extractable = bool(extractable)
+        self.usages = list(usages or [])
+        self.type = "secret"
+
+
+class SubtleCrypto:
+    """The HMAC / digest part of ``crypto.subtle`` (what Python Worker examples sign and verify with)."""
+
+    async def digest(self, algorithm: Any, data: Any) -> bytes:
+        import hashlib
+
+        return hashlib.new(_hash_of(algorithm), bytes(data)).digest()
+
+    async def importKey(
+        self, format: str, key_data: Any, algorithm: Any, extractable: bool = False, usages: Any = None
+    ) -> CryptoKey:
+        if format != "raw" or _algorithm_name(algorithm) != "HMAC":
+            got = f"{format!r}, {_algorithm_name(algorithm)!r}"
+            raise JsException(
+                f"flarebind's crypto.subtle imports only raw HMAC keys (got {got})", name="NotSupportedError"
+            )
+        return CryptoKey(bytes(key_data), algorithm, extractable, usages)
+
+    async def sign(self, algorithm: Any, key: CryptoKey, data: Any) -> bytes:
+        import hmac
+
+        return hmac.new(key._secret, bytes(data), _hash_of(key.algorithm["hash"]["name"])).digest()
+
+    async def verify(self, algorithm: Any, key: CryptoKey, signature: Any, data: Any) -> bool:
+        import hmac
+
+        return hmac.compare_digest(await self.sign(algorithm, key, data), bytes(signature))
+
+    def timingSafeEqual(self, a: Any, b: Any) -> bool:
+        import hmac
+
+        if len(bytes(a)) != len(bytes(b)):
+            raise TypeError("Input buffers must have the same byte length")
+        return hmac.compare_digest(bytes(a), bytes(b))
+
+
+class crypto:
+    subtle = SubtleCrypto()
+
+    @staticmethod
+    def randomUUID() -> str:
+        import uuid
+
+        return str(uuid.uuid4())
+
+    @staticmethod
+    def getRandomValues(array: Any) -> Any:
+        import os
+
+        data = os.urandom(len(array))
+        if isinstance(array, bytearray):
+            array[:] = data
+            return array
+        return type(array)(data) if isinstance(array, bytes) else data

@@ -18,6 +18,7 @@ from flarebind.runtime.sdk.jsapi import (
     atob,
     btoa,
     console,
+    crypto,
 )
 from flarebind.runtime.sdk.request import JsRequest as Request
 from flarebind.runtime.sdk.response import JsResponse as Response
@@ -41,6 +42,7 @@ __all__ = [
     "btoa",
     "caches",
     "console",
+    "crypto",
     "fetch",
 ]
 
@@ -49,5 +51,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(
         f"flarebind's `js` module has no {name!r}: this JS global is not available when running Python Workers "
         "locally with flarebind (supported: Response, Request, Headers, URL, URLSearchParams, Object, JSON, "
-        "console, fetch, Date, TextEncoder, TextDecoder, Error, FormData, Blob, File, btoa, atob, caches)"
+        "console, fetch, Date, TextEncoder, TextDecoder, Error, FormData, Blob, File, btoa, atob, caches, crypto)"
     )
