@@ -97,7 +97,7 @@ async def test_account_id_from_the_worker_object(fake_api, monkeypatch):
         {"name": "w", "account_id": "acc-123", "bindings": {"AI": {"type": "ai", "remote": True}}})
     assert data is not None
     try:
-        assert fake_api.uploads[0]["metadata"]["bindings"][0] == {"name": "AI", "type": "ai", "raw": True}
+        assert fake_api.uploads[0]["metadata"]["bindings"][0] == {"name": "AI", "type": "ai"}
     finally:
         await data.session.dispose()
 

@@ -39,7 +39,7 @@ async def test_flow_requests_and_shapes(fake_api, auth):
         # the exchanged token is the one sent as the upload config token
         assert upload_req["headers"]["cf-preview-upload-config-token"] == "exchanged-1"
         upload = fake_api.uploads[0]
-        assert upload["session_config"] == {"workers_dev": True, "minimal_mode": True}
+        assert upload["session_config"] == {"workers_dev": True}
         assert upload["metadata"]["main_module"] == "proxy.js"
         assert upload["metadata"]["compatibility_date"] == "2025-04-28"
         assert upload["metadata"]["bindings"][0] == {"name": "KV", "type": "kv_namespace", "namespace_id": "kv-id",
@@ -213,8 +213,7 @@ async def test_update_bindings_uploads_the_new_set(fake_api, auth):
         before = session.remote_proxy_connection_string
         await session.update_bindings({"DB": {"type": "d1", "database_id": "db-1", "remote": True}})
         assert session.remote_proxy_connection_string == before
-        assert fake_api.uploads[-1]["metadata"]["bindings"][0] == {"name": "DB", "type": "d1", "id": "db-1",
-                                                                   "raw": True}
+        assert fake_api.uploads[-1]["metadata"]["bindings"][0] == {"name": "DB", "type": "d1", "id": "db-1"}
         assert fake_api.uploads[-1]["script"] == fake_api.uploads[0]["script"]
 
 
@@ -246,7 +245,7 @@ def test_metadata_binding_shapes():
     with pytest.raises(RemoteSessionError, match='MY_DB bindings must have a "database_id" field'):
         to_metadata_binding("MY_DB", {"type": "d1"})
     bindings = metadata_bindings({"AI": {"type": "ai"}}, "s3")
-    assert bindings == [{"name": "AI", "type": "ai", "raw": True},
+    assert bindings == [{"name": "AI", "type": "ai"},
                         {"name": "FLAREBIND_PROXY_SECRET", "type": "secret_text", "text": "s3"}]
 
 

@@ -31,7 +31,10 @@ log = logging.getLogger("flarebind.remote.provision")
 
 #: The proxy worker's compatibility date (wrangler uploads its ProxyServerWorker with this date).
 PROXY_COMPATIBILITY_DATE = "2025-04-28"
-SESSION_CONFIG = {"workers_dev": True, "minimal_mode": True}
+# Not wrangler's `minimal_mode` / `raw: true`: raw bindings speak Cloudflare's internal binding protocol, which
+# wrangler's proxy forwards blindly, while our proxy worker calls the public binding API (env.KV.get(...)), which
+# needs ordinary bindings (docs/remote-protocol.md §7).
+SESSION_CONFIG = {"workers_dev": True}
 AUTH_ERROR_CODES = {9106, 10000, 10405}
 NO_SUBDOMAIN_CODE = 10007
 SUBDOMAIN_REQUIRED_CODE = 10063
@@ -110,7 +113,7 @@ def _require(name: str, spec: Mapping[str, Any], field: str) -> Any:
 
 
 def to_metadata_binding(name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
-    """One start-worker binding spec -> Cloudflare's upload-metadata binding (``raw`` is added by the caller)."""
+    """One start-worker binding spec -> Cloudflare's upload-metadata binding."""
     t = spec.get("type")
     if t == "kv_namespace":
         return {"name": name, "type": t, "namespace_id": _require(name, spec, "id")}
@@ -163,8 +166,8 @@ def to_metadata_binding(name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def metadata_bindings(bindings: Mapping[str, Mapping[str, Any]], proxy_secret: str) -> list[dict[str, Any]]:
-    """Remote bindings in ``raw`` mode, plus the proxy secret the worker checks on every request."""
-    out = [{**to_metadata_binding(name, spec), "raw": True} for name, spec in bindings.items()]
+    """Remote bindings as ordinary bindings, plus the proxy secret the worker checks on every request."""
+    out = [to_metadata_binding(name, spec) for name, spec in bindings.items()]
     out.append({"name": "FLAREBIND_PROXY_SECRET", "type": "secret_text", "text": proxy_secret})
     return out
 
