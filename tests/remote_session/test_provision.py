@@ -42,8 +42,7 @@ async def test_flow_requests_and_shapes(fake_api, auth):
         assert upload["session_config"] == {"workers_dev": True}
         assert upload["metadata"]["main_module"] == "proxy.js"
         assert upload["metadata"]["compatibility_date"] == "2025-04-28"
-        assert upload["metadata"]["bindings"][0] == {"name": "KV", "type": "kv_namespace", "namespace_id": "kv-id",
-                                                     "raw": True}
+        assert upload["metadata"]["bindings"][0] == {"name": "KV", "type": "kv_namespace", "namespace_id": "kv-id"}
         assert upload["metadata"]["bindings"][1]["type"] == "secret_text"
         module = upload["parts"]["proxy.js"]
         assert module["content_type"] == "application/javascript+module"
