@@ -18,9 +18,10 @@ from typing import Any
 
 from flarebind.errors import JsException
 from flarebind.jsobject import JsObject
+from flarebind.storage.blobs import BlobMissing
 
 from flarebind_kv import validation as v
-from flarebind_kv.store import BlobMissing, KVStore
+from flarebind_kv.store import KVStore, put_stream
 
 # values at least this large are written / read on a worker thread so the event loop keeps serving
 THREAD_THRESHOLD = 1 << 20
@@ -222,7 +223,7 @@ class KVNamespace:
             else:
                 blob_id = store.put_bytes(data)
         else:
-            written, size = await store.blobs.put_stream(stream, v.MAX_VALUE_BYTES)
+            written, size = await put_stream(store.blobs, stream, v.MAX_VALUE_BYTES)
             if written is None:
                 raise v.value_too_large(size)
             blob_id = written

@@ -6,30 +6,26 @@
 <persist>/v3/kv/<namespace id>/blobs/<blob id>                                    the value bytes
 ```
 
-Crash safety: a value is written to ``.<blob id>.tmp`` and renamed to its final name *before* the row that points at
-it commits, so a killed writer leaves at most an unreferenced temporary file, never a row pointing at a torn value.
-The blob a put replaces (or a delete removes) is unlinked only *after* the commit. Blob files are not fsynced: the
-guarantee is against killed processes (the page cache survives them), the same one SQLite gives in WAL mode with
-``synchronous = NORMAL``; fsyncing every value would cost an order of magnitude in write rate.
+Crash safety (see ``flarebind.storage.blobs``): a value's blob file is in place *before* the row that points at it
+commits, and the blob a put replaces (or a delete removes) is unlinked only *after* the commit.
 
 Several processes may use one namespace: WAL lets readers run beside a writer, writes take ``BEGIN IMMEDIATE`` (so
 they queue on the busy timeout instead of failing with "database is locked" on a read-to-write upgrade), and a reader
 whose blob vanished under it (replaced by another process between its row read and its file read) re-reads the row.
 
-Blob ids are never reused and blob files never change once renamed into place, so values can be cached in process
-by blob id without any invalidation: a read always goes to SQLite for the row (which is coherent across processes)
-and only the immutable bytes come from the cache.
+Values up to ``CACHE_MAX_VALUE`` are cached in process by blob id (blob files never change): a read always goes
+to SQLite for the row (which is coherent across processes) and only the immutable bytes come from the cache.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
-from collections.abc import AsyncIterable, Iterator
+from collections.abc import AsyncIterable
 from pathlib import Path
 
-from flarebind.storage import durable_object_file_name, new_blob_id
+from flarebind.storage import durable_object_file_name
+from flarebind.storage.blobs import BlobStore, FileBlobStore, MemoryBlobStore
 from flarebind.storage.sqlite import connect, ensure_metadata_db
 
 OBJECT_KEY = "miniflare-KVNamespaceObject"
@@ -47,15 +43,10 @@ CREATE INDEX IF NOT EXISTS _mf_entries_expiration_idx ON _mf_entries(expiration)
 # a value cache by blob id: small values only, bounded in total
 CACHE_MAX_VALUE = 1 << 20
 CACHE_MAX_TOTAL = 64 << 20
-STREAM_CHUNK = 64 << 10
 # optimistic read-then-conditional-write rounds before falling back to a locked transaction
 _CAS_ATTEMPTS = 4
 
 Row = tuple[str, "int | None", "str | None"]  # blob_id, expiration (ms), metadata JSON text
-
-
-class BlobMissing(Exception):
-    """A row pointed at a blob that is gone: another process replaced the value between our two reads."""
 
 
 def namespace_paths(persist_v3_kv: Path, namespace_id: str) -> tuple[Path, Path]:
@@ -66,146 +57,26 @@ def namespace_paths(persist_v3_kv: Path, namespace_id: str) -> tuple[Path, Path]
     return db, persist_v3_kv / namespace_id
 
 
-class FileBlobs:
-    """Value files under ``<root>/blobs``; written to a temporary name and renamed into place."""
+async def put_stream(blobs: BlobStore, chunks: AsyncIterable[bytes], limit: int) -> tuple[str | None, int]:
+    """Write chunks until ``limit`` bytes; past it keep counting (the error reports the full length).
 
-    def __init__(self, root: Path) -> None:
-        self.dir = root / "blobs"
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self._dir = str(self.dir)
-
-    def path(self, blob_id: str) -> str:
-        return f"{self._dir}/{blob_id}"
-
-    def put(self, data: bytes | memoryview) -> str:
-        blob_id = new_blob_id(int(time.time() * 1000))
-        final = f"{self._dir}/{blob_id}"
-        tmp = f"{self._dir}/.{blob_id}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        except BaseException:
-            os.close(fd)
-            os.unlink(tmp)
-            raise
-        os.close(fd)
-        os.rename(tmp, final)
-        return blob_id
-
-    async def put_stream(self, chunks: AsyncIterable[bytes], limit: int) -> tuple[str | None, int]:
-        """Write chunks until ``limit`` bytes; past it keep counting (the error reports the full length).
-
-        Returns ``(None, size)`` when the value was too large (nothing is left on disk).
-        """
-        blob_id = new_blob_id(int(time.time() * 1000))
-        tmp = f"{self._dir}/.{blob_id}.tmp"
-        size = 0
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            async for chunk in chunks:
-                data = _chunk_bytes(chunk)
-                size += len(data)
-                if size <= limit:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view) :]
-        except BaseException:
-            os.close(fd)
-            os.unlink(tmp)
-            raise
-        os.close(fd)
-        if size > limit:
-            os.unlink(tmp)
-            return None, size
-        os.rename(tmp, f"{self._dir}/{blob_id}")
-        return blob_id, size
-
-    def get(self, blob_id: str) -> bytes:
-        try:
-            fd = os.open(f"{self._dir}/{blob_id}", os.O_RDONLY)
-        except FileNotFoundError:
-            raise BlobMissing(blob_id) from None
-        try:
-            parts = []
-            while True:
-                part = os.read(fd, 1 << 20)
-                if not part:
-                    break
-                parts.append(part)
-        finally:
-            os.close(fd)
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-
-    def size(self, blob_id: str) -> int:
-        try:
-            return os.stat(f"{self._dir}/{blob_id}").st_size
-        except FileNotFoundError:
-            raise BlobMissing(blob_id) from None
-
-    def open_chunks(self, blob_id: str) -> Iterator[bytes]:
-        """The value in chunks; the file is opened now, so a later replace/delete cannot cut the read short."""
-        try:
-            f = open(f"{self._dir}/{blob_id}", "rb")  # noqa: SIM115 - closed by the generator
-        except FileNotFoundError:
-            raise BlobMissing(blob_id) from None
-        return _file_chunks(f)
-
-    def delete(self, blob_id: str) -> None:
-        try:
-            os.unlink(f"{self._dir}/{blob_id}")
-        except FileNotFoundError:
-            pass
-
-
-def _file_chunks(f) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
-    with f:
-        while True:
-            chunk = f.read(STREAM_CHUNK)
-            if not chunk:
-                return
-            yield chunk
-
-
-class MemoryBlobs:
-    """The same interface in memory (``in_memory`` contexts)."""
-
-    def __init__(self) -> None:
-        self.blobs: dict[str, bytes] = {}
-
-    def put(self, data: bytes | memoryview) -> str:
-        blob_id = new_blob_id(int(time.time() * 1000))
-        self.blobs[blob_id] = bytes(data)
-        return blob_id
-
-    async def put_stream(self, chunks: AsyncIterable[bytes], limit: int) -> tuple[str | None, int]:
-        parts = []
-        size = 0
+    Returns ``(None, size)`` when the value was too large (nothing is left behind).
+    """
+    writer = blobs.writer()
+    size = 0
+    try:
         async for chunk in chunks:
             data = _chunk_bytes(chunk)
             size += len(data)
             if size <= limit:
-                parts.append(data)
-        if size > limit:
-            return None, size
-        return self.put(b"".join(parts)), size
-
-    def get(self, blob_id: str) -> bytes:
-        try:
-            return self.blobs[blob_id]
-        except KeyError:
-            raise BlobMissing(blob_id) from None
-
-    def size(self, blob_id: str) -> int:
-        return len(self.get(blob_id))
-
-    def open_chunks(self, blob_id: str) -> Iterator[bytes]:
-        data = self.get(blob_id)
-        return iter([data[i : i + STREAM_CHUNK] for i in range(0, len(data), STREAM_CHUNK)] or [b""])
-
-    def delete(self, blob_id: str) -> None:
-        self.blobs.pop(blob_id, None)
+                writer.write(data)
+    except BaseException:
+        writer.abort()
+        raise
+    if size > limit:
+        writer.abort()
+        return None, size
+    return writer.commit(), size
 
 
 def _chunk_bytes(chunk: object) -> bytes:
@@ -225,16 +96,15 @@ class KVStore:
     def __init__(self, db_path: Path | None, blob_root: Path | None) -> None:
         self.db_path = db_path
         if db_path is None:
-            self.blobs: FileBlobs | MemoryBlobs = MemoryBlobs()
+            self.blobs: BlobStore = MemoryBlobStore()
             self.conn = connect(None)
-            self.cache: dict[str, bytes] | None = None
         else:
             assert blob_root is not None
-            self.blobs = FileBlobs(blob_root)
+            self.blobs = FileBlobStore(blob_root, cache_max_value=CACHE_MAX_VALUE, cache_max_total=CACHE_MAX_TOTAL)
             self.conn = _open_shared(db_path)
             ensure_metadata_db(db_path.parent)
-            self.cache = {}
-        self._cache_bytes = 0
+        # the value bytes of a blob id (cached in process for files); raises BlobMissing
+        self.value = self.blobs.get
         _retry_locked(lambda: self.conn.executescript(SCHEMA))
         self._closed = False
 
@@ -244,26 +114,6 @@ class KVStore:
         return self.conn.execute(
             "SELECT blob_id, expiration, metadata FROM _mf_entries WHERE key = ?", (key,)
         ).fetchone()
-
-    def value(self, blob_id: str) -> bytes:
-        cache = self.cache
-        if cache is None:
-            return self.blobs.get(blob_id)
-        data = cache.get(blob_id)
-        if data is None:
-            data = self.blobs.get(blob_id)
-            self._remember(blob_id, data)
-        return data
-
-    def _remember(self, blob_id: str, data: bytes) -> None:
-        cache = self.cache
-        if cache is None or len(data) > CACHE_MAX_VALUE:
-            return
-        cache[blob_id] = data
-        self._cache_bytes += len(data)
-        while self._cache_bytes > CACHE_MAX_TOTAL:
-            oldest = next(iter(cache))
-            self._cache_bytes -= len(cache.pop(oldest))
 
     def list(self, prefix: str, start_after: str, limit: int, now_ms: int) -> list[tuple[str, int | None, str | None]]:
         """Up to ``limit`` live rows after ``start_after`` with ``prefix``, in UTF-8 byte order (SQLite BINARY)."""
@@ -372,17 +222,10 @@ class KVStore:
             self._forget(blob_id)
 
     def _forget(self, blob_id: str) -> None:
-        if self.cache is not None:
-            data = self.cache.pop(blob_id, None)
-            if data is not None:
-                self._cache_bytes -= len(data)
         self.blobs.delete(blob_id)
 
     def put_bytes(self, data: bytes | memoryview) -> str:
-        blob_id = self.blobs.put(data)
-        if self.cache is not None and len(data) <= CACHE_MAX_VALUE:
-            self._remember(blob_id, bytes(data))
-        return blob_id
+        return self.blobs.put(data)
 
     def close(self) -> None:
         if not self._closed:

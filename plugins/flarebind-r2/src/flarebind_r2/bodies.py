@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any, BinaryIO
 
-from flarebind_r2.blobs import Blobs
+from flarebind.storage.blobs import BlobStore
 
 CHUNK = 1 << 20
 # below this, a blocking read or write costs less than handing it to a thread
@@ -110,7 +110,7 @@ class R2Body:
     concurrent overwrite can delete them only after this read no longer needs them.
     """
 
-    def __init__(self, blobs: Blobs, segments: list[Segment], held: list[str] | None = None) -> None:
+    def __init__(self, blobs: BlobStore, segments: list[Segment], held: list[str] | None = None) -> None:
         self._blobs = blobs
         self._segments = segments
         self._held = list(held or ())

@@ -11,9 +11,9 @@ from typing import Any
 
 from flarebind.bindings.context import LocalContext
 from flarebind.storage import durable_object_file_name
+from flarebind.storage.blobs import FileBlobStore, MemoryBlobStore
 from flarebind.storage.sqlite import ensure_metadata_db
 
-from flarebind_r2.blobs import FileBlobs, MemoryBlobs
 from flarebind_r2.bucket import R2Bucket
 from flarebind_r2.store import BucketStore
 
@@ -52,14 +52,14 @@ def open_store(ctx: LocalContext, bucket_name: str) -> BucketStore:
     store = per_ctx.get(bucket_name)
     if store is None:
         if ctx.in_memory:
-            store = BucketStore(None, MemoryBlobs())
+            store = BucketStore(None, MemoryBlobStore())
         else:
             root = ctx.v3_dir("r2")
             folder = root / UNIQUE_KEY
             folder.mkdir(parents=True, exist_ok=True)
             ensure_metadata_db(folder)
             store = BucketStore(folder / durable_object_file_name(UNIQUE_KEY, bucket_name),
-                                FileBlobs(root / bucket_name))
+                                FileBlobStore(root / bucket_name))
         per_ctx[bucket_name] = store
     return store
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import attrs
 from flarebind.storage import connect
+from flarebind.storage.blobs import BlobStore
 
-from flarebind_r2.blobs import Blobs
 from flarebind_r2.conditional import Conditional, passes
 from flarebind_r2.errors import (
     BAD_UPLOAD,
@@ -121,7 +121,7 @@ def multipart_etag(md5_hexes: Iterable[str]) -> str:
 
 
 class BucketStore:
-    def __init__(self, db_path: Path | None, blobs: Blobs) -> None:
+    def __init__(self, db_path: Path | None, blobs: BlobStore) -> None:
         self.blobs = blobs
         self._lock = threading.RLock()
         self.conn = connect(db_path)

@@ -7,8 +7,8 @@ import hashlib
 from typing import Any
 
 import attrs
+from flarebind.storage.blobs import BlobStore
 
-from flarebind_r2.blobs import Blobs
 from flarebind_r2.bodies import THREAD_THRESHOLD, value_chunks
 from flarebind_r2.errors import ENTITY_TOO_LARGE, R2Error
 from flarebind_r2.validation import MAX_VALUE_SIZE
@@ -21,7 +21,7 @@ class Written:
     digests: dict[str, bytes]  # hashlib name -> digest
 
 
-async def write_value(blobs: Blobs, value: Any, algorithms: tuple[str, ...], action: str) -> Written:
+async def write_value(blobs: BlobStore, value: Any, algorithms: tuple[str, ...], action: str) -> Written:
     """Store ``value`` as a new blob, computing ``algorithms`` (hashlib names) on the way."""
     chunks = value_chunks(value)
     hashers = {name: hashlib.new(name) for name in algorithms}
