@@ -1,23 +1,4 @@
-"""``pyodide.ffi``."""
+"""``pyodide.ffi``: the public names of :mod:`flarebind.runtime.sdk.ffi` (its ``__all__``)."""
 
-from flarebind.runtime.sdk.ffi import (
-    JsException,
-    JsProxy,
-    create_once_callable,
-    create_proxy,
-    destroy_proxies,
-    jsnull,
-    run_sync,
-    to_js,
-)
-
-__all__ = [
-    "JsException",
-    "JsProxy",
-    "create_once_callable",
-    "create_proxy",
-    "destroy_proxies",
-    "jsnull",
-    "run_sync",
-    "to_js",
-]
+from flarebind.runtime.sdk.ffi import *  # noqa: F403
+from flarebind.runtime.sdk.ffi import __all__  # noqa: F401 - the same public names
