@@ -124,6 +124,50 @@ class BodyMixin:
         text = await self.text()
         return json.loads(text, **kwargs)
 
+    async def formData(self) -> Any:
+        from flarebind.runtime.sdk.blob import parse_form
+
+        return parse_form(await self._read(), self.headers.get("content-type"))  # type: ignore[attr-defined]
+
+
+class SdkBodyReaders:
+    """The SDK's body readers (``workers.Request``, pyodide's ``FetchResponse``) over ``self.js_object``, a JS request
+    or response; reading a used body raises ``OSError`` there, not JS's ``TypeError``."""
+
+    js_object: Any
+
+    async def text(self) -> str:
+        return await _checked(self.js_object.text())
+
+    async def _json_body(self, **kwargs: Any) -> Any:
+        return await _checked(self.js_object._json(**kwargs))
+
+    json = _json_body
+
+    async def bytes(self) -> builtins.bytes:
+        return await _checked(self.js_object.bytes())
+
+    async def buffer(self) -> builtins.bytes:
+        return await _checked(self.js_object.arrayBuffer())
+
+    async def blob(self) -> Any:
+        from flarebind.runtime.sdk.blob import Blob
+
+        return Blob([await self.bytes()], content_type=self.js_object.headers.get("content-type"))
+
+    async def form_data(self) -> Any:
+        return await _checked(self.js_object.formData())
+
+
+async def _checked(coro: Any) -> Any:
+    # the SDK surfaces JS's "body already used" TypeError as OSError
+    try:
+        return await coro
+    except TypeError as exc:
+        if "already been used" in str(exc):
+            raise OSError(str(exc)) from None
+        raise
+
 
 def body_from_init(body: Any) -> tuple[bytes | ReadableStream | None, str | None]:
     """Turn a JS-style body into (bytes | stream | None, default content type)."""

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import builtins
 import enum
 from http.client import HTTPMessage
 from typing import Any
 
-from flarebind.runtime.sdk.body import BodyMixin, ReadableStream, body_from_init
+from flarebind.runtime.sdk.body import BodyMixin, ReadableStream, SdkBodyReaders, body_from_init
 from flarebind.runtime.sdk.headers import Headers, to_http_message
 
 try:  # Python 3.11+
@@ -80,11 +79,6 @@ class JsRequest(BodyMixin):
     async def json(self, **kwargs: Any) -> Any:
         return await self._json(**kwargs)
 
-    async def formData(self) -> Any:
-        from flarebind.runtime.sdk.blob import parse_form
-
-        return parse_form(await self._read(), self.headers.get("content-type"))
-
     def clone(self) -> JsRequest:
         return JsRequest(
             self.url,
@@ -126,7 +120,7 @@ def _request_kwargs(options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if k in allowed}
 
 
-class Request:
+class Request(SdkBodyReaders):
     """``workers.Request``: the SDK view of a JS request (``method`` as ``HTTPMethod``, headers as ``HTTPMessage``)."""
 
     def __init__(self, input: Any, **kwargs: Any) -> None:
@@ -176,36 +170,6 @@ class Request:
     @property
     def redirect(self) -> str:
         return self._js_request.redirect
-
-    async def text(self) -> str:
-        return await self._checked(self._js_request.text())
-
-    async def json(self, **kwargs: Any) -> Any:
-        return await self._checked(self._js_request.json(**kwargs))
-
-    async def bytes(self) -> bytes:
-        return await self._checked(self._js_request.bytes())
-
-    async def buffer(self) -> builtins.bytes:
-        return await self._checked(self._js_request.arrayBuffer())
-
-    async def blob(self) -> Any:
-        from flarebind.runtime.sdk.blob import Blob
-
-        data = await self.bytes()
-        return Blob([data], content_type=self._js_request.headers.get("content-type"))
-
-    async def form_data(self) -> Any:
-        return await self._checked(self._js_request.formData())
-
-    async def _checked(self, coro: Any) -> Any:
-        # the SDK surfaces JS's "body already used" TypeError as OSError
-        try:
-            return await coro
-        except TypeError as exc:
-            if "already been used" in str(exc):
-                raise OSError(str(exc)) from None
-            raise
 
     def clone(self) -> Request:
         return Request(self._js_request.clone())

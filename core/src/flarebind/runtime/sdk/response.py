@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import builtins
 import json
 from http.client import HTTPMessage
 from typing import Any
 
-from flarebind.runtime.sdk.body import BodyMixin, ReadableStream, body_from_init
+from flarebind.runtime.sdk.body import BodyMixin, ReadableStream, SdkBodyReaders, body_from_init
 from flarebind.runtime.sdk.headers import Headers, to_http_message
 
 NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
@@ -109,11 +108,6 @@ class JsResponse(BodyMixin):
     def ok(self) -> bool:
         return 200 <= self.status <= 299
 
-    async def formData(self) -> Any:
-        from flarebind.runtime.sdk.blob import parse_form
-
-        return parse_form(await self._read(), self.headers.get("content-type"))
-
     def clone(self) -> JsResponse:
         clone = JsResponse(None, status=self.status, statusText=self.statusText, headers=Headers(self.headers))
         clone._init_body(self._tee_body())
@@ -133,7 +127,7 @@ def _jsonable(data: Any) -> Any:
     return to_py() if callable(to_py) and not isinstance(data, (dict, list)) else data
 
 
-class FetchResponse:
+class FetchResponse(SdkBodyReaders):
     """pyodide's ``FetchResponse``: the Python view of a JS response (what ``pyfetch`` returns)."""
 
     def __init__(self, url: str, js_response: JsResponse) -> None:
@@ -180,42 +174,12 @@ class FetchResponse:
     def body(self) -> ReadableStream | None:
         return self.js_response.body
 
-    async def text(self) -> str:
-        return await self._checked(self.js_response.text())
-
-    string = text  # older pyodide name
-
-    async def _json_body(self, **kwargs: Any) -> Any:
-        return await self._checked(self.js_response._json(**kwargs))
-
-    json = _json_body
-
-    async def bytes(self) -> bytes:
-        return await self._checked(self.js_response.bytes())
-
-    async def buffer(self) -> builtins.bytes:
-        return await self._checked(self.js_response.arrayBuffer())
+    string = SdkBodyReaders.text  # older pyodide name
 
     async def memoryview(self) -> memoryview:
         return memoryview(await self.bytes())
 
-    async def blob(self) -> Any:
-        from flarebind.runtime.sdk.blob import Blob
-
-        return Blob([await self.bytes()], content_type=self.js_response.headers.get("content-type"))
-
-    async def form_data(self) -> Any:
-        return await self._checked(self.js_response.formData())
-
-    formData = form_data
-
-    async def _checked(self, coro: Any) -> Any:
-        try:
-            return await coro
-        except TypeError as exc:
-            if "already been used" in str(exc):
-                raise OSError(str(exc)) from None
-            raise
+    formData = SdkBodyReaders.form_data
 
     def clone(self) -> FetchResponse:
         return FetchResponse(self._url, self.js_response.clone())
