@@ -18,7 +18,39 @@ def _js_string(value: Any) -> str:
     return str(value)
 
 
-class Headers:
+class JsMapAccess:
+    """Python mapping access to a JS ``get/set/has/entries`` object (``Headers``, ``URLSearchParams``): iteration
+    gives ``[name, value]`` entries, ``obj[name]`` raises ``KeyError`` where ``get`` gives ``None``."""
+
+    def get(self, name: str) -> str | None:
+        raise NotImplementedError
+
+    def set(self, name: str, value: Any) -> None:
+        raise NotImplementedError
+
+    def has(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def entries(self) -> Iterator[list[str]]:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return self.entries()
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self.set(name, value)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.has(name)
+
+
+class Headers(JsMapAccess):
     """A JS ``Headers`` object: ``get/set/append/delete/has``, mapping access, iteration over ``[name, value]``."""
 
     def __init__(self, init: Any = None) -> None:
@@ -92,23 +124,8 @@ class Headers:
         """Every header as added (repeats kept): what goes on the wire."""
         return list(self._items)
 
-    def __iter__(self) -> Iterator[list[str]]:
-        return self.entries()
-
-    def __getitem__(self, name: str) -> str:
-        value = self.get(name)
-        if value is None:
-            raise KeyError(name)
-        return value
-
-    def __setitem__(self, name: str, value: Any) -> None:
-        self.set(name, value)
-
     def __delitem__(self, name: str) -> None:
         self.delete(name)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.has(name)
 
     def __len__(self) -> int:
         return len({k for k, _ in self._items})

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flarebind.errors import JsException
 from flarebind.jsobject import JsObject
+from flarebind.runtime.sdk.headers import JsMapAccess
 
 
 class JsProxy:
@@ -41,7 +42,7 @@ class _JsNull:
 jsnull = _JsNull()
 
 
-class URLSearchParams(JsProxy):
+class URLSearchParams(JsMapAccess, JsProxy):
     def __init__(self, init: Any = "") -> None:
         if isinstance(init, str):
             self._pairs = parse_qsl(init.lstrip("?"), keep_blank_values=True)
@@ -101,21 +102,6 @@ class URLSearchParams(JsProxy):
 
     def keys(self) -> Iterator[str]:
         return (k for k, _ in self._pairs)
-
-    def __iter__(self) -> Iterator[list[str]]:
-        return self.entries()
-
-    def __getitem__(self, name: str) -> str:
-        value = self.get(name)
-        if value is None:
-            raise KeyError(name)
-        return value
-
-    def __setitem__(self, name: str, value: Any) -> None:
-        self.set(name, value)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.has(name)
 
     def toString(self) -> str:
         return urlencode(self._pairs)
