@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -352,41 +353,71 @@ class Runtime:
                 status=500,
                 headers={"content-type": "text/plain;charset=UTF-8"},
             )
+        with self._invocation() as ctx:
+            try:
+                handler, legacy = self._find_handler(worker, "fetch", ctx)
+                if not legacy:
+                    # class handlers get None for env/ctx: they were given to the constructor
+                    result = _relaxed_call(handler, (Request(request), None, None))
+                    if inspect.isawaitable(result):
+                        result = await result
+                    if inspect.isawaitable(result):
+                        close = getattr(result, "close", None)
+                        if close is not None:
+                            close()  # never awaited on purpose: no "was never awaited" warning on top of the error
+                        raise TypeError(
+                            "fetch() returned an awaitable: await it inside the handler (class handlers must "
+                            "`return await …`)"
+                        )
+                else:
+                    result = _relaxed_call(handler, (request, self._legacy_env(handler), ctx))
+                    # legacy handlers may return an un-awaited fetch(); the runtime resolves it
+                    while inspect.isawaitable(result):
+                        result = await result
+                return as_js_response(result)
+            except Exception as exc:
+                return self._error_response(exc, request)
+
+    @contextlib.contextmanager
+    def _invocation(self) -> Iterator[ExecutionContext]:
+        """One handler call: a fresh ``ctx``, and the env and ctx visible to the SDK's context variables."""
         ctx = ExecutionContext(self._tracker)
         env_token = current_env.set(self._env)
         ctx_token = current_ctx.set(ctx)
         try:
-            if worker.default_class is not None:
-                instance = self._instantiate(worker.default_class, ctx)
-                method = getattr(instance, "fetch", None)
-                if method is None:
-                    raise TypeError("Handler does not export a fetch() function.")
-                # class handlers get None for env/ctx: they were given to the constructor
-                result = _relaxed_call(method, (Request(request), None, None))
-                if inspect.isawaitable(result):
-                    result = await result
-                if inspect.isawaitable(result):
-                    close = getattr(result, "close", None)
-                    if close is not None:
-                        close()  # never awaited on purpose: no "was never awaited" warning on top of the error
-                    raise TypeError(
-                        "fetch() returned an awaitable: await it inside the handler (class handlers must "
-                        "`return await …`)"
-                    )
-            else:
-                fn = worker.legacy.get("fetch")
-                if fn is None:
-                    raise TypeError("Handler does not export a fetch() function.")
-                result = _relaxed_call(fn, (request, self._legacy_env(fn), ctx))
-                # legacy handlers may return an un-awaited fetch(); the runtime resolves it
-                while inspect.isawaitable(result):
-                    result = await result
-            return as_js_response(result)
-        except Exception as exc:
-            return self._error_response(exc, request)
+            yield ctx
         finally:
             current_ctx.reset(ctx_token)
             current_env.reset(env_token)
+
+    def _find_handler(self, worker: LoadedWorker, name: str, ctx: Any) -> tuple[Any, bool]:
+        """``(handler, legacy)``: the method of a new default-class instance, or the module-level function."""
+        if worker.default_class is not None:
+            instance = self._instantiate(worker.default_class, ctx)
+            method = getattr(instance, name, None)
+            if method is None:
+                raise TypeError(f"Handler does not export a {name}() function.")
+            return method, False
+        fn = worker.legacy.get(name)
+        if fn is None:
+            raise TypeError(f"Handler does not export a {name}() function.")
+        return fn, True
+
+    async def _run_event_handler(self, worker: LoadedWorker, name: str, event: Any, ctx: Any) -> None:
+        """Call the ``scheduled`` / ``queue`` handler with ``event``, then wait for its ``waitUntil`` work."""
+        handler, legacy = self._find_handler(worker, name, ctx)
+        if legacy:
+            result = _relaxed_call(handler, (event, self._legacy_env(handler), ctx))
+        else:
+            result = handler(event, None, None)  # strict: (event, env, ctx), env/ctx None
+        while inspect.isawaitable(result):
+            result = await result
+        await self._tracker.drain()
+
+    def _log_uncaught(self, exc: BaseException, where: str) -> str:
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.log(f"✘ [ERROR] Uncaught exception in {where}:\n{text}")
+        return text
 
     def _legacy_env(self, fn: Any) -> Any:
         """Legacy handlers see the raw JS env (results with ``to_py()``); ``@handler`` ones get the SDK's."""
@@ -405,8 +436,7 @@ class Runtime:
         return instance
 
     def _error_response(self, exc: BaseException, request: JsRequest) -> JsResponse:
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        self.log(f"✘ [ERROR] Uncaught exception in fetch handler ({request.method} {request.url}):\n{text}")
+        text = self._log_uncaught(exc, f"fetch handler ({request.method} {request.url})")
         if self.inspect:
             import pdb
 
@@ -422,32 +452,13 @@ class Runtime:
         ms = int(scheduled_time if scheduled_time is not None else time.time() * 1000)
         controller = JsObject(scheduledTime=ms, cron=cron, type="scheduled")
         controller.noRetry = lambda: None
-        ctx = ExecutionContext(self._tracker)
-        env_token = current_env.set(self._env)
-        ctx_token = current_ctx.set(ctx)
-        try:
-            if worker.default_class is not None:
-                instance = self._instantiate(worker.default_class, ctx)
-                method = getattr(instance, "scheduled", None)
-                if method is None:
-                    raise TypeError("Handler does not export a scheduled() function.")
-                result = method(controller, None, None)  # strict: (controller, env, ctx), env/ctx None
-            else:
-                fn = worker.legacy.get("scheduled")
-                if fn is None:
-                    raise TypeError("Handler does not export a scheduled() function.")
-                result = _relaxed_call(fn, (controller, self._legacy_env(fn), ctx))
-            while inspect.isawaitable(result):
-                result = await result
-            await self._tracker.drain()
-            return "ok"
-        except Exception as exc:
-            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            self.log(f"✘ [ERROR] Uncaught exception in scheduled handler:\n{text}")
-            return "exception"
-        finally:
-            current_ctx.reset(ctx_token)
-            current_env.reset(env_token)
+        with self._invocation() as ctx:
+            try:
+                await self._run_event_handler(worker, "scheduled", controller, ctx)
+                return "ok"
+            except Exception as exc:
+                self._log_uncaught(exc, "scheduled handler")
+                return "exception"
 
     async def dispatch_queue(self, queue: str, messages: list[Any]) -> JsObject:
         """Deliver a batch to the queue handler; returns the outcome and which messages were acked / retried."""
@@ -455,32 +466,13 @@ class Runtime:
         worker = self._worker
         assert worker is not None
         batch = _MessageBatch(queue, messages)
-        ctx = ExecutionContext(self._tracker)
-        env_token = current_env.set(self._env)
-        ctx_token = current_ctx.set(ctx)
         outcome = "ok"
-        try:
-            if worker.default_class is not None:
-                instance = self._instantiate(worker.default_class, ctx)
-                method = getattr(instance, "queue", None)
-                if method is None:
-                    raise TypeError("Handler does not export a queue() function.")
-                result = method(batch, None, None)
-            else:
-                fn = worker.legacy.get("queue")
-                if fn is None:
-                    raise TypeError("Handler does not export a queue() function.")
-                result = _relaxed_call(fn, (batch, self._legacy_env(fn), ctx))
-            while inspect.isawaitable(result):
-                result = await result
-            await self._tracker.drain()
-        except Exception as exc:
-            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            self.log(f"✘ [ERROR] Uncaught exception in queue handler:\n{text}")
-            outcome = "exception"
-        finally:
-            current_ctx.reset(ctx_token)
-            current_env.reset(env_token)
+        with self._invocation() as ctx:
+            try:
+                await self._run_event_handler(worker, "queue", batch, ctx)
+            except Exception as exc:
+                self._log_uncaught(exc, "queue handler")
+                outcome = "exception"
         return JsObject(outcome=outcome, acked=batch.acked, retried=batch.retried)
 
     async def wait_until_settled(self) -> None:
