@@ -63,4 +63,7 @@ def validate_binding(binding: BindingEntry, report: Report) -> None:
 
 @hookspec
 def register_commands(cli: click.Group) -> None:
-    """Add click commands or groups to the ``flarebind`` CLI."""
+    """Add click commands or groups to the ``flarebind`` CLI.
+
+    Prefer ``cli.add_lazy_command(name, "module:attr", help=...)``, which imports the command only when it runs.
+    """

@@ -81,12 +81,25 @@ class Plugins:
         return [info for info in self.infos.values() if not info.default]
 
 
-def _load_entry_points(eps: Iterable[EntryPoint], errors: list[PluginLoadError]) -> list[tuple[str, Any, EntryPoint]]:
+def _distribution(ep: EntryPoint) -> tuple[str | None, str | None]:
+    """``(name, version)`` of the entry point's distribution, from one read of its metadata.
+
+    ``dist.name`` and ``dist.version`` each re-read and re-parse the METADATA file; once per plugin is enough.
+    """
+    if ep.dist is None:
+        return None, None
+    metadata = ep.dist.metadata
+    return metadata["Name"], metadata["Version"]
+
+
+def _load_entry_points(
+    eps: Iterable[EntryPoint], errors: list[PluginLoadError]
+) -> list[tuple[str, Any, tuple[str | None, str | None]]]:
     allow = _split_env("FLAREBIND_LOAD_PLUGINS")
     block = _split_env("FLAREBIND_DISABLE_PLUGINS") or set()
     loaded = []
     for ep in eps:
-        dist = ep.dist.name if ep.dist else None
+        dist, version = _distribution(ep)
         if ep.name in block or (dist and dist in block):
             continue
         if allow is not None and ep.name not in allow and (dist not in allow):
@@ -96,7 +109,7 @@ def _load_entry_points(eps: Iterable[EntryPoint], errors: list[PluginLoadError])
         except Exception as exc:  # a broken plugin must not break the others
             errors.append(PluginLoadError(ep.name, dist, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
             continue
-        loaded.append((ep.name, module, ep))
+        loaded.append((ep.name, module, (dist, version)))
     return loaded
 
 
@@ -115,15 +128,13 @@ def make_plugins(*, load_entry_points: bool = True, extra: Iterable[tuple[str, A
         infos[name] = PluginInfo(name, "flarebind", None, default=True)
 
     if load_entry_points:
-        for name, module, ep in _load_entry_points(entry_points(group=ENTRY_POINT_GROUP), errors):
+        for name, module, (dist, version) in _load_entry_points(entry_points(group=ENTRY_POINT_GROUP), errors):
             try:
                 pm.register(module, name=name)
             except Exception as exc:
-                errors.append(PluginLoadError(name, ep.dist.name if ep.dist else None, repr(exc)))
+                errors.append(PluginLoadError(name, dist, repr(exc)))
                 continue
-            infos[name] = PluginInfo(
-                name, ep.dist.name if ep.dist else None, ep.dist.version if ep.dist else None, default=False
-            )
+            infos[name] = PluginInfo(name, dist, version, default=False)
     for name, module in extra:
         pm.register(module, name=name)
         infos[name] = PluginInfo(name, None, None, default=False)

@@ -21,10 +21,12 @@ def dev_vars_files(project_dir: Path, env: str | None) -> list[Path]:
 
 
 def load_dev_vars(project_dir: Path, env: str | None) -> tuple[dict[str, str], list[Path]]:
-    from dotenv import dotenv_values
-
     values: dict[str, str] = {}
     files = dev_vars_files(project_dir, env)
+    if not files:
+        return values, files
+    from dotenv import dotenv_values  # only projects with a .dev.vars / .env file pay for the import
+
     for path in files:
         for key, value in dotenv_values(path).items():
             if value is not None:

@@ -13,7 +13,7 @@ from flarebind.config.diagnostics import Diagnostic
 
 @attrs.define(kw_only=True)
 class WorkerSettings:
-    """The non-binding settings flarebind uses; structured with cattrs (type errors are diagnostics)."""
+    """The non-binding settings flarebind uses; values are type-checked first (type errors are diagnostics)."""
 
     name: str | None = None
     main: str | None = None

@@ -134,9 +134,6 @@ _SETTING_TYPES = {"name": str, "main": str, "compatibility_date": str, "account_
 
 
 def _settings(flat: dict[str, Any], origin: dict[str, str], report: Report) -> WorkerSettings:
-    import cattrs
-
-    converter = cattrs.Converter()
     values: dict[str, Any] = {}
     for field, expected in _SETTING_TYPES.items():
         if field in flat:
@@ -153,14 +150,16 @@ def _settings(flat: dict[str, Any], origin: dict[str, str], report: Report) -> W
                 at=origin.get("compatibility_flags"),
             )
         else:
-            values["compatibility_flags"] = flags
+            values["compatibility_flags"] = list(flags)
     date = values.get("compatibility_date")
     if date is not None and not _valid_date(date):
         report.error(
             f'"compatibility_date" field should be a valid ISO-8601 date (YYYY-MM-DD), but got "{date}".',
             at=origin.get("compatibility_date"),
         )
-    return converter.structure(values, WorkerSettings)
+    # every value was type-checked above (each mismatch is a diagnostic, all reported at once), so building the
+    # model directly is what structuring with cattrs would do, without its ~40 ms import on every `flarebind dev`
+    return WorkerSettings(**values)
 
 
 def _valid_date(value: str) -> bool:

@@ -230,26 +230,29 @@ class DevServer:
         return files
 
     async def _watch_code(self) -> None:
-        from watchfiles import Change, awatch
+        from watchfiles import Change
+
+        from flarebind.runtime.watch import FileWatcher
 
         def only_python(change: Change, path: str) -> bool:
             p = Path(path)
             return p.suffix == ".py" and not (IGNORED_DIRS & set(p.parts))
 
-        async for changes in awatch(*self._code_roots(), watch_filter=only_python, step=20, stop_event=self._stop):
+        watcher = FileWatcher(*self._code_roots(), watch_filter=only_python, step_ms=20)  # watching from here on
+        async for changes in watcher.changes(self._stop):
             self.reload_code([path for _, path in changes])
 
     async def _watch_config(self) -> None:
-        from watchfiles import awatch
+        from flarebind.runtime.watch import FileWatcher
 
         files = self._config_files()
-        async for changes in awatch(
+        watcher = FileWatcher(
             Path(self.config.dir),
             watch_filter=lambda c, p: Path(p).resolve() in files,
             recursive=False,
-            step=20,
-            stop_event=self._stop,
-        ):
+            step_ms=20,
+        )
+        async for changes in watcher.changes(self._stop):
             if changes:
                 await self.reload_config()
 

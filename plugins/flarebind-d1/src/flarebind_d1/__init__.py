@@ -36,7 +36,13 @@ def register_adapters(register: Any) -> None:
 
 @hookimpl
 def register_commands(cli: Any) -> None:
-    # `flarebind d1 …`; the command modules load only when the CLI is built, the database code when a command runs
-    from flarebind_d1.cli import register
+    # `flarebind d1 …`; the command modules (and the database code) load only when a `d1` command runs
+    def d1_group() -> Any:
+        import click
+        from flarebind_d1.cli import register
 
-    register(cli)
+        holder = click.Group()
+        register(holder)  # attaches `d1 migrations …` to the group
+        return holder.commands["d1"]
+
+    cli.add_lazy_command("d1", d1_group, help="Manage D1 databases (local state shared with wrangler).")

@@ -34,7 +34,8 @@ def register_adapters(register: Any) -> None:
 
 @hookimpl
 def register_commands(cli: Any) -> None:
-    # `flarebind kv key …` / `flarebind kv bulk …`; rich and the binding code load only when a command runs
-    from flarebind_kv.cli import kv_group
-
-    cli.add_command(kv_group)
+    # `flarebind kv key …` / `flarebind kv bulk …`; the command module (and rich, the binding code) loads only when
+    # a `kv` command runs, so `flarebind dev` does not pay for it
+    cli.add_lazy_command(
+        "kv", "flarebind_kv.cli:kv_group", help="Manage Workers KV namespaces (local state shared with wrangler)."
+    )

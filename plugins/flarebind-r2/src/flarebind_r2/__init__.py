@@ -40,6 +40,7 @@ def register_adapters(register: Any) -> None:
 
 @hookimpl
 def register_commands(cli: Any) -> None:
-    from flarebind_r2.cli import r2_group
-
-    cli.add_command(r2_group)
+    # `flarebind r2 object …`; the command module loads only when an `r2` command runs
+    cli.add_lazy_command(
+        "r2", "flarebind_r2.cli:r2_group", help="Manage R2 objects (local state shared with `wrangler r2 … --local`)."
+    )
