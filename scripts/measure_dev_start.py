@@ -70,8 +70,15 @@ def one_run(project: Path, workdir: Path, index: int, env: dict[str, str]) -> fl
     log = (workdir / f"dev-{index}.log").open("wb")
     cmd = [*flarebind_command(), "dev", "--ip", "127.0.0.1", "--port", str(port), "--persist-to", str(persist)]
     started = time.perf_counter()
-    process = subprocess.Popen(cmd, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        cmd,
+        cwd=project,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         return first_200(port, process, 60) - started
     finally:
@@ -109,8 +116,10 @@ def main() -> None:
             ms = one_run(project, workdir, i, env) * 1000
             times.append(ms)
             print(f"run {i + 1:2d}: {ms:6.0f} ms", flush=True)
-    print(f"median {statistics.median(times):.0f} ms, min {min(times):.0f} ms, max {max(times):.0f} ms "
-          f"({len(times)} runs, load average {os.getloadavg()[0]:.2f})")
+    print(
+        f"median {statistics.median(times):.0f} ms, min {min(times):.0f} ms, max {max(times):.0f} ms "
+        f"({len(times)} runs, load average {os.getloadavg()[0]:.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ def loaded(names: list[str]) -> str:
 
 def test_building_the_cli_imports_no_plugin_command_module(tmp_path: Path) -> None:
     result = run_python(
-        f"""
+        """
         import json, sys
         import click
         from flarebind.cli import make_cli
@@ -52,15 +52,15 @@ def test_building_the_cli_imports_no_plugin_command_module(tmp_path: Path) -> No
         cli = make_cli()
         ctx = click.Context(cli)
         listed = cli.list_commands(ctx)
-        before = {{n: n in sys.modules for n in ("flarebind_kv.cli", "flarebind_r2.cli", "flarebind_d1.cli")}}
+        before = {n: n in sys.modules for n in ("flarebind_kv.cli", "flarebind_r2.cli", "flarebind_d1.cli")}
         help_text = cli.get_help(ctx)
-        after_help = {{n: n in sys.modules for n in ("flarebind_kv.cli", "flarebind_r2.cli", "flarebind_d1.cli")}}
+        after_help = {n: n in sys.modules for n in ("flarebind_kv.cli", "flarebind_r2.cli", "flarebind_d1.cli")}
         d1 = cli.get_command(ctx, "d1")  # run, it loads
-        print(json.dumps({{
+        print(json.dumps({
             "listed": listed, "before": before, "after_help": after_help, "help": help_text,
             "d1_loaded": "flarebind_d1.cli" in sys.modules, "d1_subcommands": sorted(d1.commands),
             "httpx": "httpx" in sys.modules,
-        }}))
+        }))
         """,
         tmp_path,
     )

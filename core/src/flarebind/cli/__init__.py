@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any, Union
+from typing import Any
 
 import click
 
@@ -25,7 +25,7 @@ CORE_COMMANDS = {
 
 
 # "module:attr" naming a click command, or a zero-argument callable returning one
-LazyTarget = Union[str, Callable[[], click.Command]]
+LazyTarget = str | Callable[[], click.Command]
 
 
 class FlarebindGroup(click.Group):

@@ -39,6 +39,7 @@ def register_commands(cli: Any) -> None:
     # `flarebind d1 …`; the command modules (and the database code) load only when a `d1` command runs
     def d1_group() -> Any:
         import click
+
         from flarebind_d1.cli import register
 
         holder = click.Group()
