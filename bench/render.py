@@ -127,11 +127,14 @@ def render_markdown(results: dict[str, Any], plot_name: str | None) -> str:
     if results.get("context_note"):
         lines += [f"- {results['context_note']}"]
     lines.append("")
-    lines += ["## Summary", "", "| workload | status | targets met |", "|---|---|---|"]
+    lines += ["## Summary", "", "| workload | status | flarebind vs Miniflare (× better, range over metrics) | "
+              "targets met |", "|---|---|---|---|"]
     for w in results["workloads"].values():
         targets = w.get("targets") or []
         met = sum(1 for t in targets if t["met"] is True)
-        lines.append(f"| {w['name']} | {w['status']} | {met} of {len(targets)} |")
+        adv = [a for a in (advantage(r) for r in w.get("metrics") or []) if a]
+        span = f"{fmt_ratio(min(adv))} – {fmt_ratio(max(adv))}" if adv else "— (no Miniflare counterpart)"
+        lines.append(f"| {w['name']} | {w['status']} | {span} | {met} of {len(targets)} |")
     lines.append("")
     if plot_name:
         lines += [f"![flarebind vs Miniflare]({plot_name})", ""]
