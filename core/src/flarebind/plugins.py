@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Iterable
-from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 import attrs
 import pluggy
 
-from flarebind import hookspecs
+from flarebind import entry_points, hookspecs
 from flarebind.bindings.registry import AdapterRegistrar, BindingRegistry, BindingTypeRegistrar
 from flarebind.errors import PluginError
 
@@ -81,35 +80,24 @@ class Plugins:
         return [info for info in self.infos.values() if not info.default]
 
 
-def _distribution(ep: EntryPoint) -> tuple[str | None, str | None]:
-    """``(name, version)`` of the entry point's distribution, from one read of its metadata.
-
-    ``dist.name`` and ``dist.version`` each re-read and re-parse the METADATA file; once per plugin is enough.
-    """
-    if ep.dist is None:
-        return None, None
-    metadata = ep.dist.metadata
-    return metadata["Name"], metadata["Version"]
-
-
 def _load_entry_points(
-    eps: Iterable[EntryPoint], errors: list[PluginLoadError]
-) -> list[tuple[str, Any, tuple[str | None, str | None]]]:
+    found: Iterable[entry_points.FoundEntryPoint], errors: list[PluginLoadError]
+) -> list[tuple[str, Any, entry_points.FoundEntryPoint]]:
     allow = _split_env("FLAREBIND_LOAD_PLUGINS")
     block = _split_env("FLAREBIND_DISABLE_PLUGINS") or set()
     loaded = []
-    for ep in eps:
-        dist, version = _distribution(ep)
+    for ep in found:
+        dist = ep.distribution
         if ep.name in block or (dist and dist in block):
             continue
         if allow is not None and ep.name not in allow and (dist not in allow):
             continue
         try:
-            module = ep.load()
+            module = entry_points.load(ep)
         except Exception as exc:  # a broken plugin must not break the others
             errors.append(PluginLoadError(ep.name, dist, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
             continue
-        loaded.append((ep.name, module, (dist, version)))
+        loaded.append((ep.name, module, ep))
     return loaded
 
 
@@ -128,13 +116,14 @@ def make_plugins(*, load_entry_points: bool = True, extra: Iterable[tuple[str, A
         infos[name] = PluginInfo(name, "flarebind", None, default=True)
 
     if load_entry_points:
-        for name, module, (dist, version) in _load_entry_points(entry_points(group=ENTRY_POINT_GROUP), errors):
+        # remembered between runs (flarebind.entry_points): importlib.metadata only when something was installed
+        for name, module, ep in _load_entry_points(entry_points.find(ENTRY_POINT_GROUP), errors):
             try:
                 pm.register(module, name=name)
             except Exception as exc:
-                errors.append(PluginLoadError(name, dist, repr(exc)))
+                errors.append(PluginLoadError(name, ep.distribution, repr(exc)))
                 continue
-            infos[name] = PluginInfo(name, dist, version, default=False)
+            infos[name] = PluginInfo(name, ep.distribution, ep.version, default=False)
     for name, module in extra:
         pm.register(module, name=name)
         infos[name] = PluginInfo(name, None, None, default=False)
