@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 import threading
-from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec, PathFinder
 from pathlib import Path
 from types import ModuleType
@@ -19,7 +18,9 @@ SHIM_ROOT = Path(__file__).parent / "shims"
 SHIM_NAMES = frozenset({"workers", "asgi", "js", "pyodide", "_cloudflare_compat_flags"})
 
 
-class ShimFinder(MetaPathFinder):
+class ShimFinder:
+    """A meta path finder: the protocol is just ``find_spec`` (no ``importlib.abc`` base, ~3 ms of imports)."""
+
     def find_spec(self, fullname: str, path: Any = None, target: ModuleType | None = None) -> ModuleSpec | None:
         if fullname not in SHIM_NAMES:
             # submodules (``workers.asgi``, ``pyodide.ffi``) are found through the shim package's ``__path__``
