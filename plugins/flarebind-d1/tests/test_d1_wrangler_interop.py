@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 from d1_helpers import flarebind, ok
 from flarebind.bindings.context import LocalContext
-from flarebind.testing.node import node_env, wrangler_command
+from flarebind.testing.wrangler import run_wrangler
 from flarebind_d1.local import make_local
 
 pytestmark = pytest.mark.wrangler
@@ -18,13 +17,8 @@ SPEC = {"type": "d1", "database_id": "interop-id"}
 
 
 def wrangler(project: Path, *args: str, persist: bool = True) -> str:
-    extra = ["--local", "--persist-to", str(project / "state")] if persist else ["--local"]
-    proc = subprocess.run(
-        [*wrangler_command(), "d1", *args, *extra], cwd=project, env=node_env(), capture_output=True, text=True,
-        timeout=180,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc.stdout
+    persist_to = project / "state" if persist else None
+    return run_wrangler(["d1", *args, "--local"], project, persist_to=persist_to, text=True).stdout
 
 
 def write_migrations(project: Path) -> None:

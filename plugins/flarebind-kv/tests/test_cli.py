@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from flarebind.testing.node import node_env, wrangler_command
+from flarebind.testing.wrangler import run_wrangler
 
 FLAREBIND = str(Path(sys.executable).with_name("flarebind"))
 LOCAL_BANNER = "Resource location: local \n\nUse --remote if you want to access the remote instance.\n\n"
@@ -193,13 +193,5 @@ def test_wrangler_sees_a_flarebind_cli_bulk_put(project):
         json.dumps([{"key": "w1", "value": "one", "metadata": {"k": 1}}, {"key": "w2", "value": "two"}])
     )
     ok(fb(project, "bulk", "put", "--binding", "KV", "bulk.json"))
-    proc = subprocess.run(
-        [*wrangler_command(), "kv", "key", "list", "--binding", "KV", "--local"],
-        cwd=project,
-        env=node_env(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = run_wrangler(["kv", "key", "list", "--binding", "KV", "--local"], project, text=True)
     assert json.loads(proc.stdout) == [{"name": "w1", "metadata": {"k": 1}}, {"name": "w2"}]

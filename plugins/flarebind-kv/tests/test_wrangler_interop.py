@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from flarebind.bindings.context import LocalContext
-from flarebind.testing.node import node_env, wrangler_command
+from flarebind.testing.remote_proxy import free_port
+from flarebind.testing.wrangler import run_wrangler, wrangler_dev
 from flarebind_kv.local import make_local
 
 pytestmark = pytest.mark.wrangler
@@ -26,15 +27,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def wrangler(project: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    proc = subprocess.run(
-        [*wrangler_command(), "kv", *args, "--local", "--persist-to", str(project / "state")],
-        cwd=project,
-        env=node_env(),
-        capture_output=True,
-        timeout=180,
-    )
-    assert proc.returncode == 0, (proc.stdout + proc.stderr).decode(errors="replace")
-    return proc
+    return run_wrangler(["kv", *args, "--local"], project, persist_to=project / "state")
 
 
 async def test_flarebind_reads_what_wrangler_wrote(project):
@@ -114,14 +107,6 @@ export default {
 """
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def http_get(url: str) -> str:
     import urllib.request
 
@@ -130,22 +115,14 @@ def http_get(url: str) -> str:
 
 
 async def test_flarebind_and_a_running_wrangler_dev_share_a_namespace(project):
-    import signal
     import urllib.error
 
     (project / "worker.js").write_text(WORKER_JS)
     toml = (project / "wrangler.toml").read_text().replace('name = "interop"', 'name = "interop"\nmain = "worker.js"')
     (project / "wrangler.toml").write_text(toml)
     port = free_port()
-    dev = subprocess.Popen(
-        [*wrangler_command(), "dev", "--ip", "127.0.0.1", "--port", str(port), "--persist-to", str(project / "state")],
-        cwd=project,
-        env=node_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
+    with wrangler_dev(project, port, project / "state") as dev:
         for _ in range(600):  # wait for the dev server (polling, not a timing assertion)
             if dev.poll() is not None:
                 raise AssertionError(dev.stdout.read().decode(errors="replace") if dev.stdout else "wrangler exited")
@@ -175,10 +152,3 @@ async def test_flarebind_and_a_running_wrangler_dev_share_a_namespace(project):
         assert http_get(f"{base}/put?k=from-worker&v=second") == "stored"
         assert await kv.get("from-worker") == "second"
         await ctx.dispose()
-    finally:
-        dev.send_signal(signal.SIGINT)
-        try:
-            dev.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            dev.kill()
-            dev.wait()

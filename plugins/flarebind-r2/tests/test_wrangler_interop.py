@@ -7,8 +7,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +16,8 @@ import httpx
 import pytest
 from flarebind.bindings.context import LocalContext
 from flarebind.testing.node import ensure_node_packages, node_env, wrangler_command
+from flarebind.testing.remote_proxy import free_port
+from flarebind.testing.wrangler import run_wrangler, wrangler_dev
 from flarebind_r2.local import make_local
 
 pytestmark = pytest.mark.wrangler
@@ -36,10 +36,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def wrangler(project: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    proc = subprocess.run([*wrangler_command(), *args], cwd=project, env=node_env(), input=stdin,
-                          capture_output=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr.decode() + proc.stdout.decode()
-    return proc
+    return run_wrangler(args, project, stdin=stdin, timeout=120)
 
 
 @pytest.fixture
@@ -184,21 +181,12 @@ export default { async fetch(req, env) {
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def test_state_is_shared_live_with_a_running_wrangler_dev(project, bucket):
     (project / "worker.js").write_text(WORKER_JS)
     (project / "wrangler.toml").write_text('main = "worker.js"\n' + (project / "wrangler.toml").read_text())
-    port = _free_port()
-    dev = subprocess.Popen([*wrangler_command(), "dev", "--persist-to", "state", "--port", str(port),
-                            "--ip", "127.0.0.1"], cwd=project, env=node_env(), stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT)
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    try:
+    with wrangler_dev(project, port, "state") as dev:
         async with httpx.AsyncClient(timeout=10) as client:
             deadline = time.monotonic() + 90
             while True:
@@ -226,11 +214,4 @@ async def test_state_is_shared_live_with_a_running_wrangler_dev(project, bucket)
             read = await client.get(f"{base}/multi-live")
             assert read.headers["x-etag"] == done.etag
             assert read.content == b"m" * 5 * MiB + b"end"
-    finally:
-        dev.send_signal(signal.SIGINT)
-        try:
-            dev.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            dev.kill()
-            dev.wait()
 
