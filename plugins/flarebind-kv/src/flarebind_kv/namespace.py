@@ -200,9 +200,8 @@ class KVNamespace:
         metadata: Any = None,
     ) -> None:
         """Store ``value`` (str, bytes-like or an async iterable of bytes) under ``key``."""
+        v.check_options("put", options)
         if options is not None:
-            if not isinstance(options, dict):
-                raise TypeError("KV put() options must be an object (a dict) or keyword arguments.")
             expiration = options.get("expiration", expiration)
             expirationTtl = options.get("expirationTtl", expirationTtl)
             metadata = options.get("metadata", metadata)
@@ -239,9 +238,8 @@ class KVNamespace:
 
     async def list(self, options: Any = None, /, *, prefix: Any = None, limit: Any = None, cursor: Any = None) -> Any:
         """``{keys: [{name, expiration?, metadata?}], list_complete, cursor?, cacheStatus}`` in UTF-8 byte order."""
+        v.check_options("list", options)
         if options is not None:
-            if not isinstance(options, dict):
-                raise TypeError("KV list() options must be an object (a dict) or keyword arguments.")
             prefix = options.get("prefix", prefix)
             limit = options.get("limit", limit)
             cursor = options.get("cursor", cursor)

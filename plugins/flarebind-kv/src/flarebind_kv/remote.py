@@ -8,7 +8,8 @@ from flarebind.jsobject import JsObject
 from flarebind.remote.adapters import RemoteBinding, body_arg, is_stream_source, options_args, shape
 from flarebind.remote.channel import RemoteStream
 
-PUT_VALUE_TYPES = "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values."
+from flarebind_kv import validation as v
+
 _SENDABLE = (str, bytes, bytearray, memoryview, int, float, bool, type(None), dict, list, tuple)
 
 
@@ -31,12 +32,6 @@ def _shape_value(value: Any) -> Any:
     if isinstance(value, RemoteStream):
         return RemoteValueStream.wrap(value)
     return shape(value)
-
-
-def _opts(options: Any, kw: dict[str, Any], kind: str) -> list[Any]:
-    if options is not None and not isinstance(options, (dict, str)):
-        raise TypeError(f"KV {kind}() options must be an object (a dict) or keyword arguments.")
-    return options_args((options,), kw)
 
 
 class RemoteKVNamespace(RemoteBinding):
@@ -72,15 +67,14 @@ class RemoteKVNamespace(RemoteBinding):
         expirationTtl: Any = None,
         metadata: Any = None,
     ) -> None:
-        if options is not None and not isinstance(options, dict):
-            raise TypeError("KV put() options must be an object (a dict) or keyword arguments.")
+        v.check_options("put", options)
         opts = dict(options or {})
-        for name, v in (("expiration", expiration), ("expirationTtl", expirationTtl), ("metadata", metadata)):
-            if v is not None:
-                opts[name] = v
+        for name, given in (("expiration", expiration), ("expirationTtl", expirationTtl), ("metadata", metadata)):
+            if given is not None:
+                opts[name] = given
         if not isinstance(value, _SENDABLE) and not is_stream_source(value):
             # what the runtime says about a value it cannot store (the proxy could not even receive this one)
-            raise TypeError(PUT_VALUE_TYPES)
+            raise TypeError(v.UNSUPPORTED_VALUE)
         args = [_wire_key(key), body_arg(value)]
         if opts:
             args.append(opts)
@@ -90,8 +84,7 @@ class RemoteKVNamespace(RemoteBinding):
         await self._call([{"call": "delete", "args": [_wire_key(key)]}])
 
     async def list(self, options: Any = None, /, *, prefix: Any = None, limit: Any = None, cursor: Any = None) -> Any:
-        if options is not None and not isinstance(options, dict):
-            raise TypeError("KV list() options must be an object (a dict) or keyword arguments.")
+        v.check_options("list", options)
         args = options_args((options,), {"prefix": prefix, "limit": limit, "cursor": cursor})
         return shape(await self._call([{"call": "list", "args": args}]))
 

@@ -28,6 +28,12 @@ UNKNOWN_TYPE = 'Unknown response type. Possible types are "text", "arrayBuffer",
 UNSUPPORTED_VALUE = "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values."
 
 
+def check_options(method: str, options: Any) -> None:
+    """``put()`` / ``list()`` take their options as one object (here a dict) or as keyword arguments."""
+    if options is not None and not isinstance(options, dict):
+        raise TypeError(f"KV {method}() options must be an object (a dict) or keyword arguments.")
+
+
 def server_error(op: str, status: int, message: str) -> JsException:
     """What workerd throws when the KV service answers non-2xx; the service puts its message in the status text."""
     return JsException(f"KV {op} failed: {status} {message[:512]}")
