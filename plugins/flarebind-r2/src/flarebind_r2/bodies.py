@@ -116,7 +116,30 @@ def _read_exact(file: BinaryIO, n: int) -> bytes:
     return data
 
 
-class R2Body:
+class ReadOnceBody:
+    """An async iterator of ``bytes`` chunks, read once (``used`` from the first ``__aiter__``): the local and the
+    remote ``object.body`` both supply ``_chunks()``."""
+
+    used: bool
+    _iter: AsyncIterator[bytes] | None
+
+    def _chunks(self) -> AsyncIterator[bytes]:
+        raise NotImplementedError
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._iter is None:
+            self.used = True
+            self._iter = self._chunks()
+        return self._iter
+
+    async def __anext__(self) -> bytes:
+        return await self.__aiter__().__anext__()
+
+    async def read_all(self) -> bytes:
+        return b"".join([chunk async for chunk in self])
+
+
+class R2Body(ReadOnceBody):
     """``object.body``: an async iterator of ``bytes`` chunks (the ReadableStream of the runtime), read once.
 
     ``held`` blobs (multipart parts) are released as their segment finishes or when the body is closed, so a
@@ -133,15 +156,6 @@ class R2Body:
     @property
     def length(self) -> int:
         return sum(s.length for s in self._segments)
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        if self._iter is None:
-            self.used = True
-            self._iter = self._chunks()
-        return self._iter
-
-    async def __anext__(self) -> bytes:
-        return await self.__aiter__().__anext__()
 
     async def _chunks(self) -> AsyncIterator[bytes]:
         try:
@@ -184,9 +198,6 @@ class R2Body:
         for blob_id in self._held:
             self._blobs.release(blob_id)
         self._held = []
-
-    async def read_all(self) -> bytes:
-        return b"".join([chunk async for chunk in self])
 
     def __del__(self) -> None:
         # a body nobody read must not keep part blobs alive forever

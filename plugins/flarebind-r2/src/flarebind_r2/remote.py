@@ -16,6 +16,7 @@ from flarebind.remote.adapters import RemoteBinding, body_arg, known_length, spo
 from flarebind.remote.channel import RemoteStream
 from flarebind.remote.codec import StreamArg, WireHeaders
 
+from flarebind_r2.bodies import ReadOnceBody
 from flarebind_r2.conditional import CONDITIONAL_FIELDS
 from flarebind_r2.headers import is_headers
 from flarebind_r2.objects import HTTP_FIELDS, R2Checksums, R2Object, R2ObjectBody
@@ -25,7 +26,7 @@ _BODY_USED = "Body has already been used. It can only be used once. Use tee() fi
 _OPTION_FIELDS = {"onlyIf": CONDITIONAL_FIELDS, "range": RANGE_FIELDS, "httpMetadata": frozenset(HTTP_FIELDS)}
 
 
-class RemoteR2Body:
+class RemoteR2Body(ReadOnceBody):
     """``object.body`` of a remote object: an async iterator of bytes, read once (like the local ``R2Body``)."""
 
     def __init__(self, stream: RemoteStream | None, length: int) -> None:
@@ -34,22 +35,10 @@ class RemoteR2Body:
         self.used = False
         self._iter: AsyncIterator[bytes] | None = None
 
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        if self._iter is None:
-            self.used = True
-            self._iter = self._chunks()
-        return self._iter
-
-    async def __anext__(self) -> bytes:
-        return await self.__aiter__().__anext__()
-
     async def _chunks(self) -> AsyncIterator[bytes]:
         if self._stream is not None:
             async for chunk in self._stream:
                 yield chunk
-
-    async def read_all(self) -> bytes:
-        return b"".join([chunk async for chunk in self])
 
     def close(self) -> None:
         self.used = True
