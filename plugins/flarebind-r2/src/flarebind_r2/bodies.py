@@ -8,27 +8,14 @@ object's part blobs. Reads and writes of large chunks run in a worker thread so 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, BinaryIO, TypeVar
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from typing import Any, BinaryIO
 
 from flarebind.storage.blobs import BlobStore
 
 CHUNK = 1 << 20
 # below this, a blocking read or write costs less than handing it to a thread
 THREAD_THRESHOLD = 256 * 1024
-
-T = TypeVar("T")
-# A small pool of our own rather than asyncio.to_thread: the default executor may start a new thread for each hand-off
-# when the previous one has not yet marked itself idle (likely on a busy machine), up to six, and each thread keeps a
-# glibc malloc arena holding freed 1 MiB chunks. A 256 MiB put/get once peaked at 142 MiB RSS on a loaded machine
-# (35 MiB when idle); arenas per thread are the likely cause, and a fixed pool bounds them.
-_IO_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="flarebind-r2-io")
-
-
-async def off_loop(fn: Callable[..., T], *args: Any) -> T:
-    """Run blocking blob I/O (or hashing) on the plugin's I/O threads."""
-    return await asyncio.get_running_loop().run_in_executor(_IO_POOL, fn, *args)
 
 
 def _bytes_like(chunk: Any) -> bytes | memoryview:
@@ -63,7 +50,7 @@ async def _from_sync(source: Iterable[Any]) -> AsyncIterator[bytes | memoryview]
 
 async def _from_file(file: BinaryIO) -> AsyncIterator[bytes | memoryview]:
     while True:
-        chunk = await off_loop(file.read, CHUNK)
+        chunk = await asyncio.to_thread(file.read, CHUNK)
         if not chunk:
             return
         yield _bytes_like(chunk)
@@ -167,14 +154,14 @@ class R2Body(ReadOnceBody):
                 file = segment.file
                 if file is None:
                     assert segment.blob_id is not None
-                    file = await off_loop(self._blobs.open, segment.blob_id)
+                    file = await asyncio.to_thread(self._blobs.open, segment.blob_id)
                 try:
                     if segment.start:
                         file.seek(segment.start)
                     remaining = segment.length
                     while remaining > 0:
                         n = min(CHUNK, remaining)
-                        chunk = await off_loop(_read_exact, file, n) if n >= THREAD_THRESHOLD \
+                        chunk = await asyncio.to_thread(_read_exact, file, n) if n >= THREAD_THRESHOLD \
                             else _read_exact(file, n)
                         remaining -= n
                         yield chunk

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any
 
 import attrs
 from flarebind.storage.blobs import BlobStore
 
-from flarebind_r2.bodies import THREAD_THRESHOLD, off_loop, value_chunks
+from flarebind_r2.bodies import THREAD_THRESHOLD, value_chunks
 from flarebind_r2.errors import ENTITY_TOO_LARGE, R2Error
 from flarebind_r2.validation import MAX_VALUE_SIZE
 
@@ -39,10 +40,10 @@ async def write_value(blobs: BlobStore, value: Any, algorithms: tuple[str, ...],
                 raise R2Error(action, ENTITY_TOO_LARGE)
             if len(chunk) >= THREAD_THRESHOLD:
                 # hashlib and file writes release the GIL, so the loop keeps running while a 1 MiB chunk is handled
-                await off_loop(consume, chunk)
+                await asyncio.to_thread(consume, chunk)
             else:
                 consume(chunk)
-        blob_id = await off_loop(writer.commit) if size >= THREAD_THRESHOLD else writer.commit()
+        blob_id = await asyncio.to_thread(writer.commit) if size >= THREAD_THRESHOLD else writer.commit()
     except BaseException:
         writer.abort()
         raise
