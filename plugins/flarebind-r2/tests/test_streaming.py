@@ -12,7 +12,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 CHILD = textwrap.dedent("""
-    import asyncio, hashlib, json, resource, sys
+    import asyncio, hashlib, json, sys
     from pathlib import Path
     from flarebind.bindings.context import LocalContext
     from flarebind_r2.local import make_local
@@ -39,7 +39,10 @@ CHILD = textwrap.dedent("""
         ranged = await bucket.get("big", range={"offset": SIZE // 2, "length": 3 * CHUNK})
         ranged_len = len(await ranged.arrayBuffer())
         await ctx.dispose()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+        # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across execve, so a child forked from a large pytest process
+        # would report its parent's size; VmHWM belongs to this process's own address space
+        status = Path("/proc/self/status").read_text()
+        peak = int(next(l for l in status.splitlines() if l.startswith("VmHWM:")).split()[1]) * 1024
         print(json.dumps({"etag": put.etag, "expected": expected.hexdigest(), "read": seen.hexdigest(),
                           "size": got.size, "ranged": ranged_len, "peak": peak}))
 
