@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from flarebind.testing.bindings import open_bindings
 
 MODES = ["local"] + (["remote"] if os.environ.get("FLAREBIND_CONFORMANCE_REMOTE") else [])
