@@ -177,8 +177,9 @@ def anchor_section(results: dict[str, Any]) -> list[str]:
                              f"{fmt(r['sides'][MINIFLARE]['median'], r['unit'])} | {fmt(value, r['unit'])} |")
     if not found:
         return []
-    lines += ["", "The anchor ran on another 2-core VM of the same kind (its CPU read \"AMD EPYC\"), with nothing else "
-              "running; differences of up to 2× either way are within what machine and load explain. Its R2 "
+    lines += ["", "The anchor ran on another 2-core VM of the same kind (its CPU read \"AMD EPYC\"), and its Miniflare "
+              "numbers were taken on the machine as it was then; this run's Miniflare is faster on most rows (up "
+              "to ~3×, a different CPU), so the ratios here are against the faster Miniflare. Its R2 "
               "large-object figures are not comparable (ArrayBuffer put there, streamed here); its cold start is "
               "`node wrangler.js dev` with the update check and banner on.", ""]
     return lines
