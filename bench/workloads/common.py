@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bench.harness import MINIFLARE, run_node
+from bench.harness import FLAREBIND, MINIFLARE, run_node
 
 
 def key(i: int) -> str:
@@ -65,3 +65,21 @@ def field(obj: Any, name: str) -> Any:
     if isinstance(obj, dict):
         return obj[name]
     return getattr(obj, name)
+
+
+def side_target(other: str, metrics: tuple[str, ...], threshold: float, *, percent: bool = False) -> Any:
+    """A target check: flarebind / ``other`` ≥ ``threshold`` for every metric, on disk and in memory."""
+
+    def check(v: Any) -> tuple[bool | None, str]:
+        parts, ok = [], True
+        for variant in ("disk", "memory"):
+            for metric in metrics:
+                fb, base = v(FLAREBIND, variant, metric), v(other, variant, metric)
+                if fb is None or base is None:
+                    return None, f"{variant} {metric}: not measured"
+                share = fb / base
+                parts.append(f"{variant} {metric} " + (f"{100 * share:.0f}%" if percent else f"{share:.1f}×"))
+                ok = ok and share >= threshold
+        return ok, ", ".join(parts)
+
+    return check

@@ -23,7 +23,7 @@ from bench.harness import (
     module_missing,
     run_python_child,
 )
-from bench.workloads.common import Timer, cpu_us_per_op, miniflare_phases, rate
+from bench.workloads.common import Timer, cpu_us_per_op, miniflare_phases, rate, side_target
 
 CREATE = "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT, value REAL)"
 INSERT = "INSERT INTO items (id, name, value) VALUES (?, ?, ?)"
@@ -136,30 +136,6 @@ def run_sqlite(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, Any]
     return run_python_child("bench.workloads.d1:sqlite_child", {**p, "path": path})
 
 
-def _ratio_target(metrics: tuple[str, ...], factor: float):
-    def check(v):
-        parts, ok = [], True
-        for variant in ("disk", "memory"):
-            for metric in metrics:
-                fb, mf = v(FLAREBIND, variant, metric), v(MINIFLARE, variant, metric)
-                if fb is None or mf is None:
-                    return None, f"{variant} {metric}: not measured"
-                parts.append(f"{variant} {metric} {fb / mf:.1f}×")
-                ok = ok and fb / mf >= factor
-        return ok, ", ".join(parts)
-    return check
-
-
-def _ceiling_target(v):
-    parts, ok = [], True
-    for variant in ("disk", "memory"):
-        for metric in ("insert", "select", "batch"):
-            fb, sq = v(FLAREBIND, variant, metric), v(SQLITE3, variant, metric)
-            if fb is None or sq is None:
-                return None, f"{variant} {metric}: not measured"
-            parts.append(f"{variant} {metric} {100 * fb / sq:.0f}%")
-            ok = ok and fb / sq >= 0.4
-    return ok, ", ".join(parts)
 
 
 WORKLOAD = Workload(
@@ -173,9 +149,9 @@ WORKLOAD = Workload(
     params=params,
     requires=lambda: module_missing("flarebind_d1.local:make_local"),
     targets=[
-        Target("single statements ≥ 20× Miniflare", _ratio_target(("insert", "select"), 20)),
-        Target("batches ≥ 2× Miniflare", _ratio_target(("batch",), 2)),
-        Target("≥ 40% of raw sqlite3", _ceiling_target),
+        Target("single statements ≥ 20× Miniflare", side_target(MINIFLARE, ("insert", "select"), 20)),
+        Target("batches ≥ 2× Miniflare", side_target(MINIFLARE, ("batch",), 2)),
+        Target("≥ 40% of raw sqlite3", side_target(SQLITE3, ("insert", "select", "batch"), 0.4, percent=True)),
     ],
     notes=[
         "sqlite3 ceiling: Python's sqlite3 module, same table and statements, WAL and synchronous=NORMAL on disk.",

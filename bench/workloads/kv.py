@@ -24,7 +24,7 @@ from bench.harness import (
     module_missing,
     run_python_child,
 )
-from bench.workloads.common import Timer, cpu_us_per_op, filler, key, miniflare_phases, rate
+from bench.workloads.common import Timer, cpu_us_per_op, filler, key, miniflare_phases, rate, side_target
 
 METRICS = [
     MetricDef("put", "put, 100 B values", "ops/s"),
@@ -164,30 +164,6 @@ def run_sqlite(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, Any]
     return run_python_child("bench.workloads.kv:sqlite_child", {**p, "path": path})
 
 
-def _ratio_target(metric: str, factor: float):
-    def check(v):
-        results = []
-        ok = True
-        for variant in ("disk", "memory"):
-            fb, mf = v(FLAREBIND, variant, metric), v(MINIFLARE, variant, metric)
-            if fb is None or mf is None:
-                return None, f"{variant}: not measured"
-            results.append(f"{variant} {fb / mf:.1f}×")
-            ok = ok and fb / mf >= factor
-        return ok, ", ".join(results)
-    return check
-
-
-def _ceiling_target(v):
-    parts, ok = [], True
-    for variant in ("disk", "memory"):
-        for metric in ("put", "get"):
-            fb, sq = v(FLAREBIND, variant, metric), v(SQLITE3, variant, metric)
-            if fb is None or sq is None:
-                return None, f"{variant} {metric}: not measured"
-            parts.append(f"{variant} {metric} {100 * fb / sq:.0f}%")
-            ok = ok and fb / sq >= 0.4
-    return ok, ", ".join(parts)
 
 
 WORKLOAD = Workload(
@@ -201,9 +177,9 @@ WORKLOAD = Workload(
     params=params,
     requires=lambda: module_missing("flarebind_kv.local:make_local"),
     targets=[
-        Target("put ≥ 20× Miniflare's in-Worker put", _ratio_target("put", 20)),
-        Target("get ≥ 20× Miniflare's in-Worker get", _ratio_target("get", 20)),
-        Target("put and get ≥ 40% of raw sqlite3", _ceiling_target),
+        Target("put ≥ 20× Miniflare's in-Worker put", side_target(MINIFLARE, ("put",), 20)),
+        Target("get ≥ 20× Miniflare's in-Worker get", side_target(MINIFLARE, ("get",), 20)),
+        Target("put and get ≥ 40% of raw sqlite3", side_target(SQLITE3, ("put", "get"), 0.4, percent=True)),
     ],
     notes=[
         "sqlite3 ceiling: one table, value stored inline in the row, same PRAGMAs as flarebind's storage "
