@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import attrs
 
 from flarebind.errors import FlarebindError
+
+
+def compact_json(value: Any) -> str:
+    """A value as wrangler quotes it in messages: compact JSON (``{"id":"x"}``)."""
+    return json.dumps(value, separators=(",", ":"), default=str)
 
 
 @attrs.define
@@ -49,9 +56,6 @@ class Diagnostic:
             "path": self.path,
             "env": self.env,
         }
-
-
-Locator = "Callable[[str], tuple[int, int] | None]"
 
 
 @attrs.define

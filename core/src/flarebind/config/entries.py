@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flarebind.bindings.registry import BindingRegistry
 from flarebind.bindings.types import BindingType, Shape
 from flarebind.config.diagnostics import Report
+from flarebind.config.diagnostics import compact_json as _json
 from flarebind.config.model import BindingEntry
 
 _TYPE_WORDS = {str: "string", bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
 
 
 def _type_ok(value: Any, expected: Any) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flarebind.config.diagnostics import Report
+from flarebind.config.diagnostics import compact_json as _json
 from flarebind.config.keys import INHERITABLE, KNOWN, NON_INHERITABLE, TOP_LEVEL_ONLY
 
 
@@ -89,9 +90,3 @@ def select_environment(raw: dict[str, Any], env: str | None, report: Report) -> 
         # wrangler deploys each environment as its own Worker, <top-level name>-<env>
         flat["name"] = f"{raw['name']}-{env}"
     return flat
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value, separators=(",", ":"), default=str)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flarebind.config.diagnostics import ConfigError, Diagnostic, Report
+from flarebind.config.diagnostics import compact_json as _json
 from flarebind.config.keys import KNOWN, PLUGIN_FOR_KEY
 from flarebind.config.locate import CONFIG_NAMES, find_config_path
 from flarebind.config.model import BindingEntry, Config, WorkerSettings
@@ -194,9 +195,3 @@ def _add_secrets(
     bindings[:] = [b for b in bindings if not (b.type.config_key == "vars" and b.name in names)]
     for name in names:
         bindings.append(BindingEntry(type=secret_type, name=name, entry={"value": dev_vars[name]}, path="secrets"))
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value, separators=(",", ":"), default=str)
