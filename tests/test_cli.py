@@ -108,3 +108,13 @@ def test_check_malformed_toml_location(flarebind_cmd, tmp_path, clean_env):
 
 def test_usage_error_exit_code_2(flarebind_cmd, tmp_path, clean_env):
     assert run(flarebind_cmd, "check", "--nope", cwd=tmp_path, env=clean_env).returncode == 2
+
+
+def test_bindings_table_quotes_vars_and_hides_secrets(flarebind_cmd, tmp_path, clean_env):
+    (tmp_path / "wrangler.toml").write_text('name = "a"\n[vars]\nA = "hi"\nB = { k = 1 }\n')
+    (tmp_path / ".dev.vars").write_text("TOKEN=do-not-print\n")
+    result = run(flarebind_cmd, "bindings", cwd=tmp_path, env=clean_env)
+    assert result.returncode == 0, result.stderr
+    cells = [line.split("  ")[0] for line in result.stdout.splitlines()[2:]]
+    assert cells == ['env.A ("hi")', 'env.B ({"k":1})', 'env.TOKEN ("(hidden)")']
+    assert "do-not-print" not in result.stdout + result.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flarebind.bindings.rules import table_mode
@@ -15,13 +14,9 @@ GAP = " " * 6
 
 
 def _value(binding: BindingEntry) -> str | None:
-    bt = binding.type
-    if bt.type == "secret_text":
-        return '"(hidden)"'
-    if bt.config_key == "vars":
-        return json.dumps(binding.entry.get("value"), separators=(",", ":"))
+    # vars and secrets too: their declarations give the quoted JSON value and "(hidden)"
     try:
-        return bt.resource(binding.entry)
+        return binding.type.resource(binding.entry)
     except Exception:  # a plugin's resource label must never break the table
         return None
 
