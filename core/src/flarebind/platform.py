@@ -196,8 +196,9 @@ async def platform_proxy(
     from flarebind.config import ConfigError, read_config
 
     config = read_config(path, env)
-    if config.production_conflicts and not local and not allow_production_remote:
-        raise ConfigError(config.production_conflicts, config.path)
+    refusal = config.production_refusal(local=local, allow=allow_production_remote)
+    if refusal:
+        raise ConfigError(refusal, config.path)
     specs = convert_config_bindings_to_start_worker_bindings(config)
     ctx = local_context_for(config, persist_to=persist_to, in_memory=in_memory)
     details = None if local else await start_remote_for(specs, config, auth)

@@ -23,23 +23,12 @@ def bindings_command(config: str | None, env: str | None, persist_to: str | None
 
     if not as_json:
         print_plugin_errors(get_plugins())
-    project = load_project(config, env, persist_to) if not as_json else _quiet_project(config, env)
+    project = load_project(config, env, persist_to, quiet=as_json)
     rows = table_rows(project.config, local=local)
     if as_json:
         click.echo(json.dumps([{k: v for k, v in r.items() if k != "cell"} for r in rows], indent=2))
         return
-    if project.config.production_conflicts and not local:
-        for d in project.config.production_conflicts:
-            d.level = "warning"
-        print_diagnostics(project.config.production_conflicts, project.config.path)
+    if not local and project.config.production_warnings:
+        print_diagnostics(project.config.production_warnings, project.config.path)
     click.echo(render_table(rows, color=sys.stdout.isatty()))
 
-
-def _quiet_project(config: str | None, env: str | None):  # type: ignore[no-untyped-def]
-    from flarebind.cli.common import ConfigProblem, Project
-    from flarebind.config.read import load_config
-
-    loaded, diagnostics = load_config(config, env)
-    if loaded is None or any(d.is_error for d in diagnostics):
-        raise ConfigProblem(diagnostics, loaded.path if loaded else None)
-    return Project(loaded, loaded.env_name)

@@ -20,12 +20,7 @@ def check_command(config: str | None, env: str | None, persist_to: str | None, a
 
     loaded, diagnostics = load_config(config, env)
     # the production guard refuses `dev`; here it is a warning, with the same text
-    guard = []
-    if loaded is not None:
-        for d in loaded.production_conflicts:
-            d.level = "warning"
-            guard.append(d)
-    everything = diagnostics + guard
+    everything = diagnostics + (loaded.production_warnings if loaded is not None else [])
     failed = any(d.is_error for d in everything)
     if as_json:
         click.echo(

@@ -124,15 +124,17 @@ class Project:
             asyncio.run(self.aclose())
 
 
-def load_project(config: str | None, env: str | None, persist_to: str | None = None) -> Project:
-    """Read the config (printing warnings like wrangler); errors print and exit 1."""
+def load_project(
+    config: str | None, env: str | None, persist_to: str | None = None, *, quiet: bool = False
+) -> Project:
+    """Read the config (printing warnings like wrangler unless ``quiet``); errors print and exit 1."""
     from flarebind.bindings.convert import convert_config_bindings_to_start_worker_bindings
     from flarebind.cli.output import print_diagnostics
 
     loaded, diagnostics = load_config(config, env)
     if loaded is None or any(d.is_error for d in diagnostics):
         raise ConfigProblem(diagnostics, loaded.path if loaded else None)
-    if diagnostics:
+    if diagnostics and not quiet:
         print_diagnostics(diagnostics, loaded.path)
     return Project(loaded, loaded.env_name, persist_to, convert_config_bindings_to_start_worker_bindings(loaded))
 

@@ -77,8 +77,9 @@ def dev_command(
     loaded, diagnostics = load_config(config, env)
     if loaded is None or any(d.is_error for d in diagnostics):
         raise ConfigProblem(diagnostics, loaded.path if loaded else None)
-    if loaded.production_conflicts and not local and not allow_production_remote:
-        raise ConfigProblem(loaded.production_conflicts, loaded.path)
+    refusal = loaded.production_refusal(local=local, allow=allow_production_remote)
+    if refusal:
+        raise ConfigProblem(refusal, loaded.path)
     if diagnostics:
         print_diagnostics(diagnostics, loaded.path)
     if not loaded.main:

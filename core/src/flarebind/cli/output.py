@@ -9,16 +9,12 @@ import click
 from flarebind.config.diagnostics import Diagnostic, render_block
 
 
-def _stderr_color() -> bool | None:
-    return None  # let click decide (no colour when not a terminal)
-
-
 def warning(message: str) -> None:
-    click.echo(click.style("▲ [WARNING] ", fg="yellow", bold=True) + message + "\n", err=True, color=_stderr_color())
+    click.echo(click.style("▲ [WARNING] ", fg="yellow", bold=True) + message + "\n", err=True)
 
 
 def error(message: str) -> None:
-    click.echo(click.style("✘ [ERROR] ", fg="red", bold=True) + message + "\n", err=True, color=_stderr_color())
+    click.echo(click.style("✘ [ERROR] ", fg="red", bold=True) + message + "\n", err=True)
 
 
 def info(message: str) -> None:

@@ -84,5 +84,14 @@ class Config:
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if not d.is_error]
 
+    def production_refusal(self, *, local: bool, allow: bool) -> list[Diagnostic]:
+        """The production-guard errors that stop development (none with --local or --allow-production-remote)."""
+        return [] if local or allow else self.production_conflicts
+
+    @property
+    def production_warnings(self) -> list[Diagnostic]:
+        """The same findings as warnings, for commands that only report (``check``, ``bindings``)."""
+        return [attrs.evolve(d, level="warning") for d in self.production_conflicts]
+
     def binding(self, name: str) -> BindingEntry | None:
         return next((b for b in self.bindings if b.name == name), None)

@@ -194,7 +194,8 @@ class DevServer:
 
         assert self.runtime is not None
         config, diagnostics = load_config(self.config.path, self.env)
-        guard = [] if config is None or self.local or self.allow_production_remote else config.production_conflicts
+        allow = self.allow_production_remote
+        guard = [] if config is None else config.production_refusal(local=self.local, allow=allow)
         if config is None or guard or any(d.is_error for d in diagnostics):
             print_diagnostics(diagnostics + guard, self.config.path)
             _echo("(configuration has errors; the previous configuration keeps serving)\n", err=True)

@@ -555,8 +555,9 @@ def read_runtime_config(
     errors = [d for d in diagnostics if d.is_error]
     if config is None or errors:
         raise ConfigError(errors or diagnostics, config.path if config else None)
-    if config.production_conflicts and not local and not allow_production_remote:
-        raise ConfigError(config.production_conflicts, config.path)
+    refusal = config.production_refusal(local=local, allow=allow_production_remote)
+    if refusal:
+        raise ConfigError(refusal, config.path)
     return config
 
 
