@@ -118,3 +118,12 @@ def test_bindings_table_quotes_vars_and_hides_secrets(flarebind_cmd, tmp_path, c
     cells = [line.split("  ")[0] for line in result.stdout.splitlines()[2:]]
     assert cells == ['env.A ("hi")', 'env.B ({"k":1})', 'env.TOKEN ("(hidden)")']
     assert "do-not-print" not in result.stdout + result.stderr
+
+
+def test_dev_refuses_a_remote_binding_to_a_production_resource(flarebind_cmd, project, clean_env):
+    cwd = project(staging_bucket="screenshots-bucket")
+    result = run(flarebind_cmd, "dev", "-e", "staging", "--port", "0", cwd=cwd, env=clean_env)
+    assert result.returncode == 1
+    assert "✘ [ERROR]" in result.stderr
+    assert 'R2 Bucket binding "screenshots_bucket" in "env.staging" is remote' in result.stderr
+    assert "Ready on" not in result.stdout
