@@ -11,7 +11,7 @@ import attrs
 
 from flarebind.bindings.context import LocalContext
 from flarebind.bindings.types import Support
-from flarebind.errors import FlarebindError, NotSimulatedError, RemoteRequiredError
+from flarebind.errors import NotSimulatedError, RemoteRequiredError
 
 
 class Env:
@@ -99,12 +99,7 @@ def build_env(
         elif bt is not None and bt.support in (Support.REMOTE, Support.ALWAYS_REMOTE):
             built[name] = UnavailableBinding(name, RemoteRequiredError(name))
         else:
-            try:
-                registry.factory("local", type_name, name)
-            except FlarebindError as exc:
-                built[name] = UnavailableBinding(name, exc)
-            else:  # pragma: no cover - has_adapter said no
-                built[name] = UnavailableBinding(name, NotSimulatedError(name))
+            built[name] = UnavailableBinding(name, registry.not_simulated(type_name, name))
     return Env(built)
 
 

@@ -82,21 +82,25 @@ class BindingRegistry:
     def has_adapter(self, mode: str, type_name: str) -> bool:
         return type_name in (self.local if mode == "local" else self.remote)
 
+    def not_simulated(self, type_name: str, binding_name: str) -> NotSimulatedError:
+        """The error for a binding whose type no installed plugin simulates locally."""
+        bt = self.get_type(type_name)
+        friendly = bt.friendly_name if bt else type_name
+        hint = (
+            "set `remote = true` on the binding to use the real resource"
+            if bt and bt.accepts_remote
+            else "install a plugin that simulates it"
+        )
+        return NotSimulatedError(
+            f"Binding {binding_name} ({friendly}): no installed plugin provides a local simulation of "
+            f"{friendly} bindings yet; {hint}."
+        )
+
     def factory(self, mode: str, type_name: str, binding_name: str) -> Factory:
         table = self.local if mode == "local" else self.remote
         if type_name not in table:
-            bt = self.get_type(type_name)
-            friendly = bt.friendly_name if bt else type_name
             if mode == "local":
-                hint = (
-                    "set `remote = true` on the binding to use the real resource"
-                    if bt and bt.accepts_remote
-                    else "install a plugin that simulates it"
-                )
-                raise NotSimulatedError(
-                    f"Binding {binding_name} ({friendly}): no installed plugin provides a local simulation of "
-                    f"{friendly} bindings yet; {hint}."
-                )
+                raise self.not_simulated(type_name, binding_name)
             # the proxy worker applies calls to any binding with its public API, so a type without its own remote
             # adapter still works remotely through the generic one (results keep the proxy's JSON shapes)
             return resolve_factory(GENERIC_REMOTE_FACTORY)

@@ -1,0 +1,25 @@
+"""build_env: bindings that cannot run here are placeholders that explain themselves on first use."""
+
+from __future__ import annotations
+
+import pytest
+from flarebind.bindings.context import LocalContext
+from flarebind.errors import NotSimulatedError, RemoteRequiredError
+from flarebind.platform import build_env
+
+
+def test_unsimulated_and_remote_only_bindings_raise_on_use():
+    env = build_env(
+        {
+            "GREETING": {"type": "plain_text", "value": "hi"},
+            "DO": {"type": "durable_object_namespace", "class_name": "Counter"},
+            "VEC": {"type": "vectorize", "index_name": "idx"},
+        },
+        LocalContext(in_memory=True),
+    )
+    assert env.GREETING == env["GREETING"] == "hi"
+    expected = r"^Binding DO \(Durable Object\): no installed plugin provides a local simulation"
+    with pytest.raises(NotSimulatedError, match=expected):
+        env.DO.get("id")
+    with pytest.raises(RemoteRequiredError, match=r"^Binding VEC needs to be run remotely$"):
+        env.VEC.query([0.1])
