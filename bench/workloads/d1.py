@@ -136,8 +136,6 @@ def run_sqlite(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, Any]
     return run_python_child("bench.workloads.d1:sqlite_child", {**p, "path": path})
 
 
-
-
 WORKLOAD = Workload(
     name="d1",
     title="D1",

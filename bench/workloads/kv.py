@@ -164,8 +164,6 @@ def run_sqlite(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, Any]
     return run_python_child("bench.workloads.kv:sqlite_child", {**p, "path": path})
 
 
-
-
 WORKLOAD = Workload(
     name="kv",
     title="Workers KV",

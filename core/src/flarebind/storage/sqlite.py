@@ -45,6 +45,9 @@ def ensure_metadata_db(folder: Path) -> None:
         return
     conn = connect(path)
     try:
-        conn.execute("CREATE TABLE IF NOT EXISTS _cf_ALARM (actor_id TEXT PRIMARY KEY, scheduled_time INTEGER)")
+        # the exact schema Miniflare creates (checked against a file written by `wrangler kv key put --local`)
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS _cf_ALARM (actor_id TEXT PRIMARY KEY, scheduled_time INTEGER) WITHOUT ROWID"
+        )
     finally:
         conn.close()
