@@ -37,6 +37,15 @@ def _whole(value: float) -> bool:
     return math.isfinite(value) and float(value).is_integer()
 
 
+def _range_int(raw: Any, label: str, negative: str = "Invalid range.") -> int:
+    n = _number(raw)
+    if n < 0:
+        raise ValueError(f"{negative} {label} ({js_number(n)}) must be greater than or equal to 0.")
+    if not _whole(n):
+        raise ValueError(f"Invalid range. {label} ({js_number(n)}) must be an integer, not floating point.")
+    return int(n)
+
+
 def parse_range(value: Any) -> RangeRequest | None:
     """Validate a range option as the Workers runtime does before it sends the request."""
     if value is None:
@@ -48,30 +57,16 @@ def parse_range(value: Any) -> RangeRequest | None:
         raise TypeError("range must be an R2Range dict or headers")
     offset = length = suffix = None
     if value.get("offset") is not None:
-        o = _number(value["offset"])
-        if o < 0:
-            raise ValueError(f"Invalid range. Starting offset ({js_number(o)}) must be greater than or equal to 0.")
-        if not _whole(o):
-            raise ValueError(f"Invalid range. Starting offset ({js_number(o)}) must be an integer, not floating point.")
-        offset = int(o)
+        offset = _range_int(value["offset"], "Starting offset")
     if value.get("length") is not None:
-        n = _number(value["length"])
-        if n < 0:
-            raise ValueError(f"Invalid range. Length ({js_number(n)}) must be greater than or equal to 0.")
-        if not _whole(n):
-            raise ValueError(f"Invalid range. Length ({js_number(n)}) must be an integer, not floating point.")
-        length = int(n)
+        length = _range_int(value["length"], "Length")
     if value.get("suffix") is not None:
         if value.get("offset") is not None:
             raise TypeError("Suffix is incompatible with offset.")
         if value.get("length") is not None:
             raise TypeError("Suffix is incompatible with length.")
-        s = _number(value["suffix"])
-        if s < 0:
-            raise ValueError(f"Invalid suffix. Suffix ({js_number(s)}) must be greater than or equal to 0.")
-        if not _whole(s):
-            raise ValueError(f"Invalid range. Suffix ({js_number(s)}) must be an integer, not floating point.")
-        suffix = int(s)
+        # the runtime words a negative suffix "Invalid suffix.", every other case "Invalid range."
+        suffix = _range_int(value["suffix"], "Suffix", negative="Invalid suffix.")
     return RangeRequest(offset=offset, length=length, suffix=suffix)
 
 
