@@ -26,14 +26,22 @@ def _now() -> str:
 def main(argv: list[str] | None = None) -> int:
     workloads = all_workloads()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
-                        help=f"any of: {', '.join(workloads)} (default: all)")
+    parser.add_argument(
+        "workloads", nargs="*", metavar="WORKLOAD", help=f"any of: {', '.join(workloads)} (default: all)"
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repetition: checks every workload runs")
     parser.add_argument("--reps", type=int, help="repetitions per side (default: 3, or 1 with --quick)")
-    parser.add_argument("--results-dir", type=Path, help="where to write results JSON (default: bench/results, "
-                        "or bench/results/quick with --quick)")
-    parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
-                        help="render docs/performance.md and .png (default: yes for a full run, no with --quick)")
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        help="where to write results JSON (default: bench/results, or bench/results/quick with --quick)",
+    )
+    parser.add_argument(
+        "--docs",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="render docs/performance.md and .png (default: yes for a full run, no with --quick)",
+    )
     parser.add_argument("--note", help="a line about the run's context, shown in the docs")
     args = parser.parse_args(argv)
     unknown = [w for w in args.workloads if w not in workloads]
@@ -45,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     raw = list(argv if argv is not None else sys.argv[1:])
     if args.note:  # the note describes the run; it is not part of the command to reproduce it
         i = raw.index("--note") if "--note" in raw else -1
-        raw = raw[:i] + raw[i + 2:] if i >= 0 else [a for a in raw if not a.startswith("--note=")]
+        raw = raw[:i] + raw[i + 2 :] if i >= 0 else [a for a in raw if not a.startswith("--note=")]
     command = "python -m bench " + " ".join(shlex.quote(a) for a in raw)
 
     def log(text: str) -> None:
@@ -95,8 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         DOCS.mkdir(exist_ok=True)
         plotted = render_plot(latest, DOCS / "performance.png")
         (DOCS / "performance.md").write_text(render_markdown(latest, "performance.png" if plotted else None))
-        log(f"rendered {DOCS / 'performance.md'}" + (" and performance.png" if plotted else " (no plot: matplotlib "
-                                                                                           "missing or no ratios)"))
+        log(
+            f"rendered {DOCS / 'performance.md'}"
+            + (" and performance.png" if plotted else " (no plot: matplotlib missing or no ratios)")
+        )
     for name, result in run["workloads"].items():
         print(f"{name}: {result['status']}")
     return 1 if any(r["status"].startswith("error") for r in run["workloads"].values()) else 0

@@ -37,8 +37,15 @@ class DevServer:
         self.log = log
         self._log_file = open(log, "wb")  # noqa: SIM115 - closed in stop(), it outlives this method
         self.started = time.perf_counter()
-        self.process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=self._log_file, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def output_tail(self, lines: int = 20) -> str:
         try:
@@ -46,8 +53,14 @@ class DevServer:
         except OSError:
             return ""
 
-    def wait_for(self, expect: str | None = None, give_up_after: float = 120, since: float | None = None,
-                 path: str = "/", headers: dict[str, str] | None = None) -> float:
+    def wait_for(
+        self,
+        expect: str | None = None,
+        give_up_after: float = 120,
+        since: float | None = None,
+        path: str = "/",
+        headers: dict[str, str] | None = None,
+    ) -> float:
         """Poll GET ``path`` until a 200 (with body ``expect`` if given); seconds from ``since`` (default: spawn)."""
         since = self.started if since is None else since
         deadline = time.perf_counter() + give_up_after

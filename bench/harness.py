@@ -134,8 +134,9 @@ def run_workload(workload: Workload, quick: bool, log: Callable[[str], None]) ->
                 except Exception as exc:
                     text = f"{side.name} / {variant}: {type(exc).__name__}: {exc}"
                     log("    ERROR " + text.splitlines()[0])
-                    result["errors"].append({"side": side.name, "variant": variant, "error": text,
-                                             "traceback": traceback.format_exc()})
+                    result["errors"].append(
+                        {"side": side.name, "variant": variant, "error": text, "traceback": traceback.format_exc()}
+                    )
                     continue
                 finally:
                     shutil.rmtree(workdir, ignore_errors=True)
@@ -149,8 +150,12 @@ def run_workload(workload: Workload, quick: bool, log: Callable[[str], None]) ->
     for variant in variants:
         for m in workload.metrics:
             row: dict[str, Any] = {
-                "variant": variant, "metric": m.key, "label": m.label, "unit": m.unit,
-                "higher_is_better": m.higher_is_better, "sides": {},
+                "variant": variant,
+                "metric": m.key,
+                "label": m.label,
+                "unit": m.unit,
+                "higher_is_better": m.higher_is_better,
+                "sides": {},
             }
             for name in side_names:
                 key = (name, variant, m.key)
@@ -204,7 +209,11 @@ def run_python_child(target: str, params: dict[str, Any], timeout: float = 1800)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     proc = subprocess.run(
         [sys.executable, "-m", "bench.child", target, json.dumps(params)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-15:]
@@ -241,7 +250,11 @@ def run_node(script: str, plan: dict[str, Any], timeout: float = 1800) -> dict[s
         raise Skip("node is not installed")
     proc = subprocess.run(
         [node, str(NODE_DIR / script), json.dumps(plan)],
-        cwd=NODE_DIR, env=node_environment(), capture_output=True, text=True, timeout=timeout,
+        cwd=NODE_DIR,
+        env=node_environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-15:]

@@ -26,10 +26,17 @@ def machine_info() -> dict[str, Any]:
     cpuinfo = _read("/proc/cpuinfo")
     model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), "")
     mhz = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("cpu MHz")), "")
-    mem_kib = next((int(line.split()[1]) for line in _read("/proc/meminfo").splitlines()
-                    if line.startswith("MemTotal:")), 0)
-    os_name = next((line.split("=", 1)[1].strip('"') for line in _read("/etc/os-release").splitlines()
-                    if line.startswith("PRETTY_NAME=")), platform.system())
+    mem_kib = next(
+        (int(line.split()[1]) for line in _read("/proc/meminfo").splitlines() if line.startswith("MemTotal:")), 0
+    )
+    os_name = next(
+        (
+            line.split("=", 1)[1].strip('"')
+            for line in _read("/etc/os-release").splitlines()
+            if line.startswith("PRETTY_NAME=")
+        ),
+        platform.system(),
+    )
     tmp = Path(os.environ.get("TMPDIR", "/tmp"))
     disk = ""
     try:
@@ -69,8 +76,9 @@ def versions() -> dict[str, Any]:
     except Exception:
         out["flarebind"] = None
     try:
-        out["git_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                                           text=True, timeout=10).stdout.strip()
+        out["git_commit"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
     except Exception:
         out["git_commit"] = None
     node = shutil.which("node")
@@ -85,8 +93,9 @@ def versions() -> dict[str, Any]:
         out["workerd_package"] = _node_package_version(root, "workerd")
         workerd = root / "node_modules" / "workerd" / "bin" / "workerd"
         if workerd.exists():
-            out["workerd"] = subprocess.run([str(workerd), "--version"], capture_output=True, text=True,
-                                            timeout=30).stdout.strip()
+            out["workerd"] = subprocess.run(
+                [str(workerd), "--version"], capture_output=True, text=True, timeout=30
+            ).stdout.strip()
     except Exception as exc:
         out["node_packages"] = f"unavailable: {exc}"
     out["python_executable"] = sys.executable

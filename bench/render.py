@@ -52,13 +52,19 @@ def workload_section(w: dict[str, Any]) -> list[str]:
         lines += [f"**Status: {w['status']}**", ""]
     lines += [w["description"], ""]
     if w.get("measured_at"):
-        lines += [f"Measured {w['measured_at']} with `{w.get('command', '')}`, {w.get('reps', '?')} "
-                  f"repetition(s), sides alternating; median (min–max).", ""]
+        lines += [
+            f"Measured {w['measured_at']} with `{w.get('command', '')}`, {w.get('reps', '?')} "
+            f"repetition(s), sides alternating; median (min–max).",
+            "",
+        ]
     if w.get("params"):
         params = ", ".join(f"{k}={v}" for k, v in w["params"].items())
         load = w.get("loadavg")
-        lines += [f"Parameters: {params}." + (f" Load average before/after: {' '.join(load[0])} / "
-                                              f"{' '.join(load[1])}." if load else ""), ""]
+        lines += [
+            f"Parameters: {params}."
+            + (f" Load average before/after: {' '.join(load[0])} / {' '.join(load[1])}." if load else ""),
+            "",
+        ]
     rows = w.get("metrics") or []
     if rows:
         sides = [s for s in (FLAREBIND, MINIFLARE, SQLITE3) if any(s in r["sides"] for r in rows)]
@@ -106,7 +112,7 @@ def render_markdown(results: dict[str, Any], plot_name: str | None) -> str:
         "",
         "flarebind and Miniflare measured side by side on the same machine in the same run: every workload runs "
         "each side in alternating repetitions (in child processes), and reports the median with min–max and the "
-        "ratio flarebind / Miniflare (for \"lower is better\" metrics a ratio below 1 favours flarebind). Raw "
+        'ratio flarebind / Miniflare (for "lower is better" metrics a ratio below 1 favours flarebind). Raw '
         "`sqlite3` is the ceiling where it is one. Method as in the Miniflare anchor: Miniflare's binding phases "
         "are ONE `dispatchFetch` whose Worker loops over the binding (timed in Node around it), CPU and memory "
         "from `/proc`.",
@@ -127,8 +133,12 @@ def render_markdown(results: dict[str, Any], plot_name: str | None) -> str:
     if results.get("context_note"):
         lines += [f"- {results['context_note']}"]
     lines.append("")
-    lines += ["## Summary", "", "| workload | status | flarebind vs Miniflare (× better, range over metrics) | "
-              "targets met |", "|---|---|---|---|"]
+    lines += [
+        "## Summary",
+        "",
+        "| workload | status | flarebind vs Miniflare (× better, range over metrics) | targets met |",
+        "|---|---|---|---|",
+    ]
     for w in results["workloads"].values():
         targets = w.get("targets") or []
         met = sum(1 for t in targets if t["met"] is True)
@@ -156,32 +166,51 @@ def render_markdown(results: dict[str, Any], plot_name: str | None) -> str:
 # Miniflare numbers from ../shared/reference/miniflare-anchor.md (same machine kind, measured the same way): a
 # cross-check that the Miniflare side here is measured as the anchor measured it.
 ANCHOR = [
-    ("kv", "disk", "put", 536), ("kv", "disk", "get", 1662), ("kv", "memory", "put", 463),
-    ("kv", "memory", "get", 1500), ("r2", "disk", "small_put", 272), ("r2", "disk", "small_get", 784),
-    ("d1", "disk", "insert", 635), ("d1", "disk", "select", 788), ("d1", "disk", "batch", 13696),
-    ("d1", "memory", "insert", 836), ("d1", "memory", "select", 906), ("d1", "memory", "batch", 12874),
-    ("runtime", "local", "dispatch_rps", 372), ("runtime", "local", "cold_start", 1621),
+    ("kv", "disk", "put", 536),
+    ("kv", "disk", "get", 1662),
+    ("kv", "memory", "put", 463),
+    ("kv", "memory", "get", 1500),
+    ("r2", "disk", "small_put", 272),
+    ("r2", "disk", "small_get", 784),
+    ("d1", "disk", "insert", 635),
+    ("d1", "disk", "select", 788),
+    ("d1", "disk", "batch", 13696),
+    ("d1", "memory", "insert", 836),
+    ("d1", "memory", "select", 906),
+    ("d1", "memory", "batch", 12874),
+    ("runtime", "local", "dispatch_rps", 372),
+    ("runtime", "local", "cold_start", 1621),
 ]
 
 
 def anchor_section(results: dict[str, Any]) -> list[str]:
-    lines = ["## Cross-check: Miniflare in this run vs the Miniflare anchor", "",
-             "| workload | mode | metric | unit | this run | anchor |", "|---|---|---|---|---|---|"]
+    lines = [
+        "## Cross-check: Miniflare in this run vs the Miniflare anchor",
+        "",
+        "| workload | mode | metric | unit | this run | anchor |",
+        "|---|---|---|---|---|---|",
+    ]
     found = False
     for name, variant, metric, value in ANCHOR:
         w = results["workloads"].get(name) or {}
         for r in w.get("metrics") or []:
             if r["variant"] == variant and r["metric"] == metric and "median" in r["sides"].get(MINIFLARE, {}):
                 found = True
-                lines.append(f"| {name} | {variant} | {r['label']} | {r['unit']} | "
-                             f"{fmt(r['sides'][MINIFLARE]['median'], r['unit'])} | {fmt(value, r['unit'])} |")
+                lines.append(
+                    f"| {name} | {variant} | {r['label']} | {r['unit']} | "
+                    f"{fmt(r['sides'][MINIFLARE]['median'], r['unit'])} | {fmt(value, r['unit'])} |"
+                )
     if not found:
         return []
-    lines += ["", "The anchor ran on another 2-core VM of the same kind (its CPU read \"AMD EPYC\"), and its Miniflare "
-              "numbers were taken on the machine as it was then; this run's Miniflare is faster on most rows (up "
-              "to ~3×, a different CPU), so the ratios here are against the faster Miniflare. Its R2 "
-              "large-object figures are not comparable (ArrayBuffer put there, streamed here); its cold start is "
-              "`node wrangler.js dev` with the update check and banner on.", ""]
+    lines += [
+        "",
+        'The anchor ran on another 2-core VM of the same kind (its CPU read "AMD EPYC"), and its Miniflare '
+        "numbers were taken on the machine as it was then; this run's Miniflare is faster on most rows (up "
+        "to ~3×, a different CPU), so the ratios here are against the faster Miniflare. Its R2 "
+        "large-object figures are not comparable (ArrayBuffer put there, streamed here); its cold start is "
+        "`node wrangler.js dev` with the update check and banner on.",
+        "",
+    ]
     return lines
 
 
@@ -203,8 +232,9 @@ def render_plot(results: dict[str, Any], path: Path) -> bool:
     if not panels:
         return False
     heights = [0.45 * len(b) + 0.9 for _, b in panels]
-    fig, axes = plt.subplots(len(panels), 1, figsize=(10, sum(heights)), gridspec_kw={"height_ratios": heights},
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(panels), 1, figsize=(10, sum(heights)), gridspec_kw={"height_ratios": heights}, squeeze=False
+    )
     for ax, (w, bars) in zip(axes[:, 0], panels, strict=True):
         labels = [b[0] for b in bars][::-1]
         values = [b[1] for b in bars][::-1]

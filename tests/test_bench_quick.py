@@ -28,7 +28,10 @@ def test_quick_run_measures_every_workload(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--results-dir", str(tmp_path)],
-        cwd=REPO, env=env, capture_output=True, text=True,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr[-5000:]
     results = json.loads((tmp_path / "latest.json").read_text())
@@ -80,18 +83,26 @@ def test_harness_alternates_sides_and_summarizes(tmp_path: Path) -> None:
             assert workdir.is_dir() and params == {"n": 1}
             calls.append((name, variant))
             return {"ops": next(values[name])}
+
         return run
 
     def never(variant: str, params: dict, workdir: Path) -> dict:
         raise Skip("the thing is missing")
 
     workload = Workload(
-        name="fake", title="Fake", description="plain functions",
+        name="fake",
+        title="Fake",
+        description="plain functions",
         metrics=[MetricDef("ops", "ops", "ops/s")],
         sides=[Side(FLAREBIND, side(FLAREBIND)), Side(MINIFLARE, side(MINIFLARE)), Side("sqlite3", never)],
-        variants=lambda quick: ["disk"], params=lambda quick: {"n": 1}, reps=lambda quick: 3,
-        targets=[Target("≥ 5× Miniflare", lambda v: (v(FLAREBIND, "disk", "ops") / v(MINIFLARE, "disk", "ops") >= 5,
-                                                    "ratio"))],
+        variants=lambda quick: ["disk"],
+        params=lambda quick: {"n": 1},
+        reps=lambda quick: 3,
+        targets=[
+            Target(
+                "≥ 5× Miniflare", lambda v: (v(FLAREBIND, "disk", "ops") / v(MINIFLARE, "disk", "ops") >= 5, "ratio")
+            )
+        ],
     )
     result = run_workload(workload, quick=False, log=lambda text: None)
     assert result["status"] == "ok"
@@ -110,11 +121,19 @@ def test_harness_reports_errors_and_missing_code() -> None:
     def broken(variant: str, params: dict, workdir: Path) -> dict:
         raise RuntimeError("boom")
 
-    base = dict(title="Fake", description="d", metrics=[MetricDef("ops", "ops", "ops/s")],
-                variants=lambda quick: ["x"], params=lambda quick: {})
+    base = dict(
+        title="Fake",
+        description="d",
+        metrics=[MetricDef("ops", "ops", "ops/s")],
+        variants=lambda quick: ["x"],
+        params=lambda quick: {},
+    )
     failed = run_workload(Workload(name="f", sides=[Side(FLAREBIND, broken)], **base), True, lambda t: None)
     assert failed["status"] == "error: flarebind / x: RuntimeError: boom"
-    skipped = run_workload(Workload(name="s", sides=[Side(FLAREBIND, broken)], requires=lambda: "x.y is missing",
-                                    **base), True, lambda t: None)
+    skipped = run_workload(
+        Workload(name="s", sides=[Side(FLAREBIND, broken)], requires=lambda: "x.y is missing", **base),
+        True,
+        lambda t: None,
+    )
     assert skipped["status"] == "skipped: x.y is missing"
     assert skipped["metrics"] == []

@@ -86,12 +86,16 @@ def run_flarebind(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, A
 
 def run_miniflare(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, Any]:
     n = p["n"]
-    ph = miniflare_phases(variant, workdir, [
-        {"route": "d1_setup"},
-        {"route": "d1_insert", "q": {"n": n, "start": 0}},
-        {"route": "d1_select", "q": {"n": n, "start": 0, "rows": n}},
-        {"route": "d1_batch", "q": {"n": p["batch"], "start": BATCH_START}},
-    ])
+    ph = miniflare_phases(
+        variant,
+        workdir,
+        [
+            {"route": "d1_setup"},
+            {"route": "d1_insert", "q": {"n": n, "start": 0}},
+            {"route": "d1_select", "q": {"n": n, "start": 0, "rows": n}},
+            {"route": "d1_batch", "q": {"n": p["batch"], "start": BATCH_START}},
+        ],
+    )
     if ph["d1_select"]["count"] != n or ph["d1_batch"]["count"] != p["batch"]:
         raise RuntimeError("Miniflare D1 phases returned the wrong counts")
     return {

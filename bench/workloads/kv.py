@@ -98,12 +98,16 @@ def run_flarebind(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, A
 
 def run_miniflare(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, Any]:
     n = p["n"]
-    ph = miniflare_phases(variant, workdir, [
-        {"route": "kv_put", "q": {"n": n, "size": p["size"]}},
-        {"route": "kv_get", "q": {"n": n}},
-        {"route": "kv_list"},
-        {"route": "kv_bulk_get", "q": {"n": n}},
-    ])
+    ph = miniflare_phases(
+        variant,
+        workdir,
+        [
+            {"route": "kv_put", "q": {"n": n, "size": p["size"]}},
+            {"route": "kv_get", "q": {"n": n}},
+            {"route": "kv_list"},
+            {"route": "kv_bulk_get", "q": {"n": n}},
+        ],
+    )
     for route in ("kv_get", "kv_list", "kv_bulk_get"):
         if ph[route]["count"] != n:
             raise RuntimeError(f"Miniflare {route} saw {ph[route]['count']} of {n} keys")
@@ -132,8 +136,10 @@ def sqlite_child(p: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with Timer() as t:
         for i in range(n):
-            conn.execute("INSERT OR REPLACE INTO entries (key, value, expiration, metadata) VALUES (?, ?, NULL, NULL)",
-                         (key(i), value))
+            conn.execute(
+                "INSERT OR REPLACE INTO entries (key, value, expiration, metadata) VALUES (?, ?, NULL, NULL)",
+                (key(i), value),
+            )
     out["put"], out["put_cpu"] = rate(n, t.seconds), t.cpu_seconds * 1e6 / n
     with Timer() as t:
         for i in range(n):
@@ -142,8 +148,9 @@ def sqlite_child(p: dict[str, Any]) -> dict[str, Any]:
     listed, after = 0, ""
     with Timer() as t:
         while True:
-            rows = conn.execute("SELECT key, expiration, metadata FROM entries WHERE key > ? ORDER BY key LIMIT 1001",
-                                (after,)).fetchall()
+            rows = conn.execute(
+                "SELECT key, expiration, metadata FROM entries WHERE key > ? ORDER BY key LIMIT 1001", (after,)
+            ).fetchall()
             page = rows[:1000]
             listed += len(page)
             if len(rows) <= 1000:
@@ -183,8 +190,8 @@ WORKLOAD = Workload(
         "sqlite3 ceiling: one table, value stored inline in the row, same PRAGMAs as flarebind's storage "
         "(WAL, synchronous=NORMAL, autocommit); it writes no blob files, which the Miniflare layout requires.",
         "Miniflare's 'memory' mode is a temporary folder on the same disk (see the Miniflare anchor).",
-    "CPU per op: flarebind's whole process (user+system, time.process_time); Miniflare's Node process plus its "
-    "workerd child (user+system from /proc, 10 ms ticks over the phase). Less sensitive than wall time to other "
-    "load on the machine.",
+        "CPU per op: flarebind's whole process (user+system, time.process_time); Miniflare's Node process plus its "
+        "workerd child (user+system from /proc, 10 ms ticks over the phase). Less sensitive than wall time to other "
+        "load on the machine.",
     ],
 )

@@ -41,8 +41,9 @@ METRICS = [
     MetricDef("direct_ms", "KV get, raw HTTP round trip to the proxy", "ms", higher_is_better=False),
     MetricDef("relay_ms", "KV get through the loopback relay", "ms", higher_is_better=False),
     MetricDef("overhead_ms", "relay overhead per call (difference of medians)", "ms", higher_is_better=False),
-    MetricDef("binding_ms", "env.KV.get() on the remote binding object (relay + adapter)", "ms",
-              higher_is_better=False),
+    MetricDef(
+        "binding_ms", "env.KV.get() on the remote binding object (relay + adapter)", "ms", higher_is_better=False
+    ),
     MetricDef("burst_ms", "100 concurrent KV gets through the relay, wall", "ms", higher_is_better=False),
     MetricDef("burst_errors", "errors among the 100 concurrent calls", "count", higher_is_better=False),
     MetricDef("burst_connections", "relay → proxy TCP connections after the burst", "count", higher_is_better=False),
@@ -162,17 +163,29 @@ def run_flarebind(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, A
     from flarebind.remote.deploy_proxy import write_proxy
     from flarebind.testing.node import wrangler_command
 
-    written = write_proxy(workdir / "proxy", {"KV": {"type": "kv_namespace", "id": "bench-kv"}},
-                          name="flarebind-bench-proxy")
+    written = write_proxy(
+        workdir / "proxy", {"KV": {"type": "kv_namespace", "id": "bench-kv"}}, name="flarebind-bench-proxy"
+    )
     port = free_port()
     (workdir / "xdg").mkdir()
-    cmd = [*wrangler_command(), "dev", "--ip", "127.0.0.1", "--port", str(port), "--inspector-port", str(free_port()),
-           "--persist-to", str(workdir / "state")]
+    cmd = [
+        *wrangler_command(),
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--inspector-port",
+        str(free_port()),
+        "--persist-to",
+        str(workdir / "state"),
+    ]
     env = node_environment({"XDG_CONFIG_HOME": str(workdir / "xdg")})
     with DevServer(cmd, written.outdir, env, port, workdir / "wrangler.log") as server:
         server.wait_for(path="/__flarebind/v1/info", headers={"X-Flarebind-Proxy-Secret": written.secret})
-        return run_python_child("bench.workloads.remote:measure_child",
-                                {**p, "url": f"http://127.0.0.1:{port}", "secret": written.secret})
+        return run_python_child(
+            "bench.workloads.remote:measure_child", {**p, "url": f"http://127.0.0.1:{port}", "secret": written.secret}
+        )
 
 
 def _overhead_target(v):
@@ -202,10 +215,17 @@ WORKLOAD = Workload(
     targets=[
         Target("relay overhead ≤ 1 ms per call at the median", _overhead_target),
         Target("100 concurrent calls: no errors, connections reused (≤ the relay's pool of 32)", _burst_target),
-        Target("update_bindings during a stream of calls: no call fails",
-               lambda v: (None, "not measured: with a deployed proxy update_bindings has nothing to re-provision, "
-                                "and the edge-preview path needs Cloudflare")),
+        Target(
+            "update_bindings during a stream of calls: no call fails",
+            lambda v: (
+                None,
+                "not measured: with a deployed proxy update_bindings has nothing to re-provision, "
+                "and the edge-preview path needs Cloudflare",
+            ),
+        ),
     ],
-    notes=["Miniflare has no counterpart here (its remote bindings need a Cloudflare login), so there is no ratio; "
-           "the baseline is the raw HTTP round trip to the same proxy."],
+    notes=[
+        "Miniflare has no counterpart here (its remote bindings need a Cloudflare login), so there is no ratio; "
+        "the baseline is the raw HTTP round trip to the same proxy."
+    ],
 )

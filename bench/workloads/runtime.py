@@ -103,8 +103,16 @@ def _http_load(url: str, n: int) -> float:
 
 def _flarebind_dev(project: Path, workdir: Path, name: str) -> DevServer:
     port = free_port()
-    cmd = [*flarebind_cli(), "dev", "--ip", "127.0.0.1", "--port", str(port),
-           "--persist-to", str(workdir / f"{name}-state")]
+    cmd = [
+        *flarebind_cli(),
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--persist-to",
+        str(workdir / f"{name}-state"),
+    ]
     return DevServer(cmd, project, dict(os.environ), port, workdir / f"{name}.log")
 
 
@@ -156,8 +164,11 @@ def run_flarebind(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, A
             out["http_rps"] = _http_load(f"http://127.0.0.1:{server.port}/", p["n"])
             out["reload"] = _measure_reloads(server, trivial / "src" / "entry.py", p["reloads"])
     try:
-        out.update(run_python_child("bench.workloads.runtime:dispatch_child",
-                                    {"n": p["n"], "persist": str(workdir / "dispatch-state")}))
+        out.update(
+            run_python_child(
+                "bench.workloads.runtime:dispatch_child", {"n": p["n"], "persist": str(workdir / "dispatch-state")}
+            )
+        )
     except Skip as exc:
         skipped["dispatch_rps"] = str(exc)
     out["_skipped"] = skipped
@@ -171,8 +182,18 @@ def _wrangler_dev(project: Path, workdir: Path, name: str) -> DevServer:
     from flarebind.testing.node import wrangler_command
 
     port = free_port()
-    cmd = [*wrangler_command(), "dev", "--ip", "127.0.0.1", "--port", str(port),
-           "--inspector-port", str(free_port()), "--persist-to", str(workdir / f"{name}-state")]
+    cmd = [
+        *wrangler_command(),
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--inspector-port",
+        str(free_port()),
+        "--persist-to",
+        str(workdir / f"{name}-state"),
+    ]
     (workdir / "xdg").mkdir(exist_ok=True)
     env = node_environment({"XDG_CONFIG_HOME": str(workdir / "xdg")})
     return DevServer(cmd, project, env, port, workdir / f"{name}.log")
@@ -202,8 +223,15 @@ def _miniflare_http_rps(n: int) -> float:
     if not node:
         raise Skip("node is not installed")
     plan = json.dumps({"op": "serve"})
-    server = subprocess.Popen([node, str(NODE_DIR / "mf-runtime.mjs"), plan], cwd=NODE_DIR, env=node_environment(),
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [node, str(NODE_DIR / "mf-runtime.mjs"), plan],
+        cwd=NODE_DIR,
+        env=node_environment(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert server.stdout is not None and server.stdin is not None
         line = server.stdout.readline()
@@ -237,6 +265,7 @@ def _rps_target(metric: str, factor: float, against: str):
         if fb is None or mf is None:
             return None, "not measured"
         return fb / mf >= factor, f"{fb:.0f} vs Miniflare {mf:.0f} req/s ({fb / mf:.1f}×)"
+
     return check
 
 
@@ -262,8 +291,9 @@ WORKLOAD = Workload(
     targets=[
         Target("flarebind dev cold start ≤ 0.5 s and ≥ 4× faster than wrangler dev", _cold_target),
         Target("keep-alive HTTP req/s ≥ 3× Miniflare's dispatch rate", _rps_target("http_rps", 3, "dispatch_rps")),
-        Target("in-process dispatch_fetch ≥ 10× Miniflare's dispatchFetch", _rps_target("dispatch_rps", 10,
-                                                                                          "dispatch_rps")),
+        Target(
+            "in-process dispatch_fetch ≥ 10× Miniflare's dispatchFetch", _rps_target("dispatch_rps", 10, "dispatch_rps")
+        ),
         Target("reload after a code edit ≤ 0.5 s", _reload_target),
     ],
     notes=[

@@ -107,16 +107,20 @@ async def test_statements_are_values_and_not_awaitable(db):
 
 
 async def test_bind_conversions(db):
-    row = await db.prepare("SELECT ? AS t, ? AS f, ? AS n, ? AS s, ? AS i, ? AS r").bind(
-        True, False, None, "x", 7, 2.5
-    ).first()
+    row = (
+        await db.prepare("SELECT ? AS t, ? AS f, ? AS n, ? AS s, ? AS i, ? AS r")
+        .bind(True, False, None, "x", 7, 2.5)
+        .first()
+    )
     assert row == {"t": 1, "f": 0, "n": None, "s": "x", "i": 7, "r": 2.5}
 
 
 async def test_bytes_and_byte_lists_bind_as_blobs_and_read_as_lists(db):
-    row = await db.prepare("SELECT ? AS a, ? AS b, ? AS c, typeof(?) AS t").bind(
-        b"\x00\xff", bytearray(b"\x01"), [1, 2, 3], memoryview(b"\x07")
-    ).first()
+    row = (
+        await db.prepare("SELECT ? AS a, ? AS b, ? AS c, typeof(?) AS t")
+        .bind(b"\x00\xff", bytearray(b"\x01"), [1, 2, 3], memoryview(b"\x07"))
+        .first()
+    )
     assert row == {"a": [0, 255], "b": [1], "c": [1, 2, 3], "t": "blob"}
 
 
@@ -186,17 +190,14 @@ async def test_sqlite_failures(db, sql, text):
 async def test_constraint_failures_name_the_extended_code(db):
     await db.prepare("INSERT INTO t (name) VALUES ('a')").run()
     await db.exec("CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE ch (pid INTEGER REFERENCES p(id));")
+    sqlite = ": SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_{})"
     cases = {
-        "INSERT INTO t (name) VALUES ('a')":
-            "UNIQUE constraint failed: t.name: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_UNIQUE)",
-        "INSERT INTO t (id, name) VALUES (1, 'zzz')":
-            "UNIQUE constraint failed: t.id: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_PRIMARYKEY)",
-        "INSERT INTO t (name) VALUES (NULL)":
-            "NOT NULL constraint failed: t.name: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_NOTNULL)",
-        "INSERT INTO t (name, c) VALUES ('q', -1)":
-            "CHECK constraint failed: c IS NULL OR c > 0: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_CHECK)",
-        "INSERT INTO ch VALUES (5)":
-            "FOREIGN KEY constraint failed: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_FOREIGNKEY)",
+        "INSERT INTO t (name) VALUES ('a')": "UNIQUE constraint failed: t.name" + sqlite.format("UNIQUE"),
+        "INSERT INTO t (id, name) VALUES (1, 'zzz')": "UNIQUE constraint failed: t.id" + sqlite.format("PRIMARYKEY"),
+        "INSERT INTO t (name) VALUES (NULL)": "NOT NULL constraint failed: t.name" + sqlite.format("NOTNULL"),
+        "INSERT INTO t (name, c) VALUES ('q', -1)": "CHECK constraint failed: c IS NULL OR c > 0"
+        + sqlite.format("CHECK"),
+        "INSERT INTO ch VALUES (5)": "FOREIGN KEY constraint failed" + sqlite.format("FOREIGNKEY"),
     }
     for sql, text in cases.items():
         assert await error_of(db.prepare(sql).run()) == f"D1_ERROR: {text}"

@@ -37,8 +37,9 @@ async def error_of(coro) -> str:
 
 
 async def test_put_returns_the_object_metadata(bucket):
-    obj = await bucket.put("greeting", "hello", httpMetadata={"contentType": "text/plain"},
-                           customMetadata={"lang": "en"})
+    obj = await bucket.put(
+        "greeting", "hello", httpMetadata={"contentType": "text/plain"}, customMetadata={"lang": "en"}
+    )
     assert obj.key == "greeting"
     assert obj.size == 5
     assert obj.etag == md5(b"hello")
@@ -53,9 +54,12 @@ async def test_put_returns_the_object_metadata(bucket):
 
 
 async def test_head_and_get_see_what_put_stored(bucket):
-    put = await bucket.put("k", b"\x00\x01binary", httpMetadata={"contentType": "application/octet-stream",
-                                                                  "cacheControl": "max-age=60"},
-                           customMetadata={"a": "1", "b": "2"})
+    put = await bucket.put(
+        "k",
+        b"\x00\x01binary",
+        httpMetadata={"contentType": "application/octet-stream", "cacheControl": "max-age=60"},
+        customMetadata={"a": "1", "b": "2"},
+    )
     head = await bucket.head("k")
     assert (head.key, head.size, head.etag, head.version) == ("k", 8, put.etag, put.version)
     assert head.uploaded == put.uploaded
@@ -85,16 +89,34 @@ async def test_cache_expiry_round_trips_as_a_datetime(bucket):
 
 
 async def test_http_metadata_from_headers_and_write_back(bucket):
-    await bucket.put("h", "x", httpMetadata={"Content-Type": "text/html", "Content-Language": "fr",
-                                             "Content-Disposition": "inline", "Content-Encoding": "identity",
-                                             "Cache-Control": "no-store"})
+    await bucket.put(
+        "h",
+        "x",
+        httpMetadata={
+            "Content-Type": "text/html",
+            "Content-Language": "fr",
+            "Content-Disposition": "inline",
+            "Content-Encoding": "identity",
+            "Cache-Control": "no-store",
+        },
+    )
     obj = await bucket.get("h")
-    assert obj.httpMetadata == {"contentType": "text/html", "contentLanguage": "fr", "contentDisposition": "inline",
-                                "contentEncoding": "identity", "cacheControl": "no-store"}
+    assert obj.httpMetadata == {
+        "contentType": "text/html",
+        "contentLanguage": "fr",
+        "contentDisposition": "inline",
+        "contentEncoding": "identity",
+        "cacheControl": "no-store",
+    }
     headers: dict[str, str] = {}
     obj.writeHttpMetadata(headers)
-    assert headers == {"content-type": "text/html", "content-language": "fr", "content-disposition": "inline",
-                       "content-encoding": "identity", "cache-control": "no-store"}
+    assert headers == {
+        "content-type": "text/html",
+        "content-language": "fr",
+        "content-disposition": "inline",
+        "content-encoding": "identity",
+        "cache-control": "no-store",
+    }
 
 
 async def test_put_overwrites_with_a_new_version(bucket):
@@ -161,7 +183,8 @@ async def test_body_streams_and_can_be_read_once(bucket):
     with pytest.raises(TypeError) as info:
         await obj.arrayBuffer()
     assert str(info.value) == (
-        "Body has already been used. It can only be used once. Use tee() first if you need to read it twice.")
+        "Body has already been used. It can only be used once. Use tee() first if you need to read it twice."
+    )
 
 
 async def test_text_json_bytes(bucket):
@@ -182,21 +205,25 @@ async def test_key_longer_than_1024_bytes_is_rejected(bucket):
     assert await error_of(bucket.head(too_long)) == "head: The specified object name is not valid. (10020)"
     assert await error_of(bucket.delete(too_long)) == "delete: The specified object name is not valid. (10020)"
     assert await error_of(bucket.createMultipartUpload(too_long)) == (
-        "createMultipartUpload: The specified object name is not valid. (10020)")
+        "createMultipartUpload: The specified object name is not valid. (10020)"
+    )
 
 
 async def test_custom_metadata_size_limit(bucket):
     await bucket.put("ok", "x", customMetadata={"k": "v" * 2047})
     assert await error_of(bucket.put("big", "x", customMetadata={"k": "v" * 2048})) == (
-        "put: Your metadata headers exceed the maximum allowed metadata size. (10012)")
+        "put: Your metadata headers exceed the maximum allowed metadata size. (10012)"
+    )
     assert await bucket.head("big") is None
 
 
 # -- checksums ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("option, algorithm", [("md5", "md5"), ("sha1", "sha1"), ("sha256", "sha256"),
-                                               ("sha384", "sha384"), ("sha512", "sha512")])
+@pytest.mark.parametrize(
+    "option, algorithm",
+    [("md5", "md5"), ("sha1", "sha1"), ("sha256", "sha256"), ("sha384", "sha384"), ("sha512", "sha512")],
+)
 async def test_matching_checksum_is_stored(bucket, option, algorithm):
     digest = hashlib.new(algorithm, b"payload").digest()
     obj = await bucket.put("h", "payload", **{option: digest.hex()})
@@ -208,10 +235,16 @@ async def test_matching_checksum_is_stored(bucket, option, algorithm):
     assert head.checksums.md5 == hashlib.md5(b"payload").digest()
 
 
-@pytest.mark.parametrize("option, name, algorithm", [("md5", "MD5", "md5"), ("sha1", "SHA-1", "sha1"),
-                                                     ("sha256", "SHA-256", "sha256"),
-                                                     ("sha384", "SHA-384", "sha384"),
-                                                     ("sha512", "SHA-512", "sha512")])
+@pytest.mark.parametrize(
+    "option, name, algorithm",
+    [
+        ("md5", "MD5", "md5"),
+        ("sha1", "SHA-1", "sha1"),
+        ("sha256", "SHA-256", "sha256"),
+        ("sha384", "SHA-384", "sha384"),
+        ("sha512", "SHA-512", "sha512"),
+    ],
+)
 async def test_checksum_mismatch_is_10037_with_both_values(bucket, option, name, algorithm):
     wrong = bytes(hashlib.new(algorithm).digest_size)
     actual = hashlib.new(algorithm, b"payload").hexdigest()
@@ -224,9 +257,16 @@ async def test_checksum_mismatch_is_10037_with_both_values(bucket, option, name,
     assert await bucket.head("h") is None
 
 
-@pytest.mark.parametrize("option, name, size", [("md5", "MD5", 16), ("sha1", "SHA-1", 20),
-                                                ("sha256", "SHA-256", 32), ("sha384", "SHA-384", 48),
-                                                ("sha512", "SHA-512", 64)])
+@pytest.mark.parametrize(
+    "option, name, size",
+    [
+        ("md5", "MD5", 16),
+        ("sha1", "SHA-1", 20),
+        ("sha256", "SHA-256", 32),
+        ("sha384", "SHA-384", 48),
+        ("sha512", "SHA-512", 64),
+    ],
+)
 async def test_checksum_sizes(bucket, option, name, size):
     with pytest.raises(TypeError) as info:
         await bucket.put("h", "x", **{option: b"\x00" * (size - 1)})
@@ -300,8 +340,7 @@ async def test_conditional_headers(bucket):
     assert not hasattr(await bucket.get("h", onlyIf={"If-Modified-Since": http_date}), "body")
     assert hasattr(await bucket.get("h", onlyIf={"If-Unmodified-Since": http_date}), "body")
     # If-Modified-Since is ignored when If-None-Match is given and holds (RFC 7232 §6)
-    assert hasattr(await bucket.get("h", onlyIf={"If-None-Match": '"other"', "If-Modified-Since": http_date}),
-                   "body")
+    assert hasattr(await bucket.get("h", onlyIf={"If-None-Match": '"other"', "If-Modified-Since": http_date}), "body")
     assert await bucket.put("h", "y", onlyIf={"If-None-Match": "*"}) is None
 
 
@@ -312,12 +351,18 @@ async def test_conditional_etag_must_not_be_quoted(bucket):
     assert str(info.value) == 'Conditional ETag should not be wrapped in quotes ("abc").'
 
 
-@pytest.mark.parametrize("header, message", [
-    ('"abc', "Unclosed double quote for Etag"),
-    ('W"abc"', "Weak etags must start with W/ and their value must be quoted"),
-    ('"a" "b"', "Comma was expected to separate etags. Encountered a double quote character '\"' instead. "
-                "This would otherwise indicate the start of a new strong etag."),
-])
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        ('"abc', "Unclosed double quote for Etag"),
+        ('W"abc"', "Weak etags must start with W/ and their value must be quoted"),
+        (
+            '"a" "b"',
+            "Comma was expected to separate etags. Encountered a double quote character '\"' instead. "
+            "This would otherwise indicate the start of a new strong etag.",
+        ),
+    ],
+)
 async def test_conditional_header_parse_errors(bucket, header, message):
     await bucket.put("q", "x")
     assert await error_of(bucket.get("q", onlyIf={"If-Match": header})) == message
@@ -326,19 +371,22 @@ async def test_conditional_header_parse_errors(bucket, header, message):
 # -- ranges ------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("range_, expected, offset", [
-    ({"offset": 2, "length": 3}, b"234", 2),
-    ({"offset": 7}, b"789", 7),
-    ({"length": 2}, b"01", 0),
-    ({"suffix": 3}, b"789", 7),
-    ({"suffix": 50}, b"0123456789", 0),
-    ({"offset": 8, "length": 100}, b"89", 8),
-    ({"Range": "bytes=1-3"}, b"123", 1),
-    ({"Range": "bytes=-2"}, b"89", 8),
-    ({"Range": "bytes=6-"}, b"6789", 6),
-    ({"Range": "bytes=0-1,4-5"}, b"0123456789", 0),
-    ({"Range": "bytes=20-30"}, b"0123456789", 0),
-])
+@pytest.mark.parametrize(
+    "range_, expected, offset",
+    [
+        ({"offset": 2, "length": 3}, b"234", 2),
+        ({"offset": 7}, b"789", 7),
+        ({"length": 2}, b"01", 0),
+        ({"suffix": 3}, b"789", 7),
+        ({"suffix": 50}, b"0123456789", 0),
+        ({"offset": 8, "length": 100}, b"89", 8),
+        ({"Range": "bytes=1-3"}, b"123", 1),
+        ({"Range": "bytes=-2"}, b"89", 8),
+        ({"Range": "bytes=6-"}, b"6789", 6),
+        ({"Range": "bytes=0-1,4-5"}, b"0123456789", 0),
+        ({"Range": "bytes=20-30"}, b"0123456789", 0),
+    ],
+)
 async def test_ranged_get(bucket, range_, expected, offset):
     await bucket.put("r", "0123456789")
     obj = await bucket.get("r", range=range_)
@@ -353,15 +401,18 @@ async def test_unsatisfiable_range_is_10039(bucket, range_):
     assert await error_of(bucket.get("r", range=range_)) == "get: The requested range is not satisfiable (10039)"
 
 
-@pytest.mark.parametrize("range_, exc, message", [
-    ({"offset": -1}, ValueError, "Invalid range. Starting offset (-1) must be greater than or equal to 0."),
-    ({"offset": 1.5}, ValueError, "Invalid range. Starting offset (1.5) must be an integer, not floating point."),
-    ({"length": -2}, ValueError, "Invalid range. Length (-2) must be greater than or equal to 0."),
-    ({"length": 0.5}, ValueError, "Invalid range. Length (0.5) must be an integer, not floating point."),
-    ({"suffix": -3}, ValueError, "Invalid suffix. Suffix (-3) must be greater than or equal to 0."),
-    ({"suffix": 1, "offset": 0}, TypeError, "Suffix is incompatible with offset."),
-    ({"suffix": 1, "length": 2}, TypeError, "Suffix is incompatible with length."),
-])
+@pytest.mark.parametrize(
+    "range_, exc, message",
+    [
+        ({"offset": -1}, ValueError, "Invalid range. Starting offset (-1) must be greater than or equal to 0."),
+        ({"offset": 1.5}, ValueError, "Invalid range. Starting offset (1.5) must be an integer, not floating point."),
+        ({"length": -2}, ValueError, "Invalid range. Length (-2) must be greater than or equal to 0."),
+        ({"length": 0.5}, ValueError, "Invalid range. Length (0.5) must be an integer, not floating point."),
+        ({"suffix": -3}, ValueError, "Invalid suffix. Suffix (-3) must be greater than or equal to 0."),
+        ({"suffix": 1, "offset": 0}, TypeError, "Suffix is incompatible with offset."),
+        ({"suffix": 1, "length": 2}, TypeError, "Suffix is incompatible with length."),
+    ],
+)
 async def test_range_argument_errors(bucket, range_, exc, message):
     await bucket.put("r", "0123456789")
     with pytest.raises(exc) as info:
@@ -435,7 +486,8 @@ async def test_list_include_returns_metadata(bucket):
 async def test_list_argument_errors(bucket):
     for limit in (0, 1001):
         assert await error_of(bucket.list(limit=limit)) == (
-            "list: MaxKeys params must be positive integer <= 1000. (10022)")
+            "list: MaxKeys params must be positive integer <= 1000. (10022)"
+        )
     with pytest.raises(ValueError) as info:
         await bucket.list(include=["everything"])
     assert str(info.value) == "Unsupported include value everything"
@@ -447,8 +499,9 @@ PART = 5 * MiB
 
 
 async def test_multipart_upload_round_trip(bucket):
-    upload = await bucket.createMultipartUpload("mp", httpMetadata={"contentType": "video/mp4"},
-                                                customMetadata={"origin": "test"})
+    upload = await bucket.createMultipartUpload(
+        "mp", httpMetadata={"contentType": "video/mp4"}, customMetadata={"origin": "test"}
+    )
     assert upload.key == "mp" and upload.uploadId
     one, two, three = b"a" * PART, b"b" * PART, b"tail"
     parts = [await upload.uploadPart(1, one), await upload.uploadPart(2, two), await upload.uploadPart(3, three)]
@@ -497,7 +550,8 @@ async def test_part_numbers_must_be_1_to_10000(bucket, number):
 async def test_upload_to_an_unknown_upload_is_10024(bucket):
     ghost = bucket.resumeMultipartUpload("g", "not-an-upload-id")
     assert await error_of(ghost.uploadPart(1, b"x")) == (
-        "uploadPart: The specified multipart upload does not exist. (10024)")
+        "uploadPart: The specified multipart upload does not exist. (10024)"
+    )
 
 
 async def test_completed_and_aborted_uploads_are_gone(bucket):
@@ -505,14 +559,17 @@ async def test_completed_and_aborted_uploads_are_gone(bucket):
     part = await upload.uploadPart(1, b"only part")
     await upload.complete([part])
     assert await error_of(upload.complete([part])) == (
-        "completeMultipartUpload: The specified multipart upload does not exist. (10024)")
+        "completeMultipartUpload: The specified multipart upload does not exist. (10024)"
+    )
     assert await error_of(upload.uploadPart(2, b"x")) == (
-        "uploadPart: The specified multipart upload does not exist. (10024)")
+        "uploadPart: The specified multipart upload does not exist. (10024)"
+    )
     aborted = await bucket.createMultipartUpload("gone")
     await aborted.uploadPart(1, b"x")
     await aborted.abort()
     assert await error_of(aborted.uploadPart(1, b"x")) == (
-        "uploadPart: The specified multipart upload does not exist. (10024)")
+        "uploadPart: The specified multipart upload does not exist. (10024)"
+    )
     assert await bucket.head("gone") is None
 
 

@@ -172,8 +172,9 @@ class EchoWorker:
         self.arrived.setdefault(name, threading.Event())
         return self.gates.setdefault(name, threading.Event())
 
-    def __call__(self, record: dict[str, Any], check: Callable[[], tuple[int, dict[str, str], Any] | None]
-                 ) -> tuple[int, dict[str, str], Any]:
+    def __call__(
+        self, record: dict[str, Any], check: Callable[[], tuple[int, dict[str, str], Any] | None]
+    ) -> tuple[int, dict[str, str], Any]:
         url = urlsplit(record["path"])
         query = parse_qs(url.query)
         if url.path.endswith("/slow"):
@@ -226,8 +227,15 @@ class FakeDeployedProxy(LocalHttpServer):
 class FakeCloudflareAPI(LocalHttpServer):
     """The Cloudflare API endpoints of the edge-preview flow plus the preview host, in one server."""
 
-    def __init__(self, *, token: str = "good-token", account_id: str = "acc-123", subdomain: str | None = "devsub",
-                 exchange: bool = False, invalidate_on_upload: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        token: str = "good-token",
+        account_id: str = "acc-123",
+        subdomain: str | None = "devsub",
+        exchange: bool = False,
+        invalidate_on_upload: bool = False,
+    ) -> None:
         super().__init__()
         self.token = token
         self.account_id = account_id
@@ -263,7 +271,7 @@ class FakeCloudflareAPI(LocalHttpServer):
         path = urlsplit(record["path"]).path
         if not path.startswith(API_PREFIX):
             return _json(404, failure(7003, "No route for the URI"))
-        path = path[len(API_PREFIX):]
+        path = path[len(API_PREFIX) :]
         for (method, regex), queue in list(self.fail.items()):
             if method == record["method"] and re.fullmatch(regex, path) and queue:
                 status, body = queue.pop(0)
@@ -311,16 +319,22 @@ class FakeCloudflareAPI(LocalHttpServer):
         metadata = json.loads(parts["metadata"]["data"])
         session_config = json.loads(parts["wrangler-session-config"]["data"])
         secret = next(b["text"] for b in metadata["bindings"] if b["name"] == "FLAREBIND_PROXY_SECRET")
-        upload = {"script": script, "metadata": metadata, "session_config": session_config, "parts": parts,
-                  "secret": secret}
+        upload = {
+            "script": script,
+            "metadata": metadata,
+            "session_config": session_config,
+            "parts": parts,
+            "secret": secret,
+        }
         preview_token = f"preview-{self._next()}"
         with self.lock:
             if self.invalidate_on_upload:
                 self.preview_tokens = {t: u for t, u in self.preview_tokens.items() if u["script"] != script}
             self.preview_tokens[preview_token] = upload
             self.uploads.append(upload)
-        return _json(200, envelope({"preview_token": preview_token,
-                                    "tail_url": f"wss://tail.example.invalid/{preview_token}"}))
+        return _json(
+            200, envelope({"preview_token": preview_token, "tail_url": f"wss://tail.example.invalid/{preview_token}"})
+        )
 
     def _preview(self, record: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         token = record["headers"]["cf-workers-preview-token"]

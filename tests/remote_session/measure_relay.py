@@ -44,14 +44,17 @@ async def main(n: int) -> None:
     # (2) plain HTTP upstream
     fake = FakeDeployedProxy().start()
     try:
-        async with await start_remote_proxy_session({}, proxy_url=fake.url, proxy_secret=fake.secret) as session, \
-                httpx.AsyncClient() as client:
+        async with (
+            await start_remote_proxy_session({}, proxy_url=fake.url, proxy_secret=fake.secret) as session,
+            httpx.AsyncClient() as client,
+        ):
             body = b'{"binding":"KV","calls":[{"call":"get","args":["k"]}]}'
             url = session.remote_proxy_connection_string + "__flarebind/v1/call"
 
             async def direct() -> None:
-                r = await client.post(fake.url + "/__flarebind/v1/call", content=body,
-                                      headers={"X-Flarebind-Proxy-Secret": fake.secret})
+                r = await client.post(
+                    fake.url + "/__flarebind/v1/call", content=body, headers={"X-Flarebind-Proxy-Secret": fake.secret}
+                )
                 assert r.status_code == 200
 
             async def relayed() -> None:
@@ -68,8 +71,11 @@ async def main(n: int) -> None:
 
     proxy = shared_dev_proxy()
     session = await start_remote_proxy_session({}, proxy_url=proxy.url, proxy_secret=proxy.secret)
-    async with session, channel_for_deployed_proxy(proxy.url, proxy.secret) as raw, \
-            channel_from_connection_string(session.remote_proxy_connection_string) as via:
+    async with (
+        session,
+        channel_for_deployed_proxy(proxy.url, proxy.secret) as raw,
+        channel_from_connection_string(session.remote_proxy_connection_string) as via,
+    ):
         await raw.call("FB_KV_0", [{"call": "put", "args": ["bench", "value"]}])
 
         async def direct() -> None:

@@ -44,12 +44,14 @@ async def test_same_bindings_reuse_changed_bindings_update(fake_api, auth):
     try:
         uploads = len(fake_api.uploads)
         again = await maybe_start_or_update_remote_proxy_session(
-            {"bindings": {"KV": dict(KV_REMOTE)}}, first, Auth(account_id="acc-123", api_token="good-token"))
+            {"bindings": {"KV": dict(KV_REMOTE)}}, first, Auth(account_id="acc-123", api_token="good-token")
+        )
         assert again is first and len(fake_api.uploads) == uploads
 
         changed = {"KV": {**KV_REMOTE, "id": "kv-2"}}
         updated = await maybe_start_or_update_remote_proxy_session(
-            {"bindings": changed}, again, Auth(account_id="acc-123", api_token="good-token"))
+            {"bindings": changed}, again, Auth(account_id="acc-123", api_token="good-token")
+        )
         assert updated is not None and updated.session is first.session
         assert updated.session.remote_proxy_connection_string == first.session.remote_proxy_connection_string
         assert len(fake_api.uploads) == uploads + 1
@@ -68,7 +70,8 @@ async def test_different_auth_restarts(fake_api, auth):
     assert first is not None
     fake_api.token = "second-token"
     second = await maybe_start_or_update_remote_proxy_session(
-        {"bindings": {"KV": KV_REMOTE}}, first, Auth(account_id="acc-123", api_token="second-token"))
+        {"bindings": {"KV": KV_REMOTE}}, first, Auth(account_id="acc-123", api_token="second-token")
+    )
     try:
         assert second is not None and second.session is not first.session
         assert first.session._disposed
@@ -84,8 +87,10 @@ async def test_auth_from_env_compared_by_value(fake_api, monkeypatch):
     try:
         # a callable auth returning the same values counts as the same auth
         again = await maybe_start_or_update_remote_proxy_session(
-            {"bindings": {"KV": KV_REMOTE}}, first, lambda: {"accountId": "acc-123",
-                                                             "apiToken": {"apiToken": "good-token"}})
+            {"bindings": {"KV": KV_REMOTE}},
+            first,
+            lambda: {"accountId": "acc-123", "apiToken": {"apiToken": "good-token"}},
+        )
         assert again is first
     finally:
         await first.session.dispose()
@@ -94,7 +99,8 @@ async def test_auth_from_env_compared_by_value(fake_api, monkeypatch):
 async def test_account_id_from_the_worker_object(fake_api, monkeypatch):
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "good-token")
     data = await maybe_start_or_update_remote_proxy_session(
-        {"name": "w", "account_id": "acc-123", "bindings": {"AI": {"type": "ai", "remote": True}}})
+        {"name": "w", "account_id": "acc-123", "bindings": {"AI": {"type": "ai", "remote": True}}}
+    )
     assert data is not None
     try:
         assert fake_api.uploads[0]["metadata"]["bindings"][0] == {"name": "AI", "type": "ai"}
@@ -118,7 +124,8 @@ async def test_path_variant_reads_the_config(use_deployed, tmp_path):
         '[[env.staging.kv_namespaces]]\nbinding = "KV"\nid = "prod"\npreview_id = "prev"\nremote = true\n'
     )
     data = await maybe_start_or_update_remote_proxy_session(
-        {"path": str(tmp_path / "wrangler.toml"), "environment": "staging"})
+        {"path": str(tmp_path / "wrangler.toml"), "environment": "staging"}
+    )
     assert data is not None
     try:
         assert data.remote_bindings["KV"]["id"] == "prev"  # dev conversion uses the preview id

@@ -50,8 +50,11 @@ async def test_flow_requests_and_shapes(fake_api, auth):
         assert "flarebind-session-update:" in module["data"].decode()
 
         async with httpx.AsyncClient() as client:
-            r = await client.post(session.remote_proxy_connection_string + "__flarebind/v1/call", content=b"abc",
-                                  headers={"x-test": "yes"})
+            r = await client.post(
+                session.remote_proxy_connection_string + "__flarebind/v1/call",
+                content=b"abc",
+                headers={"x-test": "yes"},
+            )
         assert r.status_code == 200
         echoed = r.json()
         assert echoed["path"] == "/__flarebind/v1/call" and echoed["body"] == "abc" and echoed["x-test"] == "yes"
@@ -227,25 +230,45 @@ async def test_access_service_token_headers_are_sent(fake_api, auth, monkeypatch
 
 def test_metadata_binding_shapes():
     assert to_metadata_binding("B", {"type": "r2_bucket", "bucket_name": "b", "jurisdiction": "eu"}) == {
-        "name": "B", "type": "r2_bucket", "bucket_name": "b", "jurisdiction": "eu"}
+        "name": "B",
+        "type": "r2_bucket",
+        "bucket_name": "b",
+        "jurisdiction": "eu",
+    }
     assert to_metadata_binding("S", {"type": "service", "service": "auth", "entrypoint": "E"}) == {
-        "name": "S", "type": "service", "service": "auth", "entrypoint": "E"}
+        "name": "S",
+        "type": "service",
+        "service": "auth",
+        "entrypoint": "E",
+    }
     assert to_metadata_binding("AI", {"type": "ai", "remote": True}) == {"name": "AI", "type": "ai"}
     assert to_metadata_binding("V", {"type": "vectorize", "index_name": "i"}) == {
-        "name": "V", "type": "vectorize", "index_name": "i"}
+        "name": "V",
+        "type": "vectorize",
+        "index_name": "i",
+    }
     assert to_metadata_binding("P", {"type": "pipeline", "pipeline": "p"}) == {
-        "name": "P", "type": "pipelines", "pipeline": "p"}
-    assert to_metadata_binding("D", {"type": "dispatch_namespace", "namespace": "n",
-                                     "outbound": {"service": "o", "parameters": ["a"]}}) == {
-        "name": "D", "type": "dispatch_namespace", "namespace": "n",
-        "outbound": {"worker": {"service": "o"}, "params": [{"name": "a"}]}}
+        "name": "P",
+        "type": "pipelines",
+        "pipeline": "p",
+    }
+    assert to_metadata_binding(
+        "D", {"type": "dispatch_namespace", "namespace": "n", "outbound": {"service": "o", "parameters": ["a"]}}
+    ) == {
+        "name": "D",
+        "type": "dispatch_namespace",
+        "namespace": "n",
+        "outbound": {"worker": {"service": "o"}, "params": [{"name": "a"}]},
+    }
     with pytest.raises(RemoteSessionError, match='MY_KV bindings must have an "id" field'):
         to_metadata_binding("MY_KV", {"type": "kv_namespace"})
     with pytest.raises(RemoteSessionError, match='MY_DB bindings must have a "database_id" field'):
         to_metadata_binding("MY_DB", {"type": "d1"})
     bindings = metadata_bindings({"AI": {"type": "ai"}}, "s3")
-    assert bindings == [{"name": "AI", "type": "ai"},
-                        {"name": "FLAREBIND_PROXY_SECRET", "type": "secret_text", "text": "s3"}]
+    assert bindings == [
+        {"name": "AI", "type": "ai"},
+        {"name": "FLAREBIND_PROXY_SECRET", "type": "secret_text", "text": "s3"},
+    ]
 
 
 async def test_real_proxy_worker_is_uploaded_from_package_data(fake_api, auth):
@@ -260,8 +283,9 @@ async def test_real_proxy_worker_is_uploaded_from_package_data(fake_api, auth):
 
 
 async def test_upload_with_an_expired_session_token_starts_over(fake_api, auth):
-    fake_api.fail_next("POST", r"/accounts/acc-123/workers/scripts/.*/edge-preview", 400, 10049,
-                       "Preview token expired")
+    fake_api.fail_next(
+        "POST", r"/accounts/acc-123/workers/scripts/.*/edge-preview", 400, 10049, "Preview token expired"
+    )
     async with await start(auth):
         assert len(fake_api.requests_to(r"/workers/subdomain/edge-preview$", "GET")) == 2
         assert len(fake_api.uploads) == 1

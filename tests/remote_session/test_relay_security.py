@@ -76,8 +76,10 @@ def test_loopback_host_parsing():
 async def test_client_cannot_set_upstream_credentials(deployed):
     async with await start_remote_proxy_session(KV, proxy_url=deployed.url, proxy_secret=deployed.secret) as s:
         async with httpx.AsyncClient() as client:
-            r = await client.get(s.remote_proxy_connection_string + "x",
-                                 headers={"X-Flarebind-Proxy-Secret": "attacker", "cf-workers-preview-token": "t"})
+            r = await client.get(
+                s.remote_proxy_connection_string + "x",
+                headers={"X-Flarebind-Proxy-Secret": "attacker", "cf-workers-preview-token": "t"},
+            )
         assert r.status_code == 200
         sent = deployed.requests[-1]["headers"]
         assert sent["x-flarebind-proxy-secret"] == deployed.secret
@@ -113,8 +115,12 @@ async def test_sentinel_token_leaks_nowhere(fake_api, tmp_path, monkeypatch, cap
         await session.refresh()
         await session.update_bindings({"KV2": {"type": "kv_namespace", "id": "other", "remote": True}})
         # a child process started now (like the worker process) inherits nothing of the token
-        child = subprocess.run([sys.executable, "-c", "import os; print(sorted(os.environ.items()))"],
-                               capture_output=True, text=True, check=True)
+        child = subprocess.run(
+            [sys.executable, "-c", "import os; print(sorted(os.environ.items()))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         texts.append(child.stdout)
         assert SENTINEL not in os.environ.values()
     finally:
@@ -153,8 +159,10 @@ async def test_access_redirect_becomes_a_clear_403(deployed, caplog):
         r1 = await client.get(s.remote_proxy_connection_string + "access-login")
         r2 = await client.get(s.remote_proxy_connection_string + "access-login")
     assert r1.status_code == 403 and r2.status_code == 403
-    assert r1.text.startswith("Cloudflare Access blocked this remote bindings request. Set CLOUDFLARE_ACCESS_CLIENT_ID "
-                              "and CLOUDFLARE_ACCESS_CLIENT_SECRET")
+    assert r1.text.startswith(
+        "Cloudflare Access blocked this remote bindings request. Set CLOUDFLARE_ACCESS_CLIENT_ID "
+        "and CLOUDFLARE_ACCESS_CLIENT_SECRET"
+    )
     banners = [r for r in caplog.records if r.getMessage() == "Cloudflare Access blocked a remote bindings request"]
     assert len(banners) == 1  # printed once per session
 

@@ -53,8 +53,11 @@ async def test_idempotent_call_in_flight_is_retried_after_update(fake_api, auth)
         url = session.remote_proxy_connection_string
         gate = fake_api.worker.gate("g1")
         async with httpx.AsyncClient() as client:
-            call = asyncio.create_task(client.post(url + "__flarebind/v1/slow?gate=g1", content=b"read",
-                                                   headers={"x-flarebind-idempotent": "1"}))
+            call = asyncio.create_task(
+                client.post(
+                    url + "__flarebind/v1/slow?gate=g1", content=b"read", headers={"x-flarebind-idempotent": "1"}
+                )
+            )
             await asyncio.to_thread(fake_api.worker.arrived["g1"].wait, 30)
             await session.update_bindings({"KV": {"type": "kv_namespace", "id": "new", "remote": True}})
             gate.set()  # the old preview now answers "Invalid Workers Preview configuration"
@@ -89,8 +92,9 @@ async def test_non_idempotent_call_is_not_retried_after_a_mid_request_failure(de
     try:
         gate = deployed.worker.gate("g2")
         async with httpx.AsyncClient() as client:
-            call = asyncio.create_task(client.post(session.remote_proxy_connection_string + "slow?gate=g2&drop=1",
-                                                   content=b"write"))
+            call = asyncio.create_task(
+                client.post(session.remote_proxy_connection_string + "slow?gate=g2&drop=1", content=b"write")
+            )
             await asyncio.to_thread(deployed.worker.arrived["g2"].wait, 30)
             gate.set()  # the proxy then drops the connection without answering (it died mid-request)
             r = await call
@@ -145,8 +149,10 @@ async def test_large_bodies_stream_both_ways(deployed):
 
 
 async def test_read_protocol_calls_are_retried_writes_are_not(deployed):
-    bindings = {"KV": {"type": "kv_namespace", "id": "k", "remote": True},
-                "DB": {"type": "d1", "database_id": "d", "remote": True}}
+    bindings = {
+        "KV": {"type": "kv_namespace", "id": "k", "remote": True},
+        "DB": {"type": "d1", "database_id": "d", "remote": True},
+    }
     session = await start_remote_proxy_session(bindings, proxy_url=deployed.url, proxy_secret=deployed.secret)
     try:
         url = session.remote_proxy_connection_string
@@ -180,10 +186,11 @@ def test_calls_are_reads_classifier():
     assert reads('{"binding":"B","calls":[{"call":"head","args":["k"]}]}')
     assert not reads('{"binding":"B","calls":[{"call":"put","args":["k",{"$stream":0}]}],"stream":{"length":3}}')
     assert not reads('{"binding":"B","calls":[{"call":"createMultipartUpload","args":["k"]}]}')
-    assert reads('{"binding":"DB","calls":[{"call":"prepare","args":["SELECT ? AS n"]},{"call":"bind","args":[1]},'
-                 '{"call":"first"}]}')
-    assert not reads('{"binding":"DB","calls":[{"call":"prepare","args":["INSERT INTO t VALUES (1)"]},'
-                     '{"call":"run"}]}')
+    assert reads(
+        '{"binding":"DB","calls":[{"call":"prepare","args":["SELECT ? AS n"]},{"call":"bind","args":[1]},'
+        '{"call":"first"}]}'
+    )
+    assert not reads('{"binding":"DB","calls":[{"call":"prepare","args":["INSERT INTO t VALUES (1)"]},{"call":"run"}]}')
     assert not reads('{"binding":"DB","calls":[{"call":"prepare","args":["SELECT 1; DELETE FROM t"]},{"call":"all"}]}')
     assert not reads('{"binding":"DB","calls":[{"call":"exec","args":["SELECT 1"]}]}')
     assert not reads('{"binding":"DB","calls":[{"call":"batch","args":[[]]}]}')
@@ -206,8 +213,10 @@ async def test_relay_is_shared_by_other_processes(deployed):
             "print('ok')\n"
         )
         url = session.remote_proxy_connection_string
-        procs = [await asyncio.create_subprocess_exec(sys.executable, "-c", code, url, stdout=asyncio.subprocess.PIPE)
-                 for _ in range(2)]
+        procs = [
+            await asyncio.create_subprocess_exec(sys.executable, "-c", code, url, stdout=asyncio.subprocess.PIPE)
+            for _ in range(2)
+        ]
         async with httpx.AsyncClient() as client:
             for i in range(20):
                 r = await client.post(session.remote_proxy_connection_string + "x", content=f"parent-{i}".encode())

@@ -14,7 +14,10 @@ def run_whoami(fake, **env: str) -> subprocess.CompletedProcess[str]:
     base.update({"CLOUDFLARE_API_BASE_URL": f"{fake.url}/client/v4", **env})
     return subprocess.run(
         [sys.executable, "-c", "from flarebind.cli.whoami import whoami_command; whoami_command()"],
-        capture_output=True, text=True, env=base, timeout=120,
+        capture_output=True,
+        text=True,
+        env=base,
+        timeout=120,
     )
 
 

@@ -18,8 +18,14 @@ def dev_proxy(tmp_path_factory: pytest.TempPathFactory) -> DevProxy:
     url = os.environ.get("FLAREBIND_REMOTE_PROXY_URL")
     secret = os.environ.get("FLAREBIND_REMOTE_PROXY_SECRET")
     if url and secret:
-        yield DevProxy(url, secret, None, tmp_path_factory.mktemp("external"), tmp_path_factory.mktemp("log") / "none",
-                       proxy_test_bindings())
+        yield DevProxy(
+            url,
+            secret,
+            None,
+            tmp_path_factory.mktemp("external"),
+            tmp_path_factory.mktemp("log") / "none",
+            proxy_test_bindings(),
+        )
         return
     proxy = start_dev_proxy_via_cli(tmp_path_factory.mktemp("devproxy"))
     saved = {k: os.environ.get(k) for k in ("FLAREBIND_REMOTE_PROXY_URL", "FLAREBIND_REMOTE_PROXY_SECRET")}

@@ -25,11 +25,24 @@ async def measure(n: int) -> None:
         "kv put": ("FB_KV_0", [{"call": "put", "args": ["bench", "value"]}]),
         "r2 head": ("FB_R2_0", [{"call": "head", "args": ["bench"]}]),
         "r2 get 1 KiB (framed stream)": ("FB_R2_0", [{"call": "get", "args": ["bench"]}]),
-        "d1 prepare/bind/first": ("FB_DB_0", [{"call": "prepare", "args": ["SELECT ? AS n"]},
-                                               {"call": "bind", "args": [1]}, {"call": "first"}]),
-        "d1 batch of 2": ("FB_DB_0", [{"call": "batch", "args": [[
-            Pipeline([{"call": "prepare", "args": ["SELECT 1"]}]),
-            Pipeline([{"call": "prepare", "args": ["SELECT 2"]}])]]}]),
+        "d1 prepare/bind/first": (
+            "FB_DB_0",
+            [{"call": "prepare", "args": ["SELECT ? AS n"]}, {"call": "bind", "args": [1]}, {"call": "first"}],
+        ),
+        "d1 batch of 2": (
+            "FB_DB_0",
+            [
+                {
+                    "call": "batch",
+                    "args": [
+                        [
+                            Pipeline([{"call": "prepare", "args": ["SELECT 1"]}]),
+                            Pipeline([{"call": "prepare", "args": ["SELECT 2"]}]),
+                        ]
+                    ],
+                }
+            ],
+        ),
         "service rpc add": ("FB_SVC", [{"call": "add", "args": [1, 2]}]),
     }
     for label, (binding, ops) in calls.items():
@@ -65,8 +78,10 @@ async def measure(n: int) -> None:
     results = await asyncio.gather(*[channel.call("FB_KV_0", [{"call": "get", "args": ["bench"]}]) for _ in range(100)])
     wall = (time.perf_counter() - t0) * 1000
     pool = channel.client._transport._pool
-    print(f"100 concurrent kv gets: {wall:.1f} ms wall, errors={sum(r != 'value' for r in results)}, "
-          f"connections open={len(pool.connections)}")
+    print(
+        f"100 concurrent kv gets: {wall:.1f} ms wall, errors={sum(r != 'value' for r in results)}, "
+        f"connections open={len(pool.connections)}"
+    )
     await channel.aclose()
 
 

@@ -57,8 +57,19 @@ def run_cli(*args, cwd=None):
 def test_dry_run_writes_the_worker_and_a_config_with_the_envs_remote_bindings(tmp_path):
     (tmp_path / "wrangler.toml").write_text(CONFIG)
     out = tmp_path / "proxy"
-    proc = run_cli("remote", "deploy-proxy", "-c", str(tmp_path / "wrangler.toml"), "-e", "staging", "--dry-run",
-                   "--outdir", str(out), "--secret", "s3cret-value")
+    proc = run_cli(
+        "remote",
+        "deploy-proxy",
+        "-c",
+        str(tmp_path / "wrangler.toml"),
+        "-e",
+        "staging",
+        "--dry-run",
+        "--outdir",
+        str(out),
+        "--secret",
+        "s3cret-value",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "s3cret-value" not in proc.stdout + proc.stderr  # never printed
     assert (out / "proxy.js").read_text() == proxy_worker_source()
@@ -80,8 +91,17 @@ def test_dry_run_writes_the_worker_and_a_config_with_the_envs_remote_bindings(tm
 def test_dry_run_generates_a_secret_when_none_is_given(tmp_path):
     (tmp_path / "wrangler.toml").write_text(CONFIG)
     out = tmp_path / "proxy"
-    proc = run_cli("remote", "deploy-proxy", "-c", str(tmp_path / "wrangler.toml"), "-e", "staging", "--dry-run",
-                   "--outdir", str(out))
+    proc = run_cli(
+        "remote",
+        "deploy-proxy",
+        "-c",
+        str(tmp_path / "wrangler.toml"),
+        "-e",
+        "staging",
+        "--dry-run",
+        "--outdir",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr
     secret = (out / "proxy-secret.txt").read_text().strip()
     assert len(secret) >= 40
@@ -91,8 +111,9 @@ def test_dry_run_generates_a_secret_when_none_is_given(tmp_path):
 
 def test_no_remote_bindings_is_a_clear_error(tmp_path):
     (tmp_path / "wrangler.toml").write_text(CONFIG)
-    proc = run_cli("remote", "deploy-proxy", "-c", str(tmp_path / "wrangler.toml"), "--dry-run",
-                   "--outdir", str(tmp_path / "o"))
+    proc = run_cli(
+        "remote", "deploy-proxy", "-c", str(tmp_path / "wrangler.toml"), "--dry-run", "--outdir", str(tmp_path / "o")
+    )
     assert proc.returncode == 1
     assert "no remote bindings" in proc.stderr
     assert not (tmp_path / "o").exists()
@@ -110,8 +131,12 @@ def test_deploying_without_credentials_names_what_is_missing(tmp_path):
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
-    proc = subprocess.run([*flarebind_cli(), "remote", "deploy-proxy", "-c", str(tmp_path / "wrangler.toml"), "-e",
-                           "staging"], capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [*flarebind_cli(), "remote", "deploy-proxy", "-c", str(tmp_path / "wrangler.toml"), "-e", "staging"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert proc.returncode == 1
     assert "CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN" in proc.stderr
 
@@ -137,15 +162,18 @@ class _StandIn:
 
             def _any(self):
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                stand_in.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
-                                          "body": body})
+                stand_in.requests.append(
+                    {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+                )
                 if self.headers.get("authorization") != "Bearer tok":
-                    return self._reply(403, {"success": False,
-                                             "errors": [{"code": 10000, "message": "Authentication error"}]})
+                    return self._reply(
+                        403, {"success": False, "errors": [{"code": 10000, "message": "Authentication error"}]}
+                    )
                 if self.command == "PUT" and re.fullmatch(r"/client/v4/accounts/acc/workers/scripts/[\w-]+", self.path):
                     if fail_upload_code:
-                        return self._reply(400, {"success": False,
-                                                 "errors": [{"code": fail_upload_code, "message": "nope"}]})
+                        return self._reply(
+                            400, {"success": False, "errors": [{"code": fail_upload_code, "message": "nope"}]}
+                        )
                     return self._reply(200, {"success": True, "result": {"id": "x"}})
                 if self.command == "POST" and self.path.endswith("/subdomain"):
                     return self._reply(200, {"success": True, "result": {"enabled": True}})
@@ -168,16 +196,24 @@ async def test_deploy_uploads_the_worker_with_ordinary_bindings_and_the_secret()
     api = _StandIn()
     try:
         url, secret = await deploy_proxy(
-            {"CACHE": {"type": "kv_namespace", "id": "kv-1", "remote": True},
-             "FILES": {"type": "r2_bucket", "bucket_name": "files"}},
-            name="flarebind-proxy-shop", secret="sek", account_id="acc", api_token="tok", api_base=api.base)
+            {
+                "CACHE": {"type": "kv_namespace", "id": "kv-1", "remote": True},
+                "FILES": {"type": "r2_bucket", "bucket_name": "files"},
+            },
+            name="flarebind-proxy-shop",
+            secret="sek",
+            account_id="acc",
+            api_token="tok",
+            api_base=api.base,
+        )
     finally:
         api.close()
     assert (url, secret) == ("https://flarebind-proxy-shop.team.workers.dev", "sek")
     upload = api.requests[0]
     assert (upload["method"], upload["path"]) == ("PUT", "/client/v4/accounts/acc/workers/scripts/flarebind-proxy-shop")
     message = BytesParser(policy=HTTP).parsebytes(
-        b"content-type: " + upload["headers"]["Content-Type"].encode() + b"\r\n\r\n" + upload["body"])
+        b"content-type: " + upload["headers"]["Content-Type"].encode() + b"\r\n\r\n" + upload["body"]
+    )
     parts = {p.get_param("name", header="content-disposition"): p for p in message.iter_parts()}
     metadata = json.loads(parts["metadata"].get_content())
     assert metadata["main_module"] == "proxy.js"
@@ -190,14 +226,20 @@ async def test_deploy_uploads_the_worker_with_ordinary_bindings_and_the_secret()
     assert parts["proxy.js"].get_content_type() == "application/javascript+module"
     assert [r["path"] for r in api.requests[1:]] == [
         "/client/v4/accounts/acc/workers/scripts/flarebind-proxy-shop/subdomain",
-        "/client/v4/accounts/acc/workers/subdomain"]
+        "/client/v4/accounts/acc/workers/subdomain",
+    ]
 
 
 async def test_deploy_maps_api_auth_errors_to_a_clear_message():
     api = _StandIn()
     try:
         with pytest.raises(DeployProxyError, match=r"Authentication error \[code: 10000\].*Workers Scripts Write"):
-            await deploy_proxy({"CACHE": {"type": "kv_namespace", "id": "kv-1"}}, name="p", account_id="acc",
-                               api_token="bad", api_base=api.base)
+            await deploy_proxy(
+                {"CACHE": {"type": "kv_namespace", "id": "kv-1"}},
+                name="p",
+                account_id="acc",
+                api_token="bad",
+                api_base=api.base,
+            )
     finally:
         api.close()

@@ -25,8 +25,11 @@ async def test_info_lists_bindings_by_kind(channel, dev_proxy):
 async def test_requests_without_the_right_secret_get_401_and_touch_nothing(dev_proxy, headers, channel):
     await channel.call("FB_KV_2", [{"call": "put", "args": ["guarded", "before"]}])
     async with httpx.AsyncClient(trust_env=False) as client:
-        r = await client.post(f"{dev_proxy.url}/{CALL_PATH}", headers=headers,
-                              json={"binding": "FB_KV_2", "calls": [{"call": "put", "args": ["guarded", "after"]}]})
+        r = await client.post(
+            f"{dev_proxy.url}/{CALL_PATH}",
+            headers=headers,
+            json={"binding": "FB_KV_2", "calls": [{"call": "put", "args": ["guarded", "after"]}]},
+        )
         assert r.status_code == 401
         assert "X-Flarebind-Proxy-Secret" in r.json()["error"]["message"]
         r = await client.get(f"{dev_proxy.url}/{INFO_PATH}", headers=headers)
@@ -36,8 +39,11 @@ async def test_requests_without_the_right_secret_get_401_and_touch_nothing(dev_p
 
 async def test_unknown_protocol_version_is_a_clear_400(dev_proxy):
     async with httpx.AsyncClient(trust_env=False) as client:
-        r = await client.post(f"{dev_proxy.url}/__flarebind/v2/call", headers={SECRET_HEADER: dev_proxy.secret},
-                              json={"binding": "FB_KV_0", "calls": []})
+        r = await client.post(
+            f"{dev_proxy.url}/__flarebind/v2/call",
+            headers={SECRET_HEADER: dev_proxy.secret},
+            json={"binding": "FB_KV_0", "calls": []},
+        )
     assert r.status_code == 400
     assert "version v2 is not supported" in r.json()["error"]["message"]
 
@@ -60,8 +66,9 @@ async def test_js_errors_cross_with_their_type_and_exact_message(channel):
         await channel.call("FB_DB_0", [{"call": "prepare", "args": ["SELECT * FROM no_such_table"]}, {"call": "all"}])
     assert str(info.value) == "D1_ERROR: no such table: no_such_table: SQLITE_ERROR"
     assert info.value.name == "Error"
-    with pytest.raises(ValueError,
-                       match=r"Invalid range\. Starting offset \(-1\) must be greater than or equal to 0\."):
+    with pytest.raises(
+        ValueError, match=r"Invalid range\. Starting offset \(-1\) must be greater than or equal to 0\."
+    ):
         await channel.call("FB_R2_0", [{"call": "get", "args": ["k", {"range": {"offset": -1}}]}])
 
 
@@ -75,9 +82,14 @@ async def test_values_round_trip_through_tags(channel):
     # undefined arguments are omitted, `undefined` results become None
     assert await channel.call("FB_KV_1", [{"call": "put", "args": ["u", "v", UNDEFINED]}]) is None
     # plain objects with $-keys are escaped and come back intact through a D1 JSON column
-    rows = await channel.call("FB_DB_1", [
-        {"call": "prepare", "args": ["SELECT ? AS j, ? AS b"]},
-        {"call": "bind", "args": ['{"$x":1}', b"\x01\x02"]}, {"call": "all"}])
+    rows = await channel.call(
+        "FB_DB_1",
+        [
+            {"call": "prepare", "args": ["SELECT ? AS j, ? AS b"]},
+            {"call": "bind", "args": ['{"$x":1}', b"\x01\x02"]},
+            {"call": "all"},
+        ],
+    )
     assert rows["results"] == [{"j": '{"$x":1}', "b": [1, 2]}]
     assert isinstance(value, dict)
 
@@ -85,15 +97,29 @@ async def test_values_round_trip_through_tags(channel):
 async def test_pipelines_refs_and_extra_results(channel):
     out = await channel.call_full(
         "FB_DB_1",
-        [{"call": "withSession", "args": ["first-primary"], "save": "s"},
-         {"call": "prepare", "args": ["SELECT 41 + 1 AS n"]}, {"call": "first", "args": ["n"]}],
-        extra=[[{"ref": "s"}, {"call": "getBookmark"}]])
+        [
+            {"call": "withSession", "args": ["first-primary"], "save": "s"},
+            {"call": "prepare", "args": ["SELECT 41 + 1 AS n"]},
+            {"call": "first", "args": ["n"]},
+        ],
+        extra=[[{"ref": "s"}, {"call": "getBookmark"}]],
+    )
     assert out.result == 42
     assert isinstance(out.extra[0], str) and out.extra[0]
-    batch = await channel.call("FB_DB_1", [{"call": "batch", "args": [[
-        Pipeline([{"call": "prepare", "args": ["SELECT 1 AS a"]}]),
-        Pipeline([{"call": "prepare", "args": ["SELECT ? AS b"]}, {"call": "bind", "args": ["x"]}]),
-    ]]}])
+    batch = await channel.call(
+        "FB_DB_1",
+        [
+            {
+                "call": "batch",
+                "args": [
+                    [
+                        Pipeline([{"call": "prepare", "args": ["SELECT 1 AS a"]}]),
+                        Pipeline([{"call": "prepare", "args": ["SELECT ? AS b"]}, {"call": "bind", "args": ["x"]}]),
+                    ]
+                ],
+            }
+        ],
+    )
     assert [r["results"] for r in batch] == [[{"a": 1}], [{"b": "x"}]]
 
 
@@ -102,7 +128,7 @@ async def test_streams_both_ways_with_known_and_unknown_length(channel):
 
     async def chunks():
         for i in range(0, len(data), 1 << 20):
-            yield data[i:i + (1 << 20)]
+            yield data[i : i + (1 << 20)]
 
     put = await channel.call("FB_R2_1", [{"call": "put", "args": ["big", StreamArg(chunks(), len(data))]}])
     assert put["size"] == len(data)
@@ -141,6 +167,7 @@ async def test_body_argument_fills_the_body_placeholder(channel):
     assert put["size"] == len(b"from body=")
     got = await channel.call("FB_R2_2", [{"call": "get", "args": ["via-body"]}])
     assert await got["body"].read() == b"from body="
+
     # KV accepts a stream of unknown length (a generator, no Content-Length)
     async def gen():
         yield b"kv "

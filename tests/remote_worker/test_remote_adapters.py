@@ -54,7 +54,7 @@ async def test_streamed_r2_round_trip_of_a_large_object(make):
 
     async def chunks():
         for i in range(0, len(data), 1 << 20):
-            yield data[i:i + (1 << 20)]
+            yield data[i : i + (1 << 20)]
 
     # an async iterable of unknown length is spooled so R2 gets the known length it requires
     put = await bucket.put("blob", chunks())
@@ -93,7 +93,10 @@ async def test_d1_statements_batch_and_sessions(make):
     assert [r["meta"]["changes"] for r in results] == [1, 1]
     assert await db.prepare("SELECT count(*) AS n FROM notes").first("n") == 2
     assert await db.prepare("SELECT body, data FROM notes ORDER BY id").raw(columnNames=True) == [
-        ["body", "data"], ["one", [1]], ["two", None]]
+        ["body", "data"],
+        ["one", [1]],
+        ["two", None],
+    ]
     with pytest.raises(JsException, match=r"^D1_TYPE_ERROR"):
         db.prepare("SELECT ?").bind({"an": "object"})
     # a failing batch changes nothing
@@ -118,8 +121,9 @@ async def test_rpc_stream_results_and_blobs_arrive_as_streams(svc, dev_proxy):
     assert await stream.read() == b"streamed from rpc"
     # a Blob result (R2ObjectBody.blob() on the proxy) carries its type and size, its bytes stream
     channel = channel_for_deployed_proxy(dev_proxy.url, dev_proxy.secret)
-    await channel.call("FB_R2_2", [{"call": "put", "args": ["blob", "blob data",
-                                                            {"httpMetadata": {"contentType": "text/plain"}}]}])
+    await channel.call(
+        "FB_R2_2", [{"call": "put", "args": ["blob", "blob data", {"httpMetadata": {"contentType": "text/plain"}}]}]
+    )
     blob = await channel.call("FB_R2_2", [{"call": "get", "args": ["blob"]}, {"call": "blob"}])
     assert isinstance(blob, WireBlob)
     assert (blob.type, blob.size) == ("text/plain", 9)

@@ -10,8 +10,10 @@ from flarebind.remote.session import start_remote_proxy_session
 
 
 async def test_adapters_over_a_connection_string_reach_the_deployed_proxy(dev_proxy):
-    bindings = {"FB_KV_2": {"type": "kv_namespace", "id": "flarebind-test-kv-2", "remote": True},
-                "FB_R2_2": {"type": "r2_bucket", "bucket_name": "flarebind-test-bucket-2", "remote": True}}
+    bindings = {
+        "FB_KV_2": {"type": "kv_namespace", "id": "flarebind-test-kv-2", "remote": True},
+        "FB_R2_2": {"type": "r2_bucket", "bucket_name": "flarebind-test-bucket-2", "remote": True},
+    }
     session = await start_remote_proxy_session(bindings, proxy_url=dev_proxy.url, proxy_secret=dev_proxy.secret)
     try:
         channel = channel_from_connection_string(session.remote_proxy_connection_string)

@@ -13,9 +13,18 @@ def json_tail(out: str):
 
 
 def test_execute_command_prints_wranglers_lines_and_json(project: Path):
-    out = ok(flarebind(project, "d1", "execute", "DB", "--persist-to", "state", "--command",
-                       "CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB); INSERT INTO t (b) VALUES (x'0102');"
-                       " SELECT * FROM t"))
+    out = ok(
+        flarebind(
+            project,
+            "d1",
+            "execute",
+            "DB",
+            "--persist-to",
+            "state",
+            "--command",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB); INSERT INTO t (b) VALUES (x'0102'); SELECT * FROM t",
+        )
+    )
     assert "🌀 Executing on local database DB (interop-id) from ./state/v3/d1:" in out
     assert "🚣 3 commands executed successfully." in out
     results = json_tail(out)
@@ -26,10 +35,22 @@ def test_execute_command_prints_wranglers_lines_and_json(project: Path):
 
 def test_execute_by_database_name_with_json_only(project: Path):
     ok(flarebind(project, "d1", "execute", "interop-db", "--persist-to", "state", "--command", "CREATE TABLE t (a)"))
-    out = ok(flarebind(project, "d1", "execute", "interop-db", "--persist-to", "state", "--json", "--command",
-                       "SELECT count(*) AS n FROM t"))
-    assert json.loads(out) == [{"results": [{"n": 0}], "success": True, "meta": {"duration": json.loads(out)[0]
-                                                                                 ["meta"]["duration"]}}]
+    out = ok(
+        flarebind(
+            project,
+            "d1",
+            "execute",
+            "interop-db",
+            "--persist-to",
+            "state",
+            "--json",
+            "--command",
+            "SELECT count(*) AS n FROM t",
+        )
+    )
+    assert json.loads(out) == [
+        {"results": [{"n": 0}], "success": True, "meta": {"duration": json.loads(out)[0]["meta"]["duration"]}}
+    ]
 
 
 def test_execute_file(project: Path):
@@ -39,8 +60,11 @@ def test_execute_file(project: Path):
     )
     out = ok(flarebind(project, "d1", "execute", "DB", "--persist-to", "state", "--file", "seed.sql"))
     assert "🚣 2 commands executed successfully." in out
-    out = ok(flarebind(project, "d1", "execute", "DB", "--persist-to", "state", "--json", "--command",
-                       "SELECT body FROM notes"))
+    out = ok(
+        flarebind(
+            project, "d1", "execute", "DB", "--persist-to", "state", "--json", "--command", "SELECT body FROM notes"
+        )
+    )
     assert json.loads(out)[0]["results"] == [{"body": "a;b"}]
 
 
@@ -86,8 +110,19 @@ def test_migrations_create_list_apply(project: Path):
     assert out.count("✅") >= 2
     out = ok(flarebind(project, "d1", "migrations", "list", "DB", "--persist-to", "state"))
     assert "✅ No migrations to apply!" in out
-    out = ok(flarebind(project, "d1", "execute", "DB", "--persist-to", "state", "--json", "--command",
-                       "SELECT name FROM d1_migrations ORDER BY id; SELECT body FROM notes"))
+    out = ok(
+        flarebind(
+            project,
+            "d1",
+            "execute",
+            "DB",
+            "--persist-to",
+            "state",
+            "--json",
+            "--command",
+            "SELECT name FROM d1_migrations ORDER BY id; SELECT body FROM notes",
+        )
+    )
     names, bodies = json.loads(out)
     assert names["results"] == [{"name": "0001_create_notes.sql"}, {"name": "0002_seed.sql"}]
     assert bodies["results"] == [{"body": "seeded"}]
@@ -102,8 +137,19 @@ def test_a_failing_migration_is_rolled_back_and_stops(project: Path):
     assert proc.returncode == 1
     assert "Migration 0002_bad.sql failed with the following errors:" in proc.stderr
     assert "no such table: nope: SQLITE_ERROR" in proc.stderr
-    out = ok(flarebind(project, "d1", "execute", "DB", "--persist-to", "state", "--json", "--command",
-                       "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"))
+    out = ok(
+        flarebind(
+            project,
+            "d1",
+            "execute",
+            "DB",
+            "--persist-to",
+            "state",
+            "--json",
+            "--command",
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+        )
+    )
     tables = [r["name"] for r in json.loads(out)[0]["results"]]
     assert "a" in tables and "b" not in tables and "c" not in tables
 
@@ -116,9 +162,19 @@ def test_migrations_without_a_folder(project: Path):
 
 
 def test_export(project: Path):
-    ok(flarebind(project, "d1", "execute", "DB", "--persist-to", "state", "--command",
-                 "CREATE TABLE \"Q\" (a BLOB, r REAL, s TEXT); INSERT INTO \"Q\" VALUES (x'00ff', 2.5, 'it''s\n2');"
-                 " CREATE INDEX qi ON \"Q\"(s)"))
+    ok(
+        flarebind(
+            project,
+            "d1",
+            "execute",
+            "DB",
+            "--persist-to",
+            "state",
+            "--command",
+            "CREATE TABLE \"Q\" (a BLOB, r REAL, s TEXT); INSERT INTO \"Q\" VALUES (x'00ff', 2.5, 'it''s\n2');"
+            ' CREATE INDEX qi ON "Q"(s)',
+        )
+    )
     ok(flarebind(project, "d1", "export", "DB", "--persist-to", "state", "--output", "out.sql"))
     assert (project / "out.sql").read_text() == (
         "PRAGMA defer_foreign_keys=TRUE;\n"

@@ -144,8 +144,12 @@ async def test_threads_never_mix_into_each_others_batches(tmp_path: Path):
                 if i % 20 == 0:
                     # a failing batch rolls back only its own statements
                     try:
-                        await db.batch([db.prepare("INSERT INTO t VALUES (?)").bind(f"{prefix}x{i}"),
-                                        db.prepare("INSERT INTO nope VALUES (1)")])
+                        await db.batch(
+                            [
+                                db.prepare("INSERT INTO t VALUES (?)").bind(f"{prefix}x{i}"),
+                                db.prepare("INSERT INTO nope VALUES (1)"),
+                            ]
+                        )
                     except JsException:
                         pass
                 await db.prepare("INSERT INTO t VALUES (?)").bind(f"{prefix}{i}").run()

@@ -17,12 +17,21 @@ COUNT = 300
 async def test_two_processes_write_concurrently(tmp_path: Path):
     ctx = LocalContext(persist_to=tmp_path)
     db = make_local("DB", {"type": "d1", "database_id": "shared"}, ctx)
-    await db.exec("CREATE TABLE events (id INTEGER PRIMARY KEY, worker TEXT, n INTEGER);\n"
-                  "CREATE TABLE counter (total INTEGER);\nINSERT INTO counter VALUES (0);")
+    await db.exec(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, worker TEXT, n INTEGER);\n"
+        "CREATE TABLE counter (total INTEGER);\nINSERT INTO counter VALUES (0);"
+    )
 
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    procs = [subprocess.Popen([sys.executable, CHILD, str(tmp_path), name, str(COUNT)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for name in ("a", "b")]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, CHILD, str(tmp_path), name, str(COUNT)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for name in ("a", "b")
+    ]
     # this process reads while the children write
     seen = []
     while any(p.poll() is None for p in procs):

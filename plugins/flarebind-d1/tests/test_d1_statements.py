@@ -32,8 +32,10 @@ def test_plans():
     assert make_plan("x" * 100_001).too_long
 
 
-@pytest.mark.parametrize(("sql", "blank"), [("", True), ("  \n", True), ("  -- c", True), ("-- c", False),
-                                             ("SELECT 1", False), ("\n  -- a\n  -- b\n", True)])
+@pytest.mark.parametrize(
+    ("sql", "blank"),
+    [("", True), ("  \n", True), ("  -- c", True), ("-- c", False), ("SELECT 1", False), ("\n  -- a\n  -- b\n", True)],
+)
 def test_miniflare_blank_rule(sql, blank):
     assert is_blank(sql) is blank
 
@@ -41,12 +43,14 @@ def test_miniflare_blank_rule(sql, blank):
 def test_cli_split_like_wrangler():
     assert split_sql("SELECT 1;") == ["SELECT 1;"]
     assert split_sql("CREATE TABLE a (x); -- note\nINSERT INTO a VALUES ('1;2');") == [
-        "CREATE TABLE a (x)", "INSERT INTO a VALUES ('1;2')"
+        "CREATE TABLE a (x)",
+        "INSERT INTO a VALUES ('1;2')",
     ]
     trigger = "CREATE TRIGGER tr AFTER INSERT ON a BEGIN UPDATE a SET x = 1; END; SELECT 1;"
     assert split_sql(trigger) == ["CREATE TRIGGER tr AFTER INSERT ON a BEGIN UPDATE a SET x = 1; END", "SELECT 1"]
     assert split_sql("BEGIN TRANSACTION;\nCREATE TABLE a (x);\nINSERT INTO a VALUES (1);\nCOMMIT;") == [
-        "CREATE TABLE a (x)", "INSERT INTO a VALUES (1)"
+        "CREATE TABLE a (x)",
+        "INSERT INTO a VALUES (1)",
     ]
     with pytest.raises(SplitError, match="contains several transactions"):
         split_sql("BEGIN TRANSACTION; SELECT 1; COMMIT; BEGIN TRANSACTION; SELECT 2; COMMIT;")

@@ -66,8 +66,19 @@ async def test_rows_written_by_flarebind_are_returned_by_wrangler_execute(projec
     ]
     # and wrangler's writes are seen by flarebind, through the same file
     wrangler(project, "execute", "DB", "--command", "INSERT INTO items (name) VALUES ('from wrangler')")
-    out = ok(flarebind(project, "d1", "execute", "DB", "--persist-to", "state", "--json", "--command",
-                       "SELECT name FROM items WHERE id = 3"))
+    out = ok(
+        flarebind(
+            project,
+            "d1",
+            "execute",
+            "DB",
+            "--persist-to",
+            "state",
+            "--json",
+            "--command",
+            "SELECT name FROM items WHERE id = 3",
+        )
+    )
     assert json.loads(out)[0]["results"] == [{"name": "from wrangler"}]
 
 
@@ -82,9 +93,17 @@ async def test_migrations_applied_by_flarebind_are_applied_for_wrangler(project:
 async def test_export_matches_wranglers_byte_for_byte(project: Path):
     write_migrations(project)
     ok(flarebind(project, "d1", "migrations", "apply", "DB"))
-    ok(flarebind(project, "d1", "execute", "DB", "--command",
-                 "CREATE TABLE \"Odd\" (t TEXT, r REAL); INSERT INTO \"Odd\" VALUES ('a''b\nc', 2.0);"
-                 " CREATE INDEX odd_t ON \"Odd\"(t)"))
+    ok(
+        flarebind(
+            project,
+            "d1",
+            "execute",
+            "DB",
+            "--command",
+            "CREATE TABLE \"Odd\" (t TEXT, r REAL); INSERT INTO \"Odd\" VALUES ('a''b\nc', 2.0);"
+            ' CREATE INDEX odd_t ON "Odd"(t)',
+        )
+    )
     ok(flarebind(project, "d1", "export", "DB", "--output", "ours.sql"))
     wrangler(project, "export", "DB", "--output", "theirs.sql", persist=False)
     assert (project / "ours.sql").read_text() == (project / "theirs.sql").read_text()

@@ -82,8 +82,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         results = asyncio.run(measure(args.small, args.large_mib, Path(tmp)))
-        out = subprocess.run([sys.executable, "-c", RSS_CHILD, str(Path(tmp) / "rss"), str(args.rss_mib << 20)],
-                             capture_output=True, text=True, check=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", RSS_CHILD, str(Path(tmp) / "rss"), str(args.rss_mib << 20)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         results[f"peak_rss_{args.rss_mib}mib_MiB"] = float(out[0])
         results[f"put_{args.rss_mib}mib_MB_s"] = float(out[1])
         results[f"get_{args.rss_mib}mib_MB_s"] = float(out[2])

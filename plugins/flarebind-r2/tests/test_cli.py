@@ -21,8 +21,8 @@ def run(cwd: Path, *args: str, stdin: bytes | None = None) -> subprocess.Complet
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "wrangler.toml").write_text(
-        'name = "cli"\ncompatibility_date = "2026-05-01"\n\n'
-        '[[r2_buckets]]\nbinding = "B"\nbucket_name = "cli-bucket"\n')
+        'name = "cli"\ncompatibility_date = "2026-05-01"\n\n[[r2_buckets]]\nbinding = "B"\nbucket_name = "cli-bucket"\n'
+    )
     return tmp_path
 
 
@@ -34,12 +34,29 @@ async def open_bucket(state: Path, name: str = "cli-bucket"):
 async def test_put_with_http_metadata_then_get_and_delete(project):
     payload = bytes(range(256)) * 1000
     (project / "data.bin").write_bytes(payload)
-    put = run(project, "put", "cli-bucket/a/b.bin", "--file", "data.bin", "--content-type", "application/x-cli",
-              "--cache-control", "no-cache", "--content-disposition", "attachment", "--content-language", "de",
-              "--content-encoding", "identity", "--expires", "1700000000000", "--persist-to", "st")
+    put = run(
+        project,
+        "put",
+        "cli-bucket/a/b.bin",
+        "--file",
+        "data.bin",
+        "--content-type",
+        "application/x-cli",
+        "--cache-control",
+        "no-cache",
+        "--content-disposition",
+        "attachment",
+        "--content-language",
+        "de",
+        "--content-encoding",
+        "identity",
+        "--expires",
+        "1700000000000",
+        "--persist-to",
+        "st",
+    )
     assert put.returncode == 0, put.stderr
-    assert put.stdout.decode().splitlines() == ['Creating object "a/b.bin" in bucket "cli-bucket".',
-                                                "Upload complete."]
+    assert put.stdout.decode().splitlines() == ['Creating object "a/b.bin" in bucket "cli-bucket".', "Upload complete."]
     ctx, bucket = await open_bucket(project / "st")
     try:
         obj = await bucket.get("a/b.bin")
@@ -62,8 +79,10 @@ async def test_put_with_http_metadata_then_get_and_delete(project):
 
     deleted = run(project, "delete", "cli-bucket/a/b.bin", "--persist-to", "st")
     assert deleted.returncode == 0
-    assert deleted.stdout.decode().splitlines() == ['Deleting object "a/b.bin" from bucket "cli-bucket".',
-                                                    "Delete complete."]
+    assert deleted.stdout.decode().splitlines() == [
+        'Deleting object "a/b.bin" from bucket "cli-bucket".',
+        "Delete complete.",
+    ]
     missing = run(project, "get", "cli-bucket/a/b.bin", "--pipe", "--persist-to", "st")
     assert missing.returncode == 1
     assert "✘ [ERROR] The specified key does not exist." in missing.stderr.decode()
@@ -71,8 +90,9 @@ async def test_put_with_http_metadata_then_get_and_delete(project):
 
 async def test_pipe_in_uses_the_state_beside_the_config(project):
     (project / "sub").mkdir()
-    put = run(project / "sub", "put", "cli-bucket/piped", "--pipe", "-c", str(project / "wrangler.toml"),
-              stdin=b"from stdin")
+    put = run(
+        project / "sub", "put", "cli-bucket/piped", "--pipe", "-c", str(project / "wrangler.toml"), stdin=b"from stdin"
+    )
     assert put.returncode == 0, put.stderr
     ctx, bucket = await open_bucket(project / ".wrangler" / "state")
     try:
@@ -87,8 +107,9 @@ def test_usage_errors(project):
     assert "Either the --file or --pipe options are required." in neither.stderr.decode()
     bad_bucket = run(project, "put", "Bad_Bucket/k", "--pipe", stdin=b"")
     assert bad_bucket.returncode == 2
-    assert ('The bucket name "Bad_Bucket" is invalid. Bucket names must begin and end with an alphanumeric '
-            "character") in bad_bucket.stderr.decode()
+    assert (
+        'The bucket name "Bad_Bucket" is invalid. Bucket names must begin and end with an alphanumeric character'
+    ) in bad_bucket.stderr.decode()
     no_key = run(project, "get", "cli-bucket", "--pipe")
     assert no_key.returncode == 2
     assert "The object path must be in the form of {bucket}/{key} you provided cli-bucket" in no_key.stderr.decode()
@@ -108,8 +129,13 @@ def test_service_errors_print_the_runtime_message(project):
 
 def test_remote_without_credentials_says_what_is_missing(project):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
-    result = subprocess.run([EXE, "r2", "object", "get", "cli-bucket/k", "--remote", "--pipe"], cwd=project, env=env,
-                            capture_output=True, timeout=120)
+    result = subprocess.run(
+        [EXE, "r2", "object", "get", "cli-bucket/k", "--remote", "--pipe"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "✘ [ERROR] No Cloudflare credentials" in result.stderr.decode()
     assert "Traceback" not in result.stderr.decode()

@@ -22,8 +22,9 @@ PART = 5 * MiB
 
 
 def db_path(state: Path, bucket: str = "bucket") -> Path:
-    return state / "v3" / "r2" / "miniflare-R2BucketObject" / durable_object_file_name(
-        "miniflare-R2BucketObject", bucket)
+    return (
+        state / "v3" / "r2" / "miniflare-R2BucketObject" / durable_object_file_name("miniflare-R2BucketObject", bucket)
+    )
 
 
 def blob_files(state: Path, bucket: str = "bucket") -> list[str]:
@@ -41,9 +42,13 @@ def rows(state: Path, sql: str, bucket: str = "bucket") -> list[tuple]:
 
 async def test_files_and_rows_follow_wranglers_layout(open_bucket, tmp_path):
     bucket = open_bucket("bucket")
-    put = await bucket.put("dir/k", b"body", httpMetadata={"contentType": "application/x-test",
-                                                           "cacheControl": "max-age=60"},
-                           customMetadata={"a": "b"}, sha256=hashlib.sha256(b"body").hexdigest())
+    put = await bucket.put(
+        "dir/k",
+        b"body",
+        httpMetadata={"contentType": "application/x-test", "cacheControl": "max-age=60"},
+        customMetadata={"a": "b"},
+        sha256=hashlib.sha256(b"body").hexdigest(),
+    )
     state = tmp_path / "state"
     # the name wrangler derives for bucket "bucket" (checked against wrangler's own file in the reference)
     assert db_path(state).name == "29965eb20d6b29e3c7008c7d0bc667fe58e803dc45daff05d97f04d3666537f4.sqlite"
@@ -52,8 +57,11 @@ async def test_files_and_rows_follow_wranglers_layout(open_bucket, tmp_path):
     (blob,) = blob_files(state)
     assert re.fullmatch(r"[0-9a-f]{80}", blob)
     assert (state / "v3" / "r2" / "bucket" / "blobs" / blob).read_bytes() == b"body"
-    (row,) = rows(state, "SELECT key, blob_id, version, size, etag, uploaded, checksums, http_metadata, "
-                         "custom_metadata FROM _mf_objects")
+    (row,) = rows(
+        state,
+        "SELECT key, blob_id, version, size, etag, uploaded, checksums, http_metadata, "
+        "custom_metadata FROM _mf_objects",
+    )
     assert row[:5] == ("dir/k", blob, put.version, 4, hashlib.md5(b"body").hexdigest())
     assert row[5] == int(put.uploaded.timestamp() * 1000)
     assert json.loads(row[6]) == {"sha256": hashlib.sha256(b"body").hexdigest()}
@@ -82,7 +90,9 @@ async def test_overwritten_and_deleted_objects_leave_no_blobs(open_bucket, tmp_p
     await upload.complete([p1, p2])
     assert len(blob_files(state)) == 2  # the unused part 3 is dropped on completion
     assert rows(state, "SELECT part_number, object_key FROM _mf_multipart_parts ORDER BY part_number") == [
-        (1, "m"), (2, "m")]
+        (1, "m"),
+        (2, "m"),
+    ]
     assert rows(state, "SELECT blob_id IS NULL FROM _mf_objects WHERE key = 'm'") == [(1,)]
     await bucket.put("m", "single")
     assert len(blob_files(state)) == 1
@@ -111,8 +121,10 @@ async def test_a_failing_complete_changes_nothing(open_bucket, tmp_path):
     parts = [await upload.uploadPart(1, b"a" * PART), await upload.uploadPart(2, b"b")]
     conn = sqlite3.connect(db_path(state))
     # a real SQLite failure after the object row was replaced: linking the parts aborts the transaction
-    conn.execute("CREATE TRIGGER fail_link BEFORE UPDATE OF object_key ON _mf_multipart_parts "
-                 "BEGIN SELECT RAISE(ABORT, 'simulated failure'); END")
+    conn.execute(
+        "CREATE TRIGGER fail_link BEFORE UPDATE OF object_key ON _mf_multipart_parts "
+        "BEGIN SELECT RAISE(ABORT, 'simulated failure'); END"
+    )
     conn.commit()
     with pytest.raises(sqlite3.IntegrityError):
         await upload.complete(parts)
@@ -208,7 +220,10 @@ async def test_storage_class_is_kept(open_bucket, tmp_path):
     obj = await upload.complete([await upload.uploadPart(1, b"x")])
     assert obj.storageClass == "InfrequentAccess"
     assert rows(tmp_path / "state", "SELECT key, storage_class FROM _mf_objects ORDER BY key") == [
-        ("ia", "InfrequentAccess"), ("mp", "InfrequentAccess"), ("s", None)]
+        ("ia", "InfrequentAccess"),
+        ("mp", "InfrequentAccess"),
+        ("s", None),
+    ]
 
 
 async def test_list_leaves_out_metadata_not_included(open_bucket):
@@ -218,8 +233,9 @@ async def test_list_leaves_out_metadata_not_included(open_bucket):
     assert obj.httpMetadata is None and obj.customMetadata is None
     with pytest.raises(TypeError) as info:
         obj.writeHttpMetadata({})
-    assert str(info.value) == ("HTTP metadata unknown for key `k`. Did you forget to add 'httpMetadata' to "
-                               "`include` when listing?")
+    assert str(info.value) == (
+        "HTTP metadata unknown for key `k`. Did you forget to add 'httpMetadata' to `include` when listing?"
+    )
     (obj,) = (await bucket.list(include=["customMetadata"]))["objects"]
     assert obj.httpMetadata is None and obj.customMetadata == {"a": "1"}
 
@@ -346,8 +362,10 @@ CHILD_WRITER = textwrap.dedent("""
 
 async def test_processes_write_one_bucket_concurrently(open_bucket, tmp_path):
     state = tmp_path / "state"
-    children = [subprocess.Popen([sys.executable, "-c", CHILD_WRITER, str(state), name], stderr=subprocess.PIPE)
-                for name in ("p1", "p2", "p3")]
+    children = [
+        subprocess.Popen([sys.executable, "-c", CHILD_WRITER, str(state), name], stderr=subprocess.PIPE)
+        for name in ("p1", "p2", "p3")
+    ]
     for child in children:
         _, err = child.communicate(timeout=120)
         assert child.returncode == 0, err.decode()

@@ -52,8 +52,9 @@ CHILD = textwrap.dedent("""
 
 def test_256_mib_put_and_get_stay_under_100_mib_rss(tmp_path):
     size = 256 * 1024 * 1024
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path / "state"), str(size)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(tmp_path / "state"), str(size)], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["size"] == size

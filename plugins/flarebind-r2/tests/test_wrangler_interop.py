@@ -49,36 +49,77 @@ async def bucket(project: Path):
 async def test_flarebind_reads_what_wrangler_put(project, bucket):
     data = os.urandom(300_000)
     (project / "upload.bin").write_bytes(data)
-    wrangler(project, "r2", "object", "put", f"{BUCKET}/dir/upload.bin", "--local", "--persist-to", "state",
-             "--file", "upload.bin", "--content-type", "application/x-test", "--cache-control", "max-age=60",
-             "--content-language", "en", "--expires", "1700000000000")
+    wrangler(
+        project,
+        "r2",
+        "object",
+        "put",
+        f"{BUCKET}/dir/upload.bin",
+        "--local",
+        "--persist-to",
+        "state",
+        "--file",
+        "upload.bin",
+        "--content-type",
+        "application/x-test",
+        "--cache-control",
+        "max-age=60",
+        "--content-language",
+        "en",
+        "--expires",
+        "1700000000000",
+    )
     obj = await bucket.get("dir/upload.bin")
     assert obj is not None
     assert obj.size == len(data)
     assert obj.etag == hashlib.md5(data).hexdigest()
     assert obj.checksums.md5 == hashlib.md5(data).digest()
-    assert obj.httpMetadata == {"contentType": "application/x-test", "cacheControl": "max-age=60",
-                                "contentLanguage": "en",
-                                "cacheExpiry": dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.timezone.utc)}
+    assert obj.httpMetadata == {
+        "contentType": "application/x-test",
+        "cacheControl": "max-age=60",
+        "contentLanguage": "en",
+        "cacheExpiry": dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.timezone.utc),
+    }
     assert obj.customMetadata == {}
     assert await obj.arrayBuffer() == data
     ranged = await bucket.get("dir/upload.bin", range={"offset": 1000, "length": 10})
     assert await ranged.arrayBuffer() == data[1000:1010]
     assert [o.key for o in (await bucket.list(prefix="dir/"))["objects"]] == ["dir/upload.bin"]
 
-    wrangler(project, "r2", "object", "put", f"{BUCKET}/piped.txt", "--local", "--persist-to", "state", "--pipe",
-             stdin=b"piped in")
+    wrangler(
+        project,
+        "r2",
+        "object",
+        "put",
+        f"{BUCKET}/piped.txt",
+        "--local",
+        "--persist-to",
+        "state",
+        "--pipe",
+        stdin=b"piped in",
+    )
     assert await (await bucket.get("piped.txt")).text() == "piped in"
 
 
 async def test_wrangler_reads_what_flarebind_put(project, bucket):
     data = os.urandom(200_000)
     await bucket.put("single.bin", data, httpMetadata={"contentType": "image/png"})
-    piped = wrangler(project, "r2", "object", "get", f"{BUCKET}/single.bin", "--local", "--persist-to", "state",
-                     "--pipe")
+    piped = wrangler(
+        project, "r2", "object", "get", f"{BUCKET}/single.bin", "--local", "--persist-to", "state", "--pipe"
+    )
     assert piped.stdout == data
-    wrangler(project, "r2", "object", "get", f"{BUCKET}/single.bin", "--local", "--persist-to", "state",
-             "--file", "out/single.bin")
+    wrangler(
+        project,
+        "r2",
+        "object",
+        "get",
+        f"{BUCKET}/single.bin",
+        "--local",
+        "--persist-to",
+        "state",
+        "--file",
+        "out/single.bin",
+    )
     assert (project / "out" / "single.bin").read_bytes() == data
 
 
@@ -87,14 +128,16 @@ async def test_wrangler_reads_a_multipart_object_flarebind_completed(project, bu
     parts = [os.urandom(5 * MiB), os.urandom(5 * MiB), b"the last part"]
     uploaded = [await upload.uploadPart(i + 1, p) for i, p in enumerate(parts)]
     await upload.complete(uploaded)
-    piped = wrangler(project, "r2", "object", "get", f"{BUCKET}/multi.bin", "--local", "--persist-to", "state",
-                     "--pipe")
+    piped = wrangler(
+        project, "r2", "object", "get", f"{BUCKET}/multi.bin", "--local", "--persist-to", "state", "--pipe"
+    )
     assert hashlib.sha256(piped.stdout).hexdigest() == hashlib.sha256(b"".join(parts)).hexdigest()
 
     # wrangler overwriting it removes the parts and their blobs
     (project / "small.txt").write_text("small now")
-    wrangler(project, "r2", "object", "put", f"{BUCKET}/multi.bin", "--local", "--persist-to", "state",
-             "--file", "small.txt")
+    wrangler(
+        project, "r2", "object", "put", f"{BUCKET}/multi.bin", "--local", "--persist-to", "state", "--file", "small.txt"
+    )
     assert await (await bucket.get("multi.bin")).text() == "small now"
     blobs = [p for p in (project / "state" / "v3" / "r2" / BUCKET / "blobs").iterdir()]
     assert len(blobs) == 1
@@ -131,9 +174,14 @@ async def test_flarebind_reads_a_multipart_object_miniflare_completed(project, b
     miniflare = ensure_node_packages() / "node_modules" / "miniflare" / "dist" / "src" / "index.js"
     script = project / "multipart.mjs"
     script.write_text(MINIFLARE_MULTIPART.replace("MINIFLARE_URL", miniflare.as_uri()))
-    proc = subprocess.run([wrangler_command()[0], str(script), str(project / "state" / "v3" / "r2"), BUCKET],
-                          cwd=project,
-                          env=node_env(), capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [wrangler_command()[0], str(script), str(project / "state" / "v3" / "r2"), BUCKET],
+        cwd=project,
+        env=node_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     written = json.loads(proc.stdout.strip().splitlines()[-1])
     expected = b"a" * 5 * MiB + b"z" * 1234
@@ -157,8 +205,17 @@ def flarebind_cli(project: Path, *args: str, stdin: bytes | None = None) -> subp
 
 def test_clis_exchange_objects(project):
     """flarebind's CLI and wrangler's, on the default state folder beside the config."""
-    flarebind_cli(project, "r2", "object", "put", f"{BUCKET}/from-flarebind", "--pipe", "--content-type",
-                  "text/plain", stdin=b"hello wrangler")
+    flarebind_cli(
+        project,
+        "r2",
+        "object",
+        "put",
+        f"{BUCKET}/from-flarebind",
+        "--pipe",
+        "--content-type",
+        "text/plain",
+        stdin=b"hello wrangler",
+    )
     assert (project / ".wrangler" / "state" / "v3" / "r2" / BUCKET / "blobs").is_dir()
     got = wrangler(project, "r2", "object", "get", f"{BUCKET}/from-flarebind", "--local", "--pipe")
     assert got.stdout == b"hello wrangler"
@@ -214,4 +271,3 @@ async def test_state_is_shared_live_with_a_running_wrangler_dev(project, bucket)
             read = await client.get(f"{base}/multi-live")
             assert read.headers["x-etag"] == done.etag
             assert read.content == b"m" * 5 * MiB + b"end"
-

@@ -124,9 +124,7 @@ class Project:
             asyncio.run(self.aclose())
 
 
-def load_project(
-    config: str | None, env: str | None, persist_to: str | None = None, *, quiet: bool = False
-) -> Project:
+def load_project(config: str | None, env: str | None, persist_to: str | None = None, *, quiet: bool = False) -> Project:
     """Read the config (printing warnings like wrangler unless ``quiet``); errors print and exit 1."""
     from flarebind.bindings.convert import convert_config_bindings_to_start_worker_bindings
     from flarebind.cli.output import print_diagnostics

@@ -51,13 +51,17 @@ async def verify_credentials() -> tuple[bool, list[str]]:
         lines.append(f"Account ID: {auth.account_id or '(not set: set CLOUDFLARE_ACCOUNT_ID)'}")
         if status != "active":
             return False, lines
-        lines.append("Remote bindings need the Workers Scripts Write permission to upload an edge preview "
-                     "(a deployed proxy, `flarebind remote deploy-proxy`, needs none).")
+        lines.append(
+            "Remote bindings need the Workers Scripts Write permission to upload an edge preview "
+            "(a deployed proxy, `flarebind remote deploy-proxy`, needs none)."
+        )
         return True, lines
     except CloudflareAPIError as exc:
         codes = ", ".join(str(c) for c in sorted(exc.codes)) or str(exc.status)
-        lines.append(f"The token in {auth.credential_env_var} is not valid (Cloudflare API error {codes}: "
-                     f"{'; '.join(e.message for e in exc.errors)}).")
+        lines.append(
+            f"The token in {auth.credential_env_var} is not valid (Cloudflare API error {codes}: "
+            f"{'; '.join(e.message for e in exc.errors)})."
+        )
         return False, lines
     except Exception as exc:  # network errors: name the class and message only (they never carry headers)
         lines.append(f"Could not reach the Cloudflare API: {type(exc).__name__}: {exc}")

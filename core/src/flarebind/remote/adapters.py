@@ -51,10 +51,14 @@ def shape(value: Any) -> Any:
 
 
 def is_stream_source(value: Any) -> bool:
-    return isinstance(value, (AsyncIterable, RemoteStream)) or (
-        isinstance(value, Iterable)
-        and not isinstance(value, (str, bytes, bytearray, memoryview, dict, list, tuple, set, frozenset))
-    ) or (hasattr(value, "read") and callable(value.read))
+    return (
+        isinstance(value, (AsyncIterable, RemoteStream))
+        or (
+            isinstance(value, Iterable)
+            and not isinstance(value, (str, bytes, bytearray, memoryview, dict, list, tuple, set, frozenset))
+        )
+        or (hasattr(value, "read") and callable(value.read))
+    )
 
 
 def known_length(value: Any) -> int | None:

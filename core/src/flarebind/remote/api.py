@@ -40,9 +40,7 @@ class CloudflareAPIError(FlarebindError):
         self.errors = errors
         self.text = text
         detail = "; ".join(f"{e.message} [code: {e.code}]" if e.code is not None else e.message for e in errors)
-        super().__init__(
-            f"A request to the Cloudflare API ({method} {path}) failed: {detail or f'HTTP {status}'}"
-        )
+        super().__init__(f"A request to the Cloudflare API ({method} {path}) failed: {detail or f'HTTP {status}'}")
 
     @property
     def codes(self) -> set[int]:
@@ -61,8 +59,12 @@ def _flatten_errors(raw: Any) -> list[ApiErrorDetail]:
         if not isinstance(item, dict):
             continue
         code = item.get("code")
-        out.append(ApiErrorDetail(int(code) if isinstance(code, (int, str)) and str(code).isdigit() else None,
-                                  str(item.get("message", ""))))
+        out.append(
+            ApiErrorDetail(
+                int(code) if isinstance(code, (int, str)) and str(code).isdigit() else None,
+                str(item.get("message", "")),
+            )
+        )
         out.extend(_flatten_errors(item.get("error_chain")))
     return out
 
@@ -137,8 +139,7 @@ class CloudflareAPI:
             else:
                 if response.status_code < 500 or attempt == RETRY_ATTEMPTS - 1:
                     return response
-                log.debug("API %s %s: HTTP %d on attempt %d, retrying", method, path, response.status_code,
-                          attempt + 1)
+                log.debug("API %s %s: HTTP %d on attempt %d, retrying", method, path, response.status_code, attempt + 1)
             await self._sleep(0.25 * 2**attempt)
         assert last_exc is not None
         raise last_exc

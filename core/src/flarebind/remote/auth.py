@@ -93,9 +93,7 @@ class Auth:
 
     def require_account(self) -> str:
         if not self.account_id:
-            raise AuthError(
-                "No Cloudflare account id: set CLOUDFLARE_ACCOUNT_ID or pass auth=Auth(account_id=...)."
-            )
+            raise AuthError("No Cloudflare account id: set CLOUDFLARE_ACCOUNT_ID or pass auth=Auth(account_id=...).")
         return self.account_id
 
 

@@ -57,7 +57,8 @@ class RemoteStream:
     async def _iterate(self) -> AsyncIterator[bytes]:
         if self.consumed:
             raise TypeError(
-                "This ReadableStream is disturbed (has already been read from), and cannot be used as a body.")
+                "This ReadableStream is disturbed (has already been read from), and cannot be used as a body."
+            )
         self.consumed = True
         try:
             if self._first:
@@ -187,8 +188,14 @@ class HttpChannel:
     :param client: an ``httpx.AsyncClient`` to use (not closed by :meth:`aclose`); by default one is made.
     """
 
-    def __init__(self, base_url: str, headers: dict[str, str] | None = None, client: httpx.AsyncClient | None = None,
-                 *, timeout: float | None = 300.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        headers: dict[str, str] | None = None,
+        client: httpx.AsyncClient | None = None,
+        *,
+        timeout: float | None = 300.0,
+    ) -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.headers = dict(headers or {})
         self._own_client = client is None
@@ -227,8 +234,14 @@ class HttpChannel:
             raise _protocol_error(response.status_code, response.headers.get("content-type", ""), response.content)
         return response.json()
 
-    async def call(self, binding: str, calls: list[dict[str, Any]], body: Any = None,
-                   *, extra: list[list[dict[str, Any]]] | None = None) -> Any:
+    async def call(
+        self,
+        binding: str,
+        calls: list[dict[str, Any]],
+        body: Any = None,
+        *,
+        extra: list[list[dict[str, Any]]] | None = None,
+    ) -> Any:
         """Apply ``calls`` to the proxy's ``env[binding]`` and return the decoded result.
 
         ``body`` (bytes, iterable of bytes, file or :class:`StreamArg`) is the call's streamed argument; it replaces
@@ -237,8 +250,14 @@ class HttpChannel:
         outcome = await self.call_full(binding, calls, body, extra=extra)
         return outcome.result
 
-    async def call_full(self, binding: str, calls: list[dict[str, Any]], body: Any = None,
-                        *, extra: list[list[dict[str, Any]]] | None = None) -> CallResult:
+    async def call_full(
+        self,
+        binding: str,
+        calls: list[dict[str, Any]],
+        body: Any = None,
+        *,
+        extra: list[list[dict[str, Any]]] | None = None,
+    ) -> CallResult:
         if body is not None:
             arg = body if isinstance(body, StreamArg) else StreamArg(body, _stream_length(body))
             calls = _replace_body(calls, arg)
@@ -249,8 +268,9 @@ class HttpChannel:
         if extra:
             envelope["extra"] = [[encode_op(op, streams) for op in p] for p in extra]
         if streams:
-            envelope["stream"] = {"length": streams[0].length if streams[0].length is not None
-                                  else _stream_length(streams[0].source)}
+            envelope["stream"] = {
+                "length": streams[0].length if streams[0].length is not None else _stream_length(streams[0].source)
+            }
         payload = json.dumps(envelope, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode()
         headers = dict(self.headers)
         if not streams:
@@ -304,7 +324,9 @@ class HttpChannel:
             if ctype != JSON_TYPE:
                 raise RemoteProtocolError(
                     f"the proxy answered with content-type {ctype or '(none)'}, not a flarebind protocol response: "
-                    f"{data[:200]!r}", response.status_code)
+                    f"{data[:200]!r}",
+                    response.status_code,
+                )
             envelope = json.loads(data)
             stream = None
         if "error" in envelope:

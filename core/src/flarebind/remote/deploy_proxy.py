@@ -117,8 +117,14 @@ def write_proxy(
 ) -> WrittenProxy:
     """Write ``proxy.js``, ``wrangler.jsonc``, ``.dev.vars`` and the secret file into ``outdir``."""
     secret = secret or new_secret()
-    config = wrangler_config_for(bindings, name=name, secret=secret, compatibility_date=compatibility_date,
-                                 account_id=account_id, plugins=plugins)
+    config = wrangler_config_for(
+        bindings,
+        name=name,
+        secret=secret,
+        compatibility_date=compatibility_date,
+        account_id=account_id,
+        plugins=plugins,
+    )
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     script = out / PROXY_MAIN
@@ -160,6 +166,7 @@ def default_proxy_name(config: Any) -> str:
 
 
 # ---------------------------------------------------------------- upload through the Cloudflare API
+
 
 def api_bindings(bindings: dict[str, dict[str, Any]], secret: str) -> list[dict[str, Any]]:
     """The ``metadata.bindings`` of a Workers script upload for ``bindings`` plus the secret.

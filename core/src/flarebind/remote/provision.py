@@ -118,18 +118,43 @@ def to_metadata_binding(name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
     if t == "kv_namespace":
         return {"name": name, "type": t, "namespace_id": _require(name, spec, "id")}
     if t == "r2_bucket":
-        return _drop_none({"name": name, "type": t, "bucket_name": _require(name, spec, "bucket_name"),
-                           "jurisdiction": spec.get("jurisdiction")})
+        return _drop_none(
+            {
+                "name": name,
+                "type": t,
+                "bucket_name": _require(name, spec, "bucket_name"),
+                "jurisdiction": spec.get("jurisdiction"),
+            }
+        )
     if t == "d1":
-        return _drop_none({"name": name, "type": t, "id": _require(name, spec, "database_id"),
-                           "internalEnv": spec.get("database_internal_env")})
+        return _drop_none(
+            {
+                "name": name,
+                "type": t,
+                "id": _require(name, spec, "database_id"),
+                "internalEnv": spec.get("database_internal_env"),
+            }
+        )
     if t == "service":
-        return _drop_none({"name": name, "type": t, "service": _require(name, spec, "service"),
-                           "environment": spec.get("environment"), "entrypoint": spec.get("entrypoint"),
-                           "props": spec.get("props")})
+        return _drop_none(
+            {
+                "name": name,
+                "type": t,
+                "service": _require(name, spec, "service"),
+                "environment": spec.get("environment"),
+                "entrypoint": spec.get("entrypoint"),
+                "props": spec.get("props"),
+            }
+        )
     if t == "queue":
-        return _drop_none({"name": name, "type": t, "queue_name": spec.get("queue_name") or spec.get("queue"),
-                           "delivery_delay": spec.get("delivery_delay")})
+        return _drop_none(
+            {
+                "name": name,
+                "type": t,
+                "queue_name": spec.get("queue_name") or spec.get("queue"),
+                "delivery_delay": spec.get("delivery_delay"),
+            }
+        )
     if t == "vectorize":
         return {"name": name, "type": t, "index_name": _require(name, spec, "index_name")}
     if t == "mtls_certificate":
@@ -144,9 +169,15 @@ def to_metadata_binding(name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
             }
         return out
     if t == "send_email":
-        return _drop_none({"name": name, "type": t, "destination_address": spec.get("destination_address"),
-                           "allowed_destination_addresses": spec.get("allowed_destination_addresses"),
-                           "allowed_sender_addresses": spec.get("allowed_sender_addresses")})
+        return _drop_none(
+            {
+                "name": name,
+                "type": t,
+                "destination_address": spec.get("destination_address"),
+                "allowed_destination_addresses": spec.get("allowed_destination_addresses"),
+                "allowed_sender_addresses": spec.get("allowed_sender_addresses"),
+            }
+        )
     if t == "pipeline":
         return {"name": name, "type": "pipelines", "pipeline": spec.get("pipeline") or spec.get("stream")}
     if t == "ai":

@@ -40,12 +40,23 @@ READ_CHUNK = 64 * 1024
 COALESCE_LIMIT = 64 * 1024  # responses up to this size are written with a single write
 
 _HOP_BY_HOP = {
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
-    "transfer-encoding", "upgrade", "host",
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "host",
 }
 # Headers a local caller must never be able to set or read on the upstream leg: they are ours to inject.
 _RESERVED = {
-    PROXY_SECRET_HEADER.lower(), "cf-workers-preview-token", "cf-access-client-id", "cf-access-client-secret",
+    PROXY_SECRET_HEADER.lower(),
+    "cf-workers-preview-token",
+    "cf-access-client-id",
+    "cf-access-client-secret",
     "authorization-upstream",
 }
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -319,17 +330,20 @@ class Relay:
         if not is_loopback_host(host):
             self.stats.rejected_host += 1
             log.debug("relay rejected a request with a non-loopback Host header")
-            await self._reply(conn, writer, 403, "Forbidden: the remote bindings relay only accepts loopback hosts.",
-                              close=True)
+            await self._reply(
+                conn, writer, 403, "Forbidden: the remote bindings relay only accepts loopback hosts.", close=True
+            )
             return
         target = request.target
-        if not (len(target) >= len(self._secret_prefix)
-                and hmac.compare_digest(target[: len(self._secret_prefix)], self._secret_prefix)):
+        if not (
+            len(target) >= len(self._secret_prefix)
+            and hmac.compare_digest(target[: len(self._secret_prefix)], self._secret_prefix)
+        ):
             self.stats.rejected_secret += 1
             log.debug("relay rejected a request without the session secret")
             await self._reply(conn, writer, 401, "Unauthorized: missing or wrong remote session secret.", close=True)
             return
-        rest = target[len(self._secret_prefix) - 1:].decode("latin-1")  # keeps the leading "/"
+        rest = target[len(self._secret_prefix) - 1 :].decode("latin-1")  # keeps the leading "/"
         method = request.method.decode()
 
         # Read a small body completely so the request can be replayed; stream anything larger.
@@ -347,8 +361,12 @@ class Relay:
         replayable = complete
         idempotent = replayable and (
             _idempotent(method, headers)
-            or (method == "POST" and bool(prefix) and prefix[:1] == b"{"
-                and calls_are_reads(self.binding_types, bytes(prefix)))
+            or (
+                method == "POST"
+                and bool(prefix)
+                and prefix[:1] == b"{"
+                and calls_are_reads(self.binding_types, bytes(prefix))
+            )
         )
 
         async def body_stream() -> AsyncIterator[bytes]:
@@ -366,7 +384,8 @@ class Relay:
         forward_headers = [
             (k.decode("latin-1"), v.decode("latin-1"))
             for k, v in headers
-            if k.decode("latin-1").lower() not in _HOP_BY_HOP and k.decode("latin-1").lower() not in _RESERVED
+            if k.decode("latin-1").lower() not in _HOP_BY_HOP
+            and k.decode("latin-1").lower() not in _RESERVED
             and not (complete and k == b"content-length")
         ]
         if complete:
@@ -375,8 +394,13 @@ class Relay:
         state = _Flight()
         try:
             response = await self._forward(
-                method, rest, forward_headers, bytes(prefix) if complete else body_stream(),
-                replayable=replayable, idempotent=idempotent, state=state,
+                method,
+                rest,
+                forward_headers,
+                bytes(prefix) if complete else body_stream(),
+                replayable=replayable,
+                idempotent=idempotent,
+                state=state,
             )
             if isinstance(response, tuple):
                 status, text = response
@@ -393,11 +417,15 @@ class Relay:
         self, conn: h11.Connection, writer: asyncio.StreamWriter, response: httpx.Response, *, head: bool
     ) -> None:
         out_headers = [
-            (k, v) for k, v in response.headers.multi_items()
+            (k, v)
+            for k, v in response.headers.multi_items()
             if k.lower() not in _HOP_BY_HOP and k.lower() not in _RESERVED
         ]
-        head_bytes = conn.send(h11.Response(status_code=response.status_code, headers=out_headers,
-                                            reason=response.reason_phrase.encode() or b""))
+        head_bytes = conn.send(
+            h11.Response(
+                status_code=response.status_code, headers=out_headers, reason=response.reason_phrase.encode() or b""
+            )
+        )
         length = response.headers.get("content-length")
         if head or (length is not None and length.isdigit() and int(length) <= COALESCE_LIMIT):
             # A small answer (most binding calls) goes out in one write: fewer syscalls and wake-ups.
@@ -460,7 +488,9 @@ class Relay:
                 request_headers.append(("host", upstream.host_header))
             request_headers.extend(upstream.headers.items())
             request = self.client.build_request(
-                method, upstream.url.rstrip("/") + rest, headers=request_headers,
+                method,
+                upstream.url.rstrip("/") + rest,
+                headers=request_headers,
                 content=body,
             )
             try:
@@ -472,8 +502,10 @@ class Relay:
                     await asyncio.sleep(0.05 * attempt)
                     continue
                 if "Name or service not known" in str(exc) or "nodename nor servname" in str(exc):
-                    return 502, (f"Could not access `{upstream.display_host}`. "
-                                 "Make sure the domain is set up to be proxied by Cloudflare.")
+                    return 502, (
+                        f"Could not access `{upstream.display_host}`. "
+                        "Make sure the domain is set up to be proxied by Cloudflare."
+                    )
                 return 502, f"The remote proxy could not be reached: {type(exc).__name__}"
             except httpx.TransportError as exc:
                 # The upstream may have seen the request (restart/swap mid-request): only idempotent calls retry.
@@ -487,7 +519,8 @@ class Relay:
             if upstream.preview and response.status_code == 400:
                 payload = await response.aread()
                 if any(marker in payload for marker in EXPIRED_MARKERS) or b'"code":10049' in payload.replace(
-                        b" ", b""):
+                    b" ", b""
+                ):
                     await response.aclose()
                     self.stats.expiries += 1
                     await self._expired(upstream.generation)

@@ -266,19 +266,39 @@ async def start_remote_proxy_session(
             url, secret = deployed
             from flarebind.remote.auth import access_headers
 
-            upstream = Upstream(url=url, headers={PROXY_SECRET_HEADER: secret, **access_headers()},
-                                display_host=url.split("://", 1)[-1].split("/", 1)[0])
-            session = RemoteProxySession(bindings, relay=relay, deployed=upstream, sleep=sleep,
-                                         refresh_interval=refresh_interval, drain_timeout=drain_timeout)
+            upstream = Upstream(
+                url=url,
+                headers={PROXY_SECRET_HEADER: secret, **access_headers()},
+                display_host=url.split("://", 1)[-1].split("/", 1)[0],
+            )
+            session = RemoteProxySession(
+                bindings,
+                relay=relay,
+                deployed=upstream,
+                sleep=sleep,
+                refresh_interval=refresh_interval,
+                drain_timeout=drain_timeout,
+            )
         else:
             resolved = await resolve_auth(auth)
             api = CloudflareAPI(resolved, sleep=sleep)
             provisioner = EdgePreviewProvisioner(
-                api, resolved, session_script_name(worker_name), secrets.token_urlsafe(32),
-                worker=worker, compliance_region=compliance_region or complianceRegion,
+                api,
+                resolved,
+                session_script_name(worker_name),
+                secrets.token_urlsafe(32),
+                worker=worker,
+                compliance_region=compliance_region or complianceRegion,
             )
-            session = RemoteProxySession(bindings, relay=relay, provisioner=provisioner, api=api, sleep=sleep,
-                                         refresh_interval=refresh_interval, drain_timeout=drain_timeout)
+            session = RemoteProxySession(
+                bindings,
+                relay=relay,
+                provisioner=provisioner,
+                api=api,
+                sleep=sleep,
+                refresh_interval=refresh_interval,
+                drain_timeout=drain_timeout,
+            )
         await session._start()
         return session
     except BaseException as exc:
@@ -335,10 +355,16 @@ def _read_bindings(config_or_worker: Mapping[str, Any]) -> tuple[dict[str, dict[
                 f"reading bindings from a config path needs flarebind.config.read_config ({exc})"
             ) from exc
         config = read_config(config_or_worker["path"], env=config_or_worker.get("environment"))
-        return (dict(convert_config_bindings_to_start_worker_bindings(config)), getattr(config, "name", None),
-                getattr(config, "account_id", None))
-    return ({k: dict(v) for k, v in (config_or_worker.get("bindings") or {}).items()}, config_or_worker.get("name"),
-            config_or_worker.get("account_id"))
+        return (
+            dict(convert_config_bindings_to_start_worker_bindings(config)),
+            getattr(config, "name", None),
+            getattr(config, "account_id", None),
+        )
+    return (
+        {k: dict(v) for k, v in (config_or_worker.get("bindings") or {}).items()},
+        config_or_worker.get("name"),
+        config_or_worker.get("account_id"),
+    )
 
 
 async def maybe_start_or_update_remote_proxy_session(
@@ -365,8 +391,9 @@ async def maybe_start_or_update_remote_proxy_session(
     if previous is None:
         if not remote:
             return None
-        session = await start_remote_proxy_session(remote, auth=key if isinstance(key, Auth) else auth,
-                                                   worker_name=name)
+        session = await start_remote_proxy_session(
+            remote, auth=key if isinstance(key, Auth) else auth, worker_name=name
+        )
         return RemoteProxySessionData(session, remote, key)
     if remote == previous.remote_bindings:
         return previous
@@ -374,8 +401,9 @@ async def maybe_start_or_update_remote_proxy_session(
     return RemoteProxySessionData(previous.session, remote, key)
 
 
-async def session_for(bindings_specs: Bindings, auth: Any = None, *, worker_name: str | None = None
-                      ) -> RemoteProxySession | None:
+async def session_for(
+    bindings_specs: Bindings, auth: Any = None, *, worker_name: str | None = None
+) -> RemoteProxySession | None:
     """For runtimes: start a session for the remote subset of ``bindings_specs``, or ``None`` when there is none."""
     remote = pick_remote_bindings(bindings_specs)
     if not remote:

@@ -62,9 +62,17 @@ def ensure_node_packages() -> Path:
             return root
         (root / "package.json").write_text('{"name": "flarebind-node-cache", "private": true}\n')
         proc = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", f"wrangler@{WRANGLER_VERSION}",
-             f"miniflare@{MINIFLARE_VERSION}"],
-            cwd=root, capture_output=True, text=True,
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                f"wrangler@{WRANGLER_VERSION}",
+                f"miniflare@{MINIFLARE_VERSION}",
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
             env={**os.environ, "WRANGLER_SEND_METRICS": "false"},
         )
         if proc.returncode != 0:

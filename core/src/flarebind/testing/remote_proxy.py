@@ -63,8 +63,11 @@ def proxy_test_bindings(pool: int = POOL_SIZE) -> dict[str, dict[str, Any]]:
     for i in range(pool):
         bindings[f"FB_R2_{i}"] = {"type": "r2_bucket", "bucket_name": f"flarebind-test-bucket-{i}"}
     for i in range(pool):
-        bindings[f"FB_DB_{i}"] = {"type": "d1", "database_name": f"flarebind-test-db-{i}",
-                                  "database_id": f"00000000-0000-4000-8000-00000000000{i}"}
+        bindings[f"FB_DB_{i}"] = {
+            "type": "d1",
+            "database_name": f"flarebind-test-db-{i}",
+            "database_id": f"00000000-0000-4000-8000-00000000000{i}",
+        }
     bindings["FB_SVC"] = {"type": "service", "service": TARGET_NAME}
     return bindings
 
@@ -105,8 +108,13 @@ class DevProxy:
             return ""
 
 
-def start_dev_proxy(workdir: str | Path | None = None, *, secret: str | None = None,
-                    bindings: dict[str, dict[str, Any]] | None = None, proxy_dir: str | Path | None = None) -> DevProxy:
+def start_dev_proxy(
+    workdir: str | Path | None = None,
+    *,
+    secret: str | None = None,
+    bindings: dict[str, dict[str, Any]] | None = None,
+    proxy_dir: str | Path | None = None,
+) -> DevProxy:
     """Write the proxy (deploy-proxy's writer) and a target worker, run them under ``wrangler dev``, wait until ready.
 
     With ``proxy_dir`` (written by ``flarebind remote deploy-proxy --dry-run``), that proxy is run instead; ``secret``
@@ -116,8 +124,13 @@ def start_dev_proxy(workdir: str | Path | None = None, *, secret: str | None = N
     bindings = bindings if bindings is not None else proxy_test_bindings()
     if proxy_dir is None:
         secret = secret or new_secret()
-        config_path = write_proxy(root / "proxy", bindings, name="flarebind-test-proxy", secret=secret,
-                                  compatibility_date=min(NEWEST_COMPAT_DATE, "2025-09-01")).config_path
+        config_path = write_proxy(
+            root / "proxy",
+            bindings,
+            name="flarebind-test-proxy",
+            secret=secret,
+            compatibility_date=min(NEWEST_COMPAT_DATE, "2025-09-01"),
+        ).config_path
     else:
         if not secret:
             raise ValueError("start_dev_proxy(proxy_dir=…) needs the proxy's secret")
@@ -125,18 +138,40 @@ def start_dev_proxy(workdir: str | Path | None = None, *, secret: str | None = N
     target = root / "target"
     target.mkdir(parents=True, exist_ok=True)
     (target / "index.js").write_text(TARGET_WORKER)
-    (target / "wrangler.jsonc").write_text(json.dumps(
-        {"name": TARGET_NAME, "main": "index.js", "compatibility_date": "2025-09-01"}, indent=2))
+    (target / "wrangler.jsonc").write_text(
+        json.dumps({"name": TARGET_NAME, "main": "index.js", "compatibility_date": "2025-09-01"}, indent=2)
+    )
     port = free_port()
     log_path = root / "wrangler.log"
-    command = [*wrangler_command(), "dev", "-c", str(config_path), "-c", str(target / "wrangler.jsonc"),
-               "--ip", "127.0.0.1", "--port", str(port), "--inspector-port", str(free_port()),
-               "--persist-to", str(root / "state"), "--show-interactive-dev-session=false",
-               "--var", f"FLAREBIND_PROXY_SECRET:{secret}"]
+    command = [
+        *wrangler_command(),
+        "dev",
+        "-c",
+        str(config_path),
+        "-c",
+        str(target / "wrangler.jsonc"),
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--inspector-port",
+        str(free_port()),
+        "--persist-to",
+        str(root / "state"),
+        "--show-interactive-dev-session=false",
+        "--var",
+        f"FLAREBIND_PROXY_SECRET:{secret}",
+    ]
     log = open(log_path, "wb")  # noqa: SIM115 - lives as long as the process
-    proc = subprocess.Popen(command, cwd=config_path.parent, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL,
-                            env=node_env({"WRANGLER_LOG_PATH": str(root / "logs")}), start_new_session=True)
+    proc = subprocess.Popen(
+        command,
+        cwd=config_path.parent,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=node_env({"WRANGLER_LOG_PATH": str(root / "logs")}),
+        start_new_session=True,
+    )
     proxy = DevProxy(f"http://127.0.0.1:{port}", secret, proc, root, log_path, bindings)
     try:
         _wait_ready(proxy)
@@ -163,7 +198,8 @@ def _wait_ready(proxy: DevProxy) -> None:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(
-                    f"wrangler dev did not become ready in {READY_WAIT_SECONDS:.0f} s:\n{proxy.log()[-4000:]}")
+                    f"wrangler dev did not become ready in {READY_WAIT_SECONDS:.0f} s:\n{proxy.log()[-4000:]}"
+                )
             time.sleep(0.25)
 
 
@@ -242,11 +278,19 @@ async def empty_binding(channel: Any, name: str, type_name: str) -> None:
             if not listed.get("truncated") or not keys:
                 return
     elif type_name == "d1":
-        rows = await channel.call(name, [
-            {"call": "prepare", "args": [
-                "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view', 'trigger') "
-                "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%'"]},
-            {"call": "all"}])
+        rows = await channel.call(
+            name,
+            [
+                {
+                    "call": "prepare",
+                    "args": [
+                        "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view', 'trigger') "
+                        "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%'"
+                    ],
+                },
+                {"call": "all"},
+            ],
+        )
         objects = rows["results"]
         if not objects:
             return
@@ -261,6 +305,7 @@ async def empty_binding(channel: Any, name: str, type_name: str) -> None:
 
 
 # ---------------------------------------------------------------- the proxy exactly as a user writes it
+
 
 def write_test_config(directory: str | Path, bindings: dict[str, dict[str, Any]] | None = None) -> Path:
     """A ``wrangler.toml`` whose bindings are the test proxy's, all ``remote = true`` (input for deploy-proxy)."""
@@ -301,8 +346,22 @@ def start_dev_proxy_via_cli(workdir: str | Path | None = None) -> DevProxy:
     config = write_test_config(root / "project", bindings)
     secret = new_secret()
     outdir = root / "proxy"
-    proc = subprocess.run([*flarebind_cli(), "remote", "deploy-proxy", "-c", str(config), "--dry-run",
-                           "--outdir", str(outdir), "--secret", secret], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            *flarebind_cli(),
+            "remote",
+            "deploy-proxy",
+            "-c",
+            str(config),
+            "--dry-run",
+            "--outdir",
+            str(outdir),
+            "--secret",
+            secret,
+        ],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"flarebind remote deploy-proxy --dry-run failed:\n{proc.stdout}\n{proc.stderr}")
     return start_dev_proxy(root, secret=secret, bindings=bindings, proxy_dir=outdir)
@@ -322,8 +381,12 @@ def main(argv: list[str] | None = None) -> int:
         args = args[1:]
     proxy = start_dev_proxy_via_cli()
     try:
-        env = {**os.environ, "FLAREBIND_REMOTE_PROXY_URL": proxy.url, "FLAREBIND_REMOTE_PROXY_SECRET": proxy.secret,
-               "FLAREBIND_CONFORMANCE_REMOTE": "1"}
+        env = {
+            **os.environ,
+            "FLAREBIND_REMOTE_PROXY_URL": proxy.url,
+            "FLAREBIND_REMOTE_PROXY_SECRET": proxy.secret,
+            "FLAREBIND_CONFORMANCE_REMOTE": "1",
+        }
         if args:
             return subprocess.call(args, env=env)
         print(f"FLAREBIND_REMOTE_PROXY_URL={proxy.url}")

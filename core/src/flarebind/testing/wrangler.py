@@ -32,8 +32,9 @@ def run_wrangler(
     command = [*wrangler_command(), *args]
     if persist_to is not None:
         command += ["--persist-to", str(persist_to)]
-    proc = subprocess.run(command, cwd=cwd, env=node_env(), input=stdin, capture_output=True, text=text,
-                          timeout=timeout)
+    proc = subprocess.run(
+        command, cwd=cwd, env=node_env(), input=stdin, capture_output=True, text=text, timeout=timeout
+    )
     if proc.returncode != 0:
         out = proc.stdout + proc.stderr
         raise AssertionError(out if text else out.decode(errors="replace"))

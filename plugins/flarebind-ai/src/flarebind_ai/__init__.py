@@ -12,13 +12,13 @@ from flarebind.hookspecs import hookimpl
 def register_binding_types(register: Any) -> None:
     register(
         BindingType(
-        type="ai",
-        config_key="ai",
-        friendly_name="AI",
-        support=Support.ALWAYS_REMOTE,
-        shape=Shape.OBJECT,
-        fields={"binding": str, "staging": bool},
-        required=("binding",),
-        resource=lambda e: "staging" if e.get("staging") else None,
-    )
+            type="ai",
+            config_key="ai",
+            friendly_name="AI",
+            support=Support.ALWAYS_REMOTE,
+            shape=Shape.OBJECT,
+            fields={"binding": str, "staging": bool},
+            required=("binding",),
+            resource=lambda e: "staging" if e.get("staging") else None,
+        )
     )

@@ -12,12 +12,12 @@ from flarebind.hookspecs import hookimpl
 def register_binding_types(register: Any) -> None:
     register(
         BindingType(
-        type="browser",
-        config_key="browser",
-        friendly_name="Browser Run",
-        support=Support.LOCAL_AND_REMOTE,
-        shape=Shape.OBJECT,
-        fields={"binding": str},
-        required=("binding",),
-    )
+            type="browser",
+            config_key="browser",
+            friendly_name="Browser Run",
+            support=Support.LOCAL_AND_REMOTE,
+            shape=Shape.OBJECT,
+            fields={"binding": str},
+            required=("binding",),
+        )
     )

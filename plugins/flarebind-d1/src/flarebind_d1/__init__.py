@@ -12,18 +12,25 @@ from flarebind.hookspecs import hookimpl
 def register_binding_types(register: Any) -> None:
     register(
         BindingType(
-        type="d1",
-        config_key="d1_databases",
-        friendly_name="D1 Database",
-        support=Support.LOCAL_AND_REMOTE,
-        fields={"binding": str, "database_name": str, "database_id": str, "preview_database_id": str,
-                "migrations_table": str, "migrations_dir": str, "migrations_pattern": str,
-                "database_internal_env": str},
-        required=("binding",),
-        resource=lambda e: e.get("preview_database_id") or e.get("database_name") or e.get("database_id"),
-        preview_fields={"database_id": "preview_database_id"},
-        resource_fields=("database_id",),
-    )
+            type="d1",
+            config_key="d1_databases",
+            friendly_name="D1 Database",
+            support=Support.LOCAL_AND_REMOTE,
+            fields={
+                "binding": str,
+                "database_name": str,
+                "database_id": str,
+                "preview_database_id": str,
+                "migrations_table": str,
+                "migrations_dir": str,
+                "migrations_pattern": str,
+                "database_internal_env": str,
+            },
+            required=("binding",),
+            resource=lambda e: e.get("preview_database_id") or e.get("database_name") or e.get("database_id"),
+            preview_fields={"database_id": "preview_database_id"},
+            resource_fields=("database_id",),
+        )
     )
 
 

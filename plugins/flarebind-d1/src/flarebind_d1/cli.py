@@ -71,8 +71,8 @@ def load(config: str | None, env: str | None, persist_to: str | None) -> Any:
 
 async def with_binding(project: Any, db: Database, remote: bool, use: Callable[[Any], Awaitable[T]]) -> T:
     try:
-        binding = await project.remote_binding(db.binding, db.spec) if remote else project.local_binding(
-            db.binding, db.spec
+        binding = (
+            await project.remote_binding(db.binding, db.spec) if remote else project.local_binding(db.binding, db.spec)
         )
         return await use(binding)
     finally:
@@ -155,8 +155,16 @@ async def execute_sql(binding: Any, sql: str) -> list[dict[str, Any]]:
 @click.option("-y", "--yes", is_flag=True, help='Answer "yes" to any prompts')
 @location_options
 def execute_command(
-    database: str, command: str | None, file: str | None, as_json: bool, yes: bool, local: bool, remote: bool,
-    config: str | None, env: str | None, persist_to: str | None,
+    database: str,
+    command: str | None,
+    file: str | None,
+    as_json: bool,
+    yes: bool,
+    local: bool,
+    remote: bool,
+    config: str | None,
+    env: str | None,
+    persist_to: str | None,
 ) -> None:
     """Execute a command or SQL file."""
     from flarebind_d1.sqlsplit import SplitError
@@ -190,8 +198,7 @@ def execute_command(
         if remote:
             click.echo(f"🌀 Executing on remote database {database} ({db.display_id}):")
             click.echo(
-                "🌀 To execute on your local development database, remove the --remote flag from your wrangler "
-                "command."
+                "🌀 To execute on your local development database, remove the --remote flag from your wrangler command."
             )
         else:
             where = persistence_label(project)
@@ -199,6 +206,7 @@ def execute_command(
             click.echo("🌀 To execute on your remote database, add a --remote flag to your wrangler command.")
     try:
         import asyncio  # loaded only when a command runs (start-up budget)
+
         results = asyncio.run(with_binding(project, db, remote, lambda b: execute_sql(b, sql)))
     except SplitError as exc:
         raise fail(str(exc)) from None
@@ -231,8 +239,17 @@ def execute_command(
 @click.option("-y", "--skip-confirmation", is_flag=True, help="Skip confirmation")
 @location_options
 def export_command(
-    database: str, output: str, tables: tuple[str, ...], no_schema: bool, no_data: bool, skip_confirmation: bool,
-    local: bool, remote: bool, config: str | None, env: str | None, persist_to: str | None,
+    database: str,
+    output: str,
+    tables: tuple[str, ...],
+    no_schema: bool,
+    no_data: bool,
+    skip_confirmation: bool,
+    local: bool,
+    remote: bool,
+    config: str | None,
+    env: str | None,
+    persist_to: str | None,
 ) -> None:
     """Export the contents or schema of your database as a .sql file."""
     from flarebind_d1.dump import ExportError, dump_sql
@@ -249,8 +266,11 @@ def export_command(
     db = find_database(project, database)
     resource_location(remote)
     where = "remote" if remote else "local"
-    click.echo(f"🌀 Exporting {where} database {database} ({db.display_id})" + (
-        "" if remote else f" from {persistence_label(project)}") + ":")
+    click.echo(
+        f"🌀 Exporting {where} database {database} ({db.display_id})"
+        + ("" if remote else f" from {persistence_label(project)}")
+        + ":"
+    )
     if not remote:
         click.echo("🌀 To export your remote database, add a --remote flag to your wrangler command.")
     click.echo(f"🌀 Exporting SQL to {output}...")
@@ -260,6 +280,7 @@ def export_command(
 
     try:
         import asyncio  # loaded only when a command runs (start-up budget)
+
         statements = asyncio.run(with_binding(project, db, remote, collect))
     except ExportError as exc:
         raise D1CommandError(str(exc)) from None

@@ -99,6 +99,7 @@ def list_command(
 
     try:
         import asyncio  # loaded only when a command runs (start-up budget)
+
         names = asyncio.run(with_binding(project, db, remote, lambda b: unapplied(b, cfg)))
     except click.ClickException:
         raise
@@ -141,8 +142,9 @@ def apply_command(
             if remote:
                 click.echo(f"🌀 Executing on remote database {database} ({db.display_id}):")
             else:
-                click.echo(f"🌀 Executing on local database {database} ({db.display_id}) from "
-                           f"{persistence_label(project)}:")
+                click.echo(
+                    f"🌀 Executing on local database {database} ({db.display_id}) from {persistence_label(project)}:"
+                )
                 click.echo("🌀 To execute on your remote database, add a --remote flag to your wrangler command.")
             try:
                 results = await execute_sql(binding, migration_sql(cfg, name))
@@ -160,6 +162,7 @@ def apply_command(
 
     try:
         import asyncio  # loaded only when a command runs (start-up budget)
+
         asyncio.run(with_binding(project, db, remote, run))
     except click.ClickException:
         raise

@@ -92,8 +92,10 @@ class MigrationsConfig:
         return self.pattern if self.directory == "." else self.pattern[len(self.directory) + 1 :]
 
     def missing_folder_warning(self) -> str:
-        hint = "" if self.directory_raw is not None else (
-            f" Set `migrations_dir` in your {self.config_file} file to choose a different path."
+        hint = (
+            ""
+            if self.directory_raw is not None
+            else (f" Set `migrations_dir` in your {self.config_file} file to choose a different path.")
         )
         return f"No migrations folder found.{hint}"
 
@@ -161,8 +163,7 @@ def new_migration_name(config: MigrationsConfig, message: str) -> str:
     name = message.replace(" ", "_")
     if "/" in name or "\\" in name:
         raise MigrationsError(
-            f'The migration name "{message}" contains a path separator ("/" or "\\"). Please remove this and try '
-            "again."
+            f'The migration name "{message}" contains a path separator ("/" or "\\"). Please remove this and try again.'
         )
     return f"{next_number(config):04d}_{name}.sql"
 

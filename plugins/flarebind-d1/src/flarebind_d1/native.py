@@ -38,8 +38,13 @@ def attach(conn: sqlite3.Connection) -> Native | None:
         import _sqlite3
 
         lib = ctypes.CDLL(_sqlite3.__file__)
-        for name in ("sqlite3_error_offset", "sqlite3_errcode", "sqlite3_extended_errcode", "sqlite3_limit",
-                     "sqlite3_total_changes"):
+        for name in (
+            "sqlite3_error_offset",
+            "sqlite3_errcode",
+            "sqlite3_extended_errcode",
+            "sqlite3_limit",
+            "sqlite3_total_changes",
+        ):
             fn = getattr(lib, name)
             fn.restype = ctypes.c_int
         lib.sqlite3_error_offset.argtypes = [ctypes.c_void_p]

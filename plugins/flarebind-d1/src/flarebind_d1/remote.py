@@ -93,7 +93,8 @@ class RemoteD1Session(_Executor):
         start = self._bookmark if self._bookmark is not None else self._constraint
         args = [] if start is UNDEFINED else [start]
         outcome = await self._channel.call_full(
-            self._name, [{"call": "withSession", "args": args, "save": "session"}, *ops],
+            self._name,
+            [{"call": "withSession", "args": args, "save": "session"}, *ops],
             extra=[[{"ref": "session"}, {"call": "getBookmark"}]],
         )
         bookmark = outcome.extra[0] if outcome.extra else None

@@ -19,13 +19,13 @@ def _dispatch_resource(e: Any) -> str | None:
 def register_binding_types(register: Any) -> None:
     register(
         BindingType(
-        type="dispatch_namespace",
-        config_key="dispatch_namespaces",
-        friendly_name="Dispatch Namespace",
-        support=Support.REMOTE,
-        fields={"binding": str, "namespace": str, "outbound": dict},
-        required=("binding", "namespace"),
-        resource=_dispatch_resource,
-        resource_fields=("namespace",),
-    )
+            type="dispatch_namespace",
+            config_key="dispatch_namespaces",
+            friendly_name="Dispatch Namespace",
+            support=Support.REMOTE,
+            fields={"binding": str, "namespace": str, "outbound": dict},
+            required=("binding", "namespace"),
+            resource=_dispatch_resource,
+            resource_fields=("namespace",),
+        )
     )

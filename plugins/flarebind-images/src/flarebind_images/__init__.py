@@ -12,12 +12,12 @@ from flarebind.hookspecs import hookimpl
 def register_binding_types(register: Any) -> None:
     register(
         BindingType(
-        type="images",
-        config_key="images",
-        friendly_name="Images",
-        support=Support.LOCAL_AND_REMOTE,
-        shape=Shape.OBJECT,
-        fields={"binding": str},
-        required=("binding",),
-    )
+            type="images",
+            config_key="images",
+            friendly_name="Images",
+            support=Support.LOCAL_AND_REMOTE,
+            shape=Shape.OBJECT,
+            fields={"binding": str},
+            required=("binding",),
+        )
     )

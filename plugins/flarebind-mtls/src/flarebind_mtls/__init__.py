@@ -12,13 +12,13 @@ from flarebind.hookspecs import hookimpl
 def register_binding_types(register: Any) -> None:
     register(
         BindingType(
-        type="mtls_certificate",
-        config_key="mtls_certificates",
-        friendly_name="mTLS Certificate",
-        support=Support.REMOTE,
-        fields={"binding": str, "certificate_id": str},
-        required=("binding", "certificate_id"),
-        resource=lambda e: e.get("certificate_id"),
-        resource_fields=("certificate_id",),
-    )
+            type="mtls_certificate",
+            config_key="mtls_certificates",
+            friendly_name="mTLS Certificate",
+            support=Support.REMOTE,
+            fields={"binding": str, "certificate_id": str},
+            required=("binding", "certificate_id"),
+            resource=lambda e: e.get("certificate_id"),
+            resource_fields=("certificate_id",),
+        )
     )

@@ -17,17 +17,22 @@ def _bucket_resource(e: Any) -> str | None:
 def register_binding_types(register: Any) -> None:
     register(
         BindingType(
-        type="r2_bucket",
-        config_key="r2_buckets",
-        friendly_name="R2 Bucket",
-        support=Support.LOCAL_AND_REMOTE,
-        fields={"binding": str, "bucket_name": str, "preview_bucket_name": str, "jurisdiction": str,
-                "local_dev": dict},
-        required=("binding",),
-        resource=_bucket_resource,
-        preview_fields={"bucket_name": "preview_bucket_name"},
-        resource_fields=("bucket_name",),
-    )
+            type="r2_bucket",
+            config_key="r2_buckets",
+            friendly_name="R2 Bucket",
+            support=Support.LOCAL_AND_REMOTE,
+            fields={
+                "binding": str,
+                "bucket_name": str,
+                "preview_bucket_name": str,
+                "jurisdiction": str,
+                "local_dev": dict,
+            },
+            required=("binding",),
+            resource=_bucket_resource,
+            preview_fields={"bucket_name": "preview_bucket_name"},
+            resource_fields=("bucket_name",),
+        )
     )
 
 

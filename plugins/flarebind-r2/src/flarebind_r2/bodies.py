@@ -35,7 +35,7 @@ async def _slices(data: bytes | memoryview) -> AsyncIterator[bytes | memoryview]
         return
     mv = memoryview(view)
     for start in range(0, len(mv), CHUNK):
-        yield mv[start:start + CHUNK]
+        yield mv[start : start + CHUNK]
 
 
 async def _from_async(source: AsyncIterable[Any]) -> AsyncIterator[bytes | memoryview]:
@@ -87,8 +87,9 @@ class Segment:
 
     __slots__ = ("blob_id", "data", "file", "length", "start")
 
-    def __init__(self, blob_id: str | None, start: int, length: int, file: BinaryIO | None = None,
-                 data: bytes | None = None) -> None:
+    def __init__(
+        self, blob_id: str | None, start: int, length: int, file: BinaryIO | None = None, data: bytes | None = None
+    ) -> None:
         self.blob_id = blob_id
         self.start = start
         self.length = length
@@ -161,8 +162,11 @@ class R2Body(ReadOnceBody):
                     remaining = segment.length
                     while remaining > 0:
                         n = min(CHUNK, remaining)
-                        chunk = await asyncio.to_thread(_read_exact, file, n) if n >= THREAD_THRESHOLD \
+                        chunk = (
+                            await asyncio.to_thread(_read_exact, file, n)
+                            if n >= THREAD_THRESHOLD
                             else _read_exact(file, n)
+                        )
                         remaining -= n
                         yield chunk
                 finally:
@@ -192,4 +196,3 @@ class R2Body(ReadOnceBody):
             for blob_id in self._held:
                 self._blobs.release(blob_id)
             self._held = []
-

@@ -51,8 +51,15 @@ def _options(options: Any, kw: dict[str, Any]) -> dict[str, Any]:
 
 
 class R2Bucket:
-    def __init__(self, store: BucketStore, *, bucket_name: str, clock: Callable[[], float],
-                 compatibility_date: str | None = None, compatibility_flags: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        store: BucketStore,
+        *,
+        bucket_name: str,
+        clock: Callable[[], float],
+        compatibility_date: str | None = None,
+        compatibility_flags: tuple[str, ...] = (),
+    ) -> None:
         self._store = store
         self.bucket_name = bucket_name
         self._clock = clock
@@ -162,7 +169,8 @@ class R2Bucket:
                 start_after = cursor_after
         delimiter = opts.get("delimiter") or None
         rows, prefixes, last = self._store.list(
-            prefix=opts.get("prefix") or "", start_after=start_after, limit=limit, delimiter=delimiter)
+            prefix=opts.get("prefix") or "", start_after=start_after, limit=limit, delimiter=delimiter
+        )
         objects = [
             R2Object(
                 row,
@@ -205,9 +213,15 @@ class R2Bucket:
                 raise bad_digest(action, name, provided, actual)
             checksums[option] = actual.hex()
         row = ObjectRow(
-            key=key, blob_id=written.blob_id, version=new_version(), size=written.size,
-            etag=written.digests["md5"].hex(), uploaded=self._now_ms(), checksums=checksums,
-            http_metadata=http or {}, custom_metadata=custom or {},
+            key=key,
+            blob_id=written.blob_id,
+            version=new_version(),
+            size=written.size,
+            etag=written.digests["md5"].hex(),
+            uploaded=self._now_ms(),
+            checksums=checksums,
+            http_metadata=http or {},
+            custom_metadata=custom or {},
             storage_class=None if storage_class in (None, "Standard") else str(storage_class),
         )
         try:
@@ -234,8 +248,8 @@ class R2Bucket:
         self._reject_ssec(opts)
         check_key("createMultipartUpload", key)
         upload_id = self._store.create_upload(
-            key, http or {}, custom or {},
-            None if storage_class in (None, "Standard") else str(storage_class))
+            key, http or {}, custom or {}, None if storage_class in (None, "Standard") else str(storage_class)
+        )
         return R2MultipartUpload(self, key, upload_id)
 
     def resumeMultipartUpload(self, key: str, uploadId: str) -> R2MultipartUpload:

@@ -18,8 +18,10 @@ import click
 from flarebind.cli.common import config_options
 
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-BUCKET_FORMAT = ("Bucket names must begin and end with an alphanumeric character, only contain lowercase letters, "
-                 "numbers, and hyphens, and be between 3 and 63 characters long.")
+BUCKET_FORMAT = (
+    "Bucket names must begin and end with an alphanumeric character, only contain lowercase letters, "
+    "numbers, and hyphens, and be between 3 and 63 characters long."
+)
 PROGRESS_MIN_BYTES = 16 << 20
 CHUNK = 1 << 20
 CLI_BINDING = "R2_OBJECT_CLI"
@@ -46,8 +48,9 @@ def split_object_path(object_path: str) -> tuple[str, str]:
 
 def _mode_options(func: Any) -> Any:
     func = click.option("--remote", "remote", is_flag=True, default=False, help="Interact with remote storage.")(func)
-    func = click.option("--local", "local", is_flag=True, default=False,
-                        help="Interact with local storage (the default).")(func)
+    func = click.option(
+        "--local", "local", is_flag=True, default=False, help="Interact with local storage (the default)."
+    )(func)
     func = click.option("-J", "--jurisdiction", help="The jurisdiction where the object lives.")(func)
     return config_options(func)
 
@@ -55,8 +58,15 @@ def _mode_options(func: Any) -> Any:
 class _Target:
     """The bucket binding a command works on, and what to close afterwards."""
 
-    def __init__(self, config: str | None, env: str | None, persist_to: str | None, bucket: str,
-                 jurisdiction: str | None, remote: bool) -> None:
+    def __init__(
+        self,
+        config: str | None,
+        env: str | None,
+        persist_to: str | None,
+        bucket: str,
+        jurisdiction: str | None,
+        remote: bool,
+    ) -> None:
         self.config, self.env, self.persist_to = config, env, persist_to
         self.bucket, self.jurisdiction, self.remote = bucket, jurisdiction, remote
         self._closers: list[Any] = []
@@ -105,8 +115,14 @@ def _progress(total: int | None, description: str) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-    progress = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                        TransferSpeedColumn(), console=Console(stderr=True), transient=True)
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
     progress.add_task(description, total=total)
     return progress
 
@@ -155,13 +171,28 @@ def object_group() -> None:
 @click.option("--content-language", "--cl", "content_language", help="The language the content is in.")
 @click.option("--cache-control", "--cc", "cache_control", help="Caching behaviour along the request/reply chain.")
 @click.option("--expires", help="When the object stops being cacheable (ms since the epoch, or an HTTP/ISO date).")
-@click.option("-s", "--storage-class", "storage_class", help="The storage class of the object (Standard, "
-              "InfrequentAccess).")
+@click.option(
+    "-s", "--storage-class", "storage_class", help="The storage class of the object (Standard, InfrequentAccess)."
+)
 @_mode_options
-def put_command(object_path: str, file: str | None, pipe: bool, content_type: str | None,
-                content_disposition: str | None, content_encoding: str | None, content_language: str | None,
-                cache_control: str | None, expires: str | None, storage_class: str | None, jurisdiction: str | None,
-                local: bool, remote: bool, config: str | None, env: str | None, persist_to: str | None) -> None:
+def put_command(
+    object_path: str,
+    file: str | None,
+    pipe: bool,
+    content_type: str | None,
+    content_disposition: str | None,
+    content_encoding: str | None,
+    content_language: str | None,
+    cache_control: str | None,
+    expires: str | None,
+    storage_class: str | None,
+    jurisdiction: str | None,
+    local: bool,
+    remote: bool,
+    config: str | None,
+    env: str | None,
+    persist_to: str | None,
+) -> None:
     """Create an object in an R2 bucket from --file or stdin (--pipe)."""
     if local and remote:
         raise click.UsageError("Arguments local and remote are mutually exclusive")
@@ -173,9 +204,13 @@ def put_command(object_path: str, file: str | None, pipe: bool, content_type: st
     if file and not Path(file).is_file():
         raise CommandError(f'The file "{file}" does not exist.')
     http: dict[str, Any] = {}
-    for name, value in (("contentType", content_type), ("contentDisposition", content_disposition),
-                        ("contentEncoding", content_encoding), ("contentLanguage", content_language),
-                        ("cacheControl", cache_control)):
+    for name, value in (
+        ("contentType", content_type),
+        ("contentDisposition", content_disposition),
+        ("contentEncoding", content_encoding),
+        ("contentLanguage", content_language),
+        ("cacheControl", cache_control),
+    ):
         if value is not None:
             http[name] = value
     if expires is not None:
@@ -184,8 +219,9 @@ def put_command(object_path: str, file: str | None, pipe: bool, content_type: st
         try:
             http["cacheExpiry"] = int(expires) if expires.isdigit() else to_ms(expires)
         except TypeError:
-            raise click.BadParameter(f"{expires!r} is neither milliseconds since the epoch nor a date",
-                                     param_hint="--expires") from None
+            raise click.BadParameter(
+                f"{expires!r} is neither milliseconds since the epoch nor a date", param_hint="--expires"
+            ) from None
     storage = f" with {storage_class} storage class" if storage_class else ""
     click.echo(f'Creating object "{key}"{storage} in bucket "{_bucket_label(bucket, jurisdiction)}".')
 
@@ -219,8 +255,17 @@ def put_command(object_path: str, file: str | None, pipe: bool, content_type: st
 @click.option("-f", "--file", "file", type=click.Path(dir_okay=False), help="The destination file to create.")
 @click.option("-p", "--pipe", is_flag=True, help="Write the object to stdout instead of a file.")
 @_mode_options
-def get_command(object_path: str, file: str | None, pipe: bool, jurisdiction: str | None, local: bool, remote: bool,
-                config: str | None, env: str | None, persist_to: str | None) -> None:
+def get_command(
+    object_path: str,
+    file: str | None,
+    pipe: bool,
+    jurisdiction: str | None,
+    local: bool,
+    remote: bool,
+    config: str | None,
+    env: str | None,
+    persist_to: str | None,
+) -> None:
     """Fetch an object from an R2 bucket into --file (default: a file named like the key) or stdout (--pipe)."""
     if local and remote:
         raise click.UsageError("Arguments local and remote are mutually exclusive")
@@ -267,8 +312,15 @@ def get_command(object_path: str, file: str | None, pipe: bool, jurisdiction: st
 @object_group.command("delete")
 @click.argument("object_path")
 @_mode_options
-def delete_command(object_path: str, jurisdiction: str | None, local: bool, remote: bool, config: str | None,
-                   env: str | None, persist_to: str | None) -> None:
+def delete_command(
+    object_path: str,
+    jurisdiction: str | None,
+    local: bool,
+    remote: bool,
+    config: str | None,
+    env: str | None,
+    persist_to: str | None,
+) -> None:
     """Delete an object from an R2 bucket."""
     if local and remote:
         raise click.UsageError("Arguments local and remote are mutually exclusive")

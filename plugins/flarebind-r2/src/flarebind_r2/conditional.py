@@ -12,8 +12,9 @@ from flarebind.errors import JsException
 
 from flarebind_r2.headers import HeaderView, is_headers
 
-CONDITIONAL_FIELDS = frozenset({"etagMatches", "etagDoesNotMatch", "uploadedBefore", "uploadedAfter",
-                                "secondsGranularity"})
+CONDITIONAL_FIELDS = frozenset(
+    {"etagMatches", "etagDoesNotMatch", "uploadedBefore", "uploadedAfter", "secondsGranularity"}
+)
 
 
 @attrs.frozen
@@ -75,12 +76,12 @@ def parse_etag_header(header: str) -> tuple[Etag, ...]:
     rest = header
     comma_required = False
     while True:
-        wildcard, quote, weak, comma = (_find(rest, c) for c in ('*', '"', 'W', ','))
+        wildcard, quote, weak, comma = (_find(rest, c) for c in ("*", '"', "W", ","))
         if quote is None and wildcard is None:
             return tuple(etags)
         first = min(p for p in (wildcard, quote, weak, comma) if p is not None)
         if comma is not None and first == comma:
-            rest = rest[comma + 1:]
+            rest = rest[comma + 1 :]
             comma_required = False
             continue
         if comma_required:
@@ -88,11 +89,15 @@ def parse_etag_header(header: str) -> tuple[Etag, ...]:
             if problem == wildcard:
                 reason = "Encountered a wildcard character '*' instead."
             elif problem == quote:
-                reason = ("Encountered a double quote character '\"' instead. "
-                          "This would otherwise indicate the start of a new strong etag.")
+                reason = (
+                    "Encountered a double quote character '\"' instead. "
+                    "This would otherwise indicate the start of a new strong etag."
+                )
             else:
-                reason = ("Encountered a weak quotation character 'W' instead. "
-                          "This would otherwise indicate the start of a new weak etag.")
+                reason = (
+                    "Encountered a weak quotation character 'W' instead. "
+                    "This would otherwise indicate the start of a new weak etag."
+                )
             raise JsException(f"Comma was expected to separate etags. {reason}")
         if wildcard is not None and (quote is None or wildcard < quote):
             # a wildcard matches everything, so it replaces whatever came before
@@ -101,14 +106,14 @@ def parse_etag_header(header: str) -> tuple[Etag, ...]:
         closing = _find(rest, '"', quote + 1)
         if closing is None:
             raise JsException("Unclosed double quote for Etag")
-        value = rest[quote + 1:closing]
+        value = rest[quote + 1 : closing]
         if weak is not None and weak < quote:
             if not (len(rest) > weak + 2 and rest[weak + 1] == "/" and weak + 2 == quote):
                 raise JsException("Weak etags must start with W/ and their value must be quoted")
             etags.append(Etag("weak", value))
         else:
             etags.append(Etag("strong", value))
-        rest = rest[closing + 1:]
+        rest = rest[closing + 1 :]
         comma_required = True
 
 

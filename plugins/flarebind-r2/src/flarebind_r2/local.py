@@ -58,8 +58,9 @@ def open_store(ctx: LocalContext, bucket_name: str) -> BucketStore:
             folder = root / UNIQUE_KEY
             folder.mkdir(parents=True, exist_ok=True)
             ensure_metadata_db(folder)
-            store = BucketStore(folder / durable_object_file_name(UNIQUE_KEY, bucket_name),
-                                FileBlobStore(root / bucket_name))
+            store = BucketStore(
+                folder / durable_object_file_name(UNIQUE_KEY, bucket_name), FileBlobStore(root / bucket_name)
+            )
         per_ctx[bucket_name] = store
     return store
 

@@ -33,8 +33,13 @@ class R2MultipartUpload:
             # fail before streaming a part nobody will keep (the transaction below checks again)
             raise R2Error(action, NO_SUCH_UPLOAD)
         written = await write_value(store.blobs, value, ("md5",), action)
-        part = PartRow(part_number=partNumber, blob_id=written.blob_id, size=written.size,
-                       etag=new_upload_id(), checksum_md5=written.digests["md5"].hex())
+        part = PartRow(
+            part_number=partNumber,
+            blob_id=written.blob_id,
+            size=written.size,
+            etag=new_upload_id(),
+            checksum_md5=written.digests["md5"].hex(),
+        )
         try:
             store.put_part(self.key, self.uploadId, part)
         except BaseException:
@@ -51,7 +56,8 @@ class R2MultipartUpload:
             selected.append((number, str(etag)))
         check_key("completeMultipartUpload", self.key)
         row = self._bucket._store.complete_upload(
-            self.key, self.uploadId, selected, self._bucket.min_part_size, self._bucket._now_ms())
+            self.key, self.uploadId, selected, self._bucket.min_part_size, self._bucket._now_ms()
+        )
         return R2Object(row)
 
     async def abort(self) -> None:

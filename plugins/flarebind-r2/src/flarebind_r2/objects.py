@@ -16,8 +16,7 @@ from flarebind_r2.conditional import to_ms
 from flarebind_r2.headers import HeaderView, is_headers
 from flarebind_r2.store import ObjectRow
 
-HTTP_FIELDS = ("contentType", "contentLanguage", "contentDisposition", "contentEncoding", "cacheControl",
-               "cacheExpiry")
+HTTP_FIELDS = ("contentType", "contentLanguage", "contentDisposition", "contentEncoding", "cacheControl", "cacheExpiry")
 _HEADER_NAMES = {
     "contentType": "content-type",
     "contentLanguage": "content-language",
@@ -90,8 +89,14 @@ class R2Checksums:
 class R2Object:
     """Metadata of one object (``head``, ``put``, ``list`` entries, a failed conditional ``get``)."""
 
-    def __init__(self, row: ObjectRow, *, range: Mapping[str, int] | None = None,
-                 http_metadata: Any = ..., custom_metadata: Any = ...) -> None:
+    def __init__(
+        self,
+        row: ObjectRow,
+        *,
+        range: Mapping[str, int] | None = None,
+        http_metadata: Any = ...,
+        custom_metadata: Any = ...,
+    ) -> None:
         self.key = row.key
         self.version = row.version
         self.size = row.size

@@ -98,7 +98,7 @@ def _parse_range_header(header: str, size: int) -> list[tuple[int, int]] | None:
     match = _PREFIX.match(header)
     if match is None:
         return None
-    rest = header[match.end():]
+    rest = header[match.end() :]
     if rest.strip() == "":
         return []
     result: list[tuple[int, int]] = []

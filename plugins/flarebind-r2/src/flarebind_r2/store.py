@@ -91,8 +91,15 @@ class ObjectRow:
     @classmethod
     def from_sql(cls, row: Sequence[Any]) -> ObjectRow:
         return cls(
-            key=row[0], blob_id=row[1], version=row[2], size=row[3], etag=row[4], uploaded=row[5],
-            checksums=json.loads(row[6]), http_metadata=json.loads(row[7]), custom_metadata=json.loads(row[8]),
+            key=row[0],
+            blob_id=row[1],
+            version=row[2],
+            size=row[3],
+            etag=row[4],
+            uploaded=row[5],
+            checksums=json.loads(row[6]),
+            http_metadata=json.loads(row[7]),
+            custom_metadata=json.loads(row[8]),
             storage_class=row[9],
         )
 
@@ -177,14 +184,17 @@ class BucketStore:
     def _old_blobs(self, key: str, previous_blob_id: str | None) -> list[str]:
         if previous_blob_id is not None:
             return [previous_blob_id]
-        return [r[0] for r in self.conn.execute(
-            "DELETE FROM _mf_multipart_parts WHERE object_key = ? RETURNING blob_id", (key,))]
+        return [
+            r[0]
+            for r in self.conn.execute("DELETE FROM _mf_multipart_parts WHERE object_key = ? RETURNING blob_id", (key,))
+        ]
 
     def put(self, row: ObjectRow, only_if: Conditional | None) -> None:
         """Insert or replace ``row`` (whose blob is already written); raises PreconditionFailed."""
         with self._txn():
             previous = self.conn.execute(
-                "SELECT blob_id, etag, uploaded FROM _mf_objects WHERE key = ?", (row.key,)).fetchone()
+                "SELECT blob_id, etag, uploaded FROM _mf_objects WHERE key = ?", (row.key,)
+            ).fetchone()
             if only_if is not None and not passes(only_if, *(previous[1:] if previous else (None, None))):
                 raise PreconditionFailed("put")
             self._insert(row)
@@ -195,11 +205,18 @@ class BucketStore:
     def _insert(self, row: ObjectRow) -> None:
         self.conn.execute(
             f"INSERT OR REPLACE INTO _mf_objects ({_OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (row.key, row.blob_id, row.version, row.size, row.etag, row.uploaded,
-             json.dumps(row.checksums, separators=(",", ":")),
-             json.dumps(row.http_metadata or {}, separators=(",", ":")),
-             json.dumps(row.custom_metadata or {}, separators=(",", ":")),
-             row.storage_class),
+            (
+                row.key,
+                row.blob_id,
+                row.version,
+                row.size,
+                row.etag,
+                row.uploaded,
+                json.dumps(row.checksums, separators=(",", ":")),
+                json.dumps(row.http_metadata or {}, separators=(",", ":")),
+                json.dumps(row.custom_metadata or {}, separators=(",", ":")),
+                row.storage_class,
+            ),
         )
 
     def delete(self, keys: Sequence[str]) -> None:
@@ -212,8 +229,9 @@ class BucketStore:
         for blob_id in old:
             self.blobs.delete(blob_id)
 
-    def list(self, *, prefix: str, start_after: str | None, limit: int, delimiter: str | None
-             ) -> tuple[list[ObjectRow], list[str], str | None]:
+    def list(
+        self, *, prefix: str, start_after: str | None, limit: int, delimiter: str | None
+    ) -> tuple[list[ObjectRow], list[str], str | None]:
         """Up to ``limit`` objects and delimited prefixes after ``start_after``; the last key returned when more
         remain (the next page starts after it; for a prefix group that is its last key, so it is never repeated)."""
         params: dict[str, Any] = {"prefix": prefix, "after": start_after, "limit": limit + 1}
@@ -221,19 +239,23 @@ class BucketStore:
         with self._lock:
             if delimiter is None:
                 rows = self.conn.execute(
-                    f"SELECT {_OBJECT_COLUMNS}, key FROM _mf_objects WHERE {where} ORDER BY key LIMIT :limit",
-                    params).fetchall()
+                    f"SELECT {_OBJECT_COLUMNS}, key FROM _mf_objects WHERE {where} ORDER BY key LIMIT :limit", params
+                ).fetchall()
             else:
                 params["delimiter"] = delimiter
                 # a key with the delimiter after the prefix collapses into its prefix group (kept with a 'p:' tag),
                 # every other key is its own group; max(key) is the group's last key
-                group = ("CASE WHEN instr(substr(key, length(:prefix) + 1), :delimiter) > 0 THEN 'p:' || "
-                         "substr(key, 1, length(:prefix) + instr(substr(key, length(:prefix) + 1), :delimiter) "
-                         "+ length(:delimiter) - 1) ELSE 'k:' || key END")
+                group = (
+                    "CASE WHEN instr(substr(key, length(:prefix) + 1), :delimiter) > 0 THEN 'p:' || "
+                    "substr(key, 1, length(:prefix) + instr(substr(key, length(:prefix) + 1), :delimiter) "
+                    "+ length(:delimiter) - 1) ELSE 'k:' || key END"
+                )
                 rows = self.conn.execute(
                     f"SELECT max(key), blob_id, version, size, etag, uploaded, checksums, http_metadata, "
                     f"custom_metadata, storage_class, {group} AS grp FROM _mf_objects WHERE {where} "
-                    f"GROUP BY grp ORDER BY max(key) LIMIT :limit", params).fetchall()
+                    f"GROUP BY grp ORDER BY max(key) LIMIT :limit",
+                    params,
+                ).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
         objects: list[ObjectRow] = []
@@ -249,22 +271,30 @@ class BucketStore:
 
     # -- multipart ----------------------------------------------------------------------------------------------
 
-    def create_upload(self, key: str, http_metadata: dict[str, Any], custom_metadata: dict[str, str],
-                      storage_class: str | None) -> str:
+    def create_upload(
+        self, key: str, http_metadata: dict[str, Any], custom_metadata: dict[str, str], storage_class: str | None
+    ) -> str:
         upload_id = new_upload_id()
         with self._txn():
             self.conn.execute(
                 "INSERT INTO _mf_multipart_uploads (upload_id, key, http_metadata, custom_metadata, storage_class) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (upload_id, key, json.dumps(http_metadata, separators=(",", ":")),
-                 json.dumps(custom_metadata, separators=(",", ":")), storage_class),
+                (
+                    upload_id,
+                    key,
+                    json.dumps(http_metadata, separators=(",", ":")),
+                    json.dumps(custom_metadata, separators=(",", ":")),
+                    storage_class,
+                ),
             )
         return upload_id
 
     def _upload_state(self, key: str, upload_id: str) -> tuple[Any, ...] | None:
         return self.conn.execute(
             "SELECT state, http_metadata, custom_metadata, storage_class FROM _mf_multipart_uploads "
-            "WHERE upload_id = ? AND key = ?", (upload_id, key)).fetchone()
+            "WHERE upload_id = ? AND key = ?",
+            (upload_id, key),
+        ).fetchone()
 
     def upload_exists(self, key: str, upload_id: str) -> bool:
         with self._lock:
@@ -280,7 +310,8 @@ class BucketStore:
                 raise R2Error("uploadPart", NO_SUCH_UPLOAD)
             previous = self.conn.execute(
                 "SELECT blob_id FROM _mf_multipart_parts WHERE upload_id = ? AND part_number = ?",
-                (upload_id, part.part_number)).fetchone()
+                (upload_id, part.part_number),
+            ).fetchone()
             if previous is not None:
                 old.append(previous[0])
             self.conn.execute(
@@ -291,8 +322,9 @@ class BucketStore:
         for blob_id in old:
             self.blobs.delete(blob_id)
 
-    def complete_upload(self, key: str, upload_id: str, selected: Sequence[tuple[int, str]], min_part_size: int,
-                        now_ms: int) -> ObjectRow:
+    def complete_upload(
+        self, key: str, upload_id: str, selected: Sequence[tuple[int, str]], min_part_size: int, now_ms: int
+    ) -> ObjectRow:
         action = "completeMultipartUpload"
         old: list[str] = []
         with self._txn():
@@ -303,9 +335,12 @@ class BucketStore:
             if len(set(numbers)) != len(numbers):
                 raise R2Error(action, INTERNAL_ERROR)
             uploaded = {
-                r[0]: PartRow(*r) for r in self.conn.execute(
+                r[0]: PartRow(*r)
+                for r in self.conn.execute(
                     "SELECT part_number, blob_id, size, etag, checksum_md5 FROM _mf_multipart_parts "
-                    "WHERE upload_id = ?", (upload_id,))
+                    "WHERE upload_id = ?",
+                    (upload_id,),
+                )
             }
             parts: list[PartRow] = []
             for number, etag in selected:
@@ -329,19 +364,30 @@ class BucketStore:
             if previous is not None:
                 old.extend(self._old_blobs(key, previous[0]))
             row = ObjectRow(
-                key=key, blob_id=None, version=new_version(), size=sum(p.size for p in parts),
-                etag=multipart_etag(p.checksum_md5 for p in parts), uploaded=now_ms, checksums={},
-                http_metadata=json.loads(state[1]), custom_metadata=json.loads(state[2]), storage_class=state[3],
+                key=key,
+                blob_id=None,
+                version=new_version(),
+                size=sum(p.size for p in parts),
+                etag=multipart_etag(p.checksum_md5 for p in parts),
+                uploaded=now_ms,
+                checksums={},
+                http_metadata=json.loads(state[1]),
+                custom_metadata=json.loads(state[2]),
+                storage_class=state[3],
             )
             self._insert(row)
             self.conn.executemany(
                 "UPDATE _mf_multipart_parts SET object_key = ? WHERE upload_id = ? AND part_number = ?",
-                [(key, upload_id, p.part_number) for p in parts])
-            old.extend(r[0] for r in self.conn.execute(
-                "DELETE FROM _mf_multipart_parts WHERE upload_id = ? AND object_key IS NULL RETURNING blob_id",
-                (upload_id,)))
-            self.conn.execute("UPDATE _mf_multipart_uploads SET state = ? WHERE upload_id = ?",
-                              (COMPLETED, upload_id))
+                [(key, upload_id, p.part_number) for p in parts],
+            )
+            old.extend(
+                r[0]
+                for r in self.conn.execute(
+                    "DELETE FROM _mf_multipart_parts WHERE upload_id = ? AND object_key IS NULL RETURNING blob_id",
+                    (upload_id,),
+                )
+            )
+            self.conn.execute("UPDATE _mf_multipart_uploads SET state = ? WHERE upload_id = ?", (COMPLETED, upload_id))
         for blob_id in old:
             self.blobs.delete(blob_id)
         return row
@@ -354,8 +400,12 @@ class BucketStore:
                 raise R2Error("abortMultipartUpload", NO_SUCH_UPLOAD)
             if state[0] != IN_PROGRESS:
                 return
-            old = [r[0] for r in self.conn.execute(
-                "DELETE FROM _mf_multipart_parts WHERE upload_id = ? RETURNING blob_id", (upload_id,))]
+            old = [
+                r[0]
+                for r in self.conn.execute(
+                    "DELETE FROM _mf_multipart_parts WHERE upload_id = ? RETURNING blob_id", (upload_id,)
+                )
+            ]
             self.conn.execute("UPDATE _mf_multipart_uploads SET state = ? WHERE upload_id = ?", (ABORTED, upload_id))
         for blob_id in old:
             self.blobs.delete(blob_id)

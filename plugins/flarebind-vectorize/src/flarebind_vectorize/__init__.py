@@ -12,13 +12,13 @@ from flarebind.hookspecs import hookimpl
 def register_binding_types(register: Any) -> None:
     register(
         BindingType(
-        type="vectorize",
-        config_key="vectorize",
-        friendly_name="Vectorize Index",
-        support=Support.REMOTE,
-        fields={"binding": str, "index_name": str},
-        required=("binding", "index_name"),
-        resource=lambda e: e.get("index_name"),
-        resource_fields=("index_name",),
-    )
+            type="vectorize",
+            config_key="vectorize",
+            friendly_name="Vectorize Index",
+            support=Support.REMOTE,
+            fields={"binding": str, "index_name": str},
+            required=("binding", "index_name"),
+            resource=lambda e: e.get("index_name"),
+            resource_fields=("index_name",),
+        )
     )
