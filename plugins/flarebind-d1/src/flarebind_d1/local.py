@@ -10,7 +10,7 @@ from flarebind.bindings.context import LocalContext
 from flarebind.storage import durable_object_file_name
 from flarebind.storage.sqlite import ensure_metadata_db
 
-from flarebind_d1.api import D1Database
+from flarebind_d1.binding import D1Database
 from flarebind_d1.engine import D1Engine
 
 UNIQUE_KEY = "miniflare-D1DatabaseObject"

@@ -12,7 +12,7 @@ from typing import Any
 
 from flarebind.bindings.context import LocalContext
 
-from flarebind_kv.namespace import KVNamespace
+from flarebind_kv.binding import KVNamespace
 from flarebind_kv.store import KVStore, namespace_paths
 
 # per context (contexts are attrs classes compared by value, hence keyed by identity with a weak reference)

@@ -1,4 +1,4 @@
-"""KV through the flarebind proxy worker: the same interface as :mod:`flarebind_kv.namespace`, remote."""
+"""KV through the flarebind proxy worker: the same interface as :mod:`flarebind_kv.binding`, remote."""
 
 from __future__ import annotations
 

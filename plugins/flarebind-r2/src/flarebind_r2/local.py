@@ -14,7 +14,7 @@ from flarebind.storage import durable_object_file_name
 from flarebind.storage.blobs import FileBlobStore, MemoryBlobStore
 from flarebind.storage.sqlite import ensure_metadata_db
 
-from flarebind_r2.bucket import R2Bucket
+from flarebind_r2.binding import R2Bucket
 from flarebind_r2.store import BucketStore
 
 UNIQUE_KEY = "miniflare-R2BucketObject"

@@ -14,7 +14,7 @@ from flarebind_r2.validation import check_key, check_part_number
 from flarebind_r2.writing import write_value
 
 if TYPE_CHECKING:
-    from flarebind_r2.bucket import R2Bucket
+    from flarebind_r2.binding import R2Bucket
 
 
 class R2MultipartUpload:

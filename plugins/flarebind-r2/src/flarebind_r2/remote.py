@@ -1,4 +1,4 @@
-"""R2 through the flarebind proxy worker: the same objects as the local simulation (:mod:`flarebind_r2.bucket`).
+"""R2 through the flarebind proxy worker: the same objects as the local simulation (:mod:`flarebind_r2.binding`).
 
 Bodies stream both ways: a put value goes as the call's streamed body, an object's body comes back as a stream that
 is read on demand. Results become the local classes' remote twins (``R2Object`` subclasses), so ``isinstance``,
