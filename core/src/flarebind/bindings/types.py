@@ -73,6 +73,9 @@ class BindingType:
     top_level_only: bool = False
     also_types: tuple[str, ...] = ()
     """Other internal types this declaration produces (``vars`` gives ``plain_text`` and ``json``)."""
+    simulator: str | None = None
+    """The honest local simulator a plugin ships where Cloudflare ships none (``"exact kNN index (numpy)"``);
+    the bindings table and ``check`` name it for bindings that run locally."""
 
     @property
     def accepts_remote(self) -> bool:
