@@ -89,7 +89,12 @@ def test_default_plugins_declare_every_reference_key():
         "unsafe.bindings",
     }
     assert expected <= keys
-    assert {p.name for p in plugins.infos.values() if p.default} == {"vars", "always_local", "other_types"}
+    assert {p.name for p in plugins.infos.values() if p.default} == {
+        "vars",
+        "always_local",
+        "other_types",
+        "first_party",
+    }
 
 
 def test_first_party_plugins_cover_the_rest():

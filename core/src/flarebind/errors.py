@@ -33,6 +33,11 @@ class PluginError(FlarebindError):
         self.plugin = plugin
 
 
+class RemoteSessionError(FlarebindError):
+    """A remote proxy session could not be provisioned; the message is meant for the user as is (also raised by a
+    type's ``upload_metadata`` for a binding that cannot be uploaded)."""
+
+
 class NotSimulatedError(FlarebindError):
     """A binding type has no local simulator (yet) in the installed plugins."""
 

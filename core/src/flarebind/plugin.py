@@ -12,14 +12,35 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from flarebind.bindings.context import LocalContext, RemoteChannel
-from flarebind.bindings.types import BindingType, Shape, Support
-from flarebind.errors import FlarebindError, JsException, NotSimulatedError, RemoteRequiredError
+from flarebind.bindings.metadata import drop_none, passthrough_metadata, require_field
+from flarebind.bindings.types import BindingType, ReadPredicate, Shape, Support, UploadMetadata, Validate
+from flarebind.errors import (
+    FlarebindError,
+    JsException,
+    NotSimulatedError,
+    PluginError,
+    RemoteRequiredError,
+    RemoteSessionError,
+)
 from flarebind.hookspecs import hookimpl
 from flarebind.jsobject import JsObject, js_object
 
 if TYPE_CHECKING:  # the lazy names, for type checkers and editors
-    from flarebind.cli.common import ConfigProblem, Project, config_options, load_project  # noqa: F401
+    from flarebind.bindings.registry import AdapterRegistrar, BindingTypeRegistrar  # noqa: F401
+    from flarebind.cli.common import (  # noqa: F401
+        CommandError,
+        ConfigProblem,
+        Project,
+        config_options,
+        find_config,
+        load_project,
+        mode_options,
+        resource_banner,
+    )
     from flarebind.cli.output import error, info, warning  # noqa: F401
+    from flarebind.config import Config, ConfigError  # noqa: F401
+    from flarebind.config.diagnostics import Diagnostic, Report  # noqa: F401
+    from flarebind.config.model import BindingEntry  # noqa: F401
     from flarebind.remote.adapters import (  # noqa: F401
         RemoteBinding,
         body_arg,
@@ -30,11 +51,23 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
         spool,
     )
     from flarebind.remote.channel import RemoteStream  # noqa: F401
+    from flarebind.remote.codec import UNDEFINED, Pipeline, StreamArg, WireHeaders  # noqa: F401
     from flarebind.storage.blobs import BlobMissing, BlobStore, FileBlobStore, MemoryBlobStore, new_blob_id  # noqa: F401
     from flarebind.storage.sqlite import connect, durable_object_file_name, ensure_metadata_db  # noqa: F401
 
 # name -> module holding it; imported on first access (PEP 562)
 _LAZY = {
+    "AdapterRegistrar": "flarebind.bindings.registry",
+    "BindingTypeRegistrar": "flarebind.bindings.registry",
+    "BindingEntry": "flarebind.config.model",
+    "Config": "flarebind.config",
+    "ConfigError": "flarebind.config",
+    "Diagnostic": "flarebind.config.diagnostics",
+    "Report": "flarebind.config.diagnostics",
+    "CommandError": "flarebind.cli.common",
+    "find_config": "flarebind.cli.common",
+    "mode_options": "flarebind.cli.common",
+    "resource_banner": "flarebind.cli.common",
     "ConfigProblem": "flarebind.cli.common",
     "Project": "flarebind.cli.common",
     "config_options": "flarebind.cli.common",
@@ -50,6 +83,10 @@ _LAZY = {
     "shape": "flarebind.remote.adapters",
     "spool": "flarebind.remote.adapters",
     "RemoteStream": "flarebind.remote.channel",
+    "UNDEFINED": "flarebind.remote.codec",
+    "Pipeline": "flarebind.remote.codec",
+    "StreamArg": "flarebind.remote.codec",
+    "WireHeaders": "flarebind.remote.codec",
     "BlobMissing": "flarebind.storage.blobs",
     "BlobStore": "flarebind.storage.blobs",
     "FileBlobStore": "flarebind.storage.blobs",
@@ -67,12 +104,20 @@ __all__ = [
     "JsObject",
     "LocalContext",
     "NotSimulatedError",
+    "PluginError",
+    "ReadPredicate",
     "RemoteChannel",
     "RemoteRequiredError",
+    "RemoteSessionError",
     "Shape",
     "Support",
+    "UploadMetadata",
+    "Validate",
+    "drop_none",
     "hookimpl",
     "js_object",
+    "passthrough_metadata",
+    "require_field",
     *_LAZY,
 ]
 

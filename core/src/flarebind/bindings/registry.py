@@ -40,6 +40,13 @@ class BindingRegistry:
     by_config_key: dict[str, Registered] = attrs.field(factory=dict)
     local: dict[str, Registered] = attrs.field(factory=dict)
     remote: dict[str, Registered] = attrs.field(factory=dict)
+    #: plugin -> why its registration hook failed; its bindings fail with that reason, nobody else's do
+    failed: dict[str, str] = attrs.field(factory=dict)
+    #: config key -> distribution to install when no installed plugin declares the key (``register.provided_by``)
+    provided_by: dict[str, str] = attrs.field(factory=dict)
+
+    def plugin_failed(self, plugin: str, reason: str) -> None:
+        self.failed[plugin] = reason
 
     def add_type(self, binding_type: BindingType, plugin: str) -> None:
         for index, key in ((self.types, binding_type.type), (self.by_config_key, binding_type.config_key)):
@@ -98,6 +105,12 @@ class BindingRegistry:
 
     def factory(self, mode: str, type_name: str, binding_name: str) -> Factory:
         table = self.local if mode == "local" else self.remote
+        owner = self.plugin_of(type_name)
+        if owner in self.failed:
+            raise PluginError(
+                owner,
+                f"binding {binding_name} cannot be built: the plugin failed while registering ({self.failed[owner]})",
+            )
         if type_name not in table:
             if mode == "local":
                 raise self.not_simulated(type_name, binding_name)
@@ -113,7 +126,8 @@ class BindingRegistry:
 
 @attrs.define
 class BindingTypeRegistrar:
-    """Handed to ``register_binding_types``; call it with a :class:`BindingType`."""
+    """Handed to ``register_binding_types``: ``register(BindingType(...))`` declares a type (two plugins declaring
+    one ``type`` or ``config_key`` is an error naming both)."""
 
     registry: BindingRegistry
     plugin: str
@@ -121,10 +135,17 @@ class BindingTypeRegistrar:
     def __call__(self, binding_type: BindingType) -> None:
         self.registry.add_type(binding_type, self.plugin)
 
+    def provided_by(self, config_key: str, distribution: str) -> None:
+        """Say which distribution to install for ``config_key`` when no installed plugin declares it (a config
+        using the key is then an error naming it). Installed plugins' metadata wins over this hint."""
+        self.registry.provided_by.setdefault(config_key, distribution)
+
 
 @attrs.define
 class AdapterRegistrar:
-    """Handed to ``register_adapters``."""
+    """Handed to ``register_adapters``: ``register.local(type, factory)`` / ``register.remote(type, factory)``.
+
+    ``factory`` is a callable or a ``"module:attr"`` string imported when a binding of the type is first built."""
 
     registry: BindingRegistry
     plugin: str

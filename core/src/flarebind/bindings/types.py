@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:
+    from flarebind.config.diagnostics import Report
+    from flarebind.config.model import BindingEntry
 
 
 class Support(str, enum.Enum):
@@ -35,6 +39,14 @@ class Shape(str, enum.Enum):
 
 def _no_resource(entry: Any) -> str | None:
     return None
+
+
+UploadMetadata = Callable[[str, Mapping[str, Any]], dict[str, Any]]
+"""``(binding name, start-worker spec) -> Cloudflare upload-metadata binding`` (``{"name", "type", …}``)."""
+ReadPredicate = Callable[[Mapping[str, Any]], bool]
+"""``(one protocol op: {"call": "get", "args": [...]}) -> True when it only reads``."""
+Validate = Callable[["BindingEntry", "Report"], None]
+"""``(binding, report) -> None``: add diagnostics with ``report.error(...)`` / ``report.warning(...)``."""
 
 
 @attrs.frozen(kw_only=True)
@@ -76,7 +88,46 @@ class BindingType:
     simulator: str | None = None
     """The honest local simulator a plugin ships where Cloudflare ships none (``"exact kNN index (numpy)"``);
     the bindings table and ``check`` name it for bindings that run locally."""
+    validate: Validate | None = None
+    """Extra checks for one configured binding of this type (called only for this type's bindings, after the
+    field checks). An exception it raises is reported on that binding, naming the plugin; other bindings are
+    unaffected."""
+    upload_metadata: UploadMetadata | None = None
+    """Builds the binding Cloudflare's upload metadata expects when a remote session uploads the proxy worker.
+    ``None``: the generic pass-through (``{"name", "type", **fields}``, which fits types whose Cloudflare field
+    names equal their config field names). Raise :class:`flarebind.plugin.RemoteSessionError` for a spec that
+    cannot be uploaded (a missing id …); :func:`flarebind.plugin.require_field` gives wrangler's wording."""
+    reads: Collection[str] | ReadPredicate = ()
+    """The remote operations that only read, so the session relay may send them again when the upstream was
+    swapped mid-call: method names (``{"get", "list"}``), or a predicate over one protocol op for rules that
+    depend on arguments (D1: ``prepare`` of a ``SELECT``; a predicate sees every op, property gets included).
+    With names, property gets (``{"get": "name"}``) and ``ref`` steps count as reads. Anything else is never
+    replayed once it may have reached the Worker."""
+    runtime_option: str | None = None
+    """The :class:`flarebind.Runtime` keyword that takes bindings of this type (``kv_namespaces=``), Miniflare's
+    name for it. Values are ``{NAME: {fields…}}``, ``{NAME: "resource"}`` or ``[NAME, …]``; a bare resource fills
+    ``runtime_field``."""
+    runtime_field: str | None = None
+    """The field a bare resource given to :attr:`runtime_option` fills (and the alias ``"id"`` maps to); default:
+    the first of :attr:`resource_fields`."""
+    path_fields: tuple[str, ...] = ()
+    """Fields holding a file or directory path. Relative paths are resolved against the config file's directory
+    (the binding spec carries the absolute path), a path that does not exist is an error at the field, and
+    ``flarebind dev`` watches the file: an edit rebuilds the binding."""
 
     @property
     def accepts_remote(self) -> bool:
         return self.support is not Support.LOCAL_ONLY
+
+    def is_read(self, op: Mapping[str, Any]) -> bool:
+        """Whether one protocol op only reads (see :attr:`reads`)."""
+        if callable(self.reads):
+            return bool(self.reads(op))
+        if op.get("call") is None:
+            return "ref" in op or "get" in op
+        return op.get("call") in self.reads
+
+    @property
+    def option_field(self) -> str:
+        """The field a bare resource given to :attr:`runtime_option` fills."""
+        return self.runtime_field or (self.resource_fields[0] if self.resource_fields else "id")

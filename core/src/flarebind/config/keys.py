@@ -112,16 +112,3 @@ TOP_LEVEL_ONLY = frozenset(
 )
 
 KNOWN = INHERITABLE | NON_INHERITABLE | TOP_LEVEL_ONLY
-
-# Binding keys owned by first-party plugins: when the plugin is not installed, say which one to install.
-PLUGIN_FOR_KEY = {
-    "kv_namespaces": "flarebind-kv",
-    "r2_buckets": "flarebind-r2",
-    "d1_databases": "flarebind-d1",
-    "ai": "flarebind-ai",
-    "vectorize": "flarebind-vectorize",
-    "browser": "flarebind-browser",
-    "mtls_certificates": "flarebind-mtls",
-    "images": "flarebind-images",
-    "dispatch_namespaces": "flarebind-dispatch",
-}

@@ -8,7 +8,7 @@ from typing import Any
 
 from flarebind.config.diagnostics import ConfigError, Diagnostic, Report
 from flarebind.config.diagnostics import compact_json as _json
-from flarebind.config.keys import KNOWN, PLUGIN_FOR_KEY
+from flarebind.config.keys import KNOWN
 from flarebind.config.locate import CONFIG_NAMES, find_config_path
 from flarebind.config.model import BindingEntry, Config, WorkerSettings
 from flarebind.config.source import load_source
@@ -50,14 +50,14 @@ def load_config(
     raw = source.data
     report = Report(file=found, positions=source.positions)
     registry = plugins.registry
-    binding_heads = {bt.config_key.split(".")[0] for bt in registry.binding_types()}
+    binding_heads = plugins.known_keys()  # declared, or attributed to a missing / failed plugin
 
     unknown = [k for k in raw if k not in KNOWN and k not in binding_heads]
     if unknown:
         report.warning(
             "Unexpected fields found in top-level field: " + ",".join(f'"{k}"' for k in unknown), at=unknown[0]
         )
-    _warn_missing_plugins(raw, binding_heads, report, None)
+    _missing_plugins(raw, plugins, report, None)
 
     from flarebind.config.environments import select_environment
 
@@ -65,7 +65,7 @@ def load_config(
     env_known = bool(env) and isinstance(raw.get("env"), dict) and env in raw["env"]
     origin = {k: (f"env.{env}.{k}" if env_known and k in raw["env"][env] else k) for k in flat}
     if env_known:
-        _warn_missing_plugins(raw["env"][env], binding_heads, report, env)
+        _missing_plugins(raw["env"][env], plugins, report, env)
 
     settings = _settings(flat, origin, report)
 
@@ -119,16 +119,12 @@ def read_config(
     return config
 
 
-def _warn_missing_plugins(section: dict[str, Any], heads: set[str], report: Report, env: str | None) -> None:
-    for key, dist in PLUGIN_FOR_KEY.items():
-        if key in section and key not in heads:
-            at = f"env.{env}.{key}" if env else key
-            report.warning(
-                f'"{key}" bindings are configured, but no installed plugin provides them. '
-                f"Install it with `pip install {dist}` (or `pip install flarebind[all]`).",
-                at=at,
-                env=env,
-            )
+def _missing_plugins(section: dict[str, Any], plugins: Any, report: Report, env: str | None) -> None:
+    # a key whose plugin is missing, failed or disabled: the Worker would silently lack the binding, so an error
+    for key in section:
+        problem = plugins.key_problem(key)
+        if problem:
+            report.error(problem, at=f"env.{env}.{key}" if env else key, env=env)
 
 
 _SETTING_TYPES = {"name": str, "main": str, "compatibility_date": str, "account_id": str}

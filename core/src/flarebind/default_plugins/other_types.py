@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flarebind.bindings.metadata import drop_none, require_field
 from flarebind.bindings.types import BindingType, Shape, Support
 from flarebind.hookspecs import hookimpl
 
@@ -28,6 +29,43 @@ def _send_email_resource(e: Any) -> str:
     return ", ".join(allowed) if allowed else "unrestricted"
 
 
+def _service_metadata(name: str, spec: Any) -> dict[str, Any]:
+    return drop_none(
+        {
+            "name": name,
+            "type": "service",
+            "service": require_field(name, spec, "service"),
+            "environment": spec.get("environment"),
+            "entrypoint": spec.get("entrypoint"),
+            "props": spec.get("props"),
+        }
+    )
+
+
+def _queue_metadata(name: str, spec: Any) -> dict[str, Any]:
+    queue = spec.get("queue_name") or spec.get("queue")
+    return drop_none({"name": name, "type": "queue", "queue_name": queue, "delivery_delay": spec.get("delivery_delay")})
+
+
+def _send_email_metadata(name: str, spec: Any) -> dict[str, Any]:
+    fields = ("destination_address", "allowed_destination_addresses", "allowed_sender_addresses")
+    return drop_none({"name": name, "type": "send_email", **{f: spec.get(f) for f in fields}})
+
+
+def _pipeline_metadata(name: str, spec: Any) -> dict[str, Any]:
+    # Cloudflare's metadata type is "pipelines" (plural), unlike the start-worker type
+    return {"name": name, "type": "pipelines", "pipeline": spec.get("pipeline") or spec.get("stream")}
+
+
+def _bare_metadata(name: str, spec: Any) -> dict[str, Any]:
+    return {"name": name, "type": spec.get("type")}
+
+
+def _never(op: Any) -> bool:
+    # service bindings: an RPC method or property may have side effects, so nothing is ever replayed
+    return False
+
+
 TYPES = [
     BindingType(
         type="service",
@@ -38,6 +76,8 @@ TYPES = [
         required=("binding", "service"),
         resource=_service_resource,
         resource_fields=("service",),
+        upload_metadata=_service_metadata,
+        reads=_never,
     ),
     BindingType(
         type="queue",
@@ -48,6 +88,7 @@ TYPES = [
         required=("binding", "queue"),
         resource=lambda e: e.get("queue"),
         resource_fields=("queue",),
+        upload_metadata=_queue_metadata,
     ),
     BindingType(
         type="send_email",
@@ -63,6 +104,7 @@ TYPES = [
         required=("name",),
         name_field="name",
         resource=_send_email_resource,
+        upload_metadata=_send_email_metadata,
     ),
     BindingType(
         type="pipeline",
@@ -73,6 +115,7 @@ TYPES = [
         required=("binding",),
         resource=lambda e: e.get("stream") or e.get("pipeline"),
         resource_fields=("stream", "pipeline"),
+        upload_metadata=_pipeline_metadata,
     ),
     BindingType(
         type="stream",
@@ -82,6 +125,7 @@ TYPES = [
         shape=Shape.OBJECT,
         fields={"binding": str},
         required=("binding",),
+        upload_metadata=_bare_metadata,
     ),
     BindingType(
         type="media",
@@ -91,6 +135,7 @@ TYPES = [
         shape=Shape.OBJECT,
         fields={"binding": str},
         required=("binding",),
+        upload_metadata=_bare_metadata,
     ),
     BindingType(
         type="ai_search",
@@ -127,6 +172,7 @@ TYPES = [
         shape=Shape.OBJECT,
         fields={"binding": str},
         required=("binding",),
+        upload_metadata=_bare_metadata,
     ),
     BindingType(
         type="artifacts",

@@ -14,6 +14,16 @@ def _var_resource(entry: Any) -> str:
     return json.dumps(entry.get("value"), separators=(",", ":"))
 
 
+def _var_metadata(name: str, spec: Any) -> dict[str, Any]:
+    if spec.get("type") == "json":
+        return {"name": name, "type": "json", "json": spec.get("value", spec.get("json"))}
+    return {"name": name, "type": "plain_text", "text": spec.get("value", spec.get("text", ""))}
+
+
+def _secret_metadata(name: str, spec: Any) -> dict[str, Any]:
+    return {"name": name, "type": "secret_text", "text": spec.get("value", spec.get("text", ""))}
+
+
 @hookimpl
 def register_binding_types(register: Any) -> None:
     register(
@@ -25,6 +35,7 @@ def register_binding_types(register: Any) -> None:
             shape=Shape.MAP,
             resource=_var_resource,
             also_types=("json",),
+            upload_metadata=_var_metadata,
         )
     )
     register(
@@ -36,6 +47,7 @@ def register_binding_types(register: Any) -> None:
             shape=Shape.OBJECT,
             fields={"required": list},
             resource=lambda entry: '"(hidden)"',
+            upload_metadata=_secret_metadata,
         )
     )
 

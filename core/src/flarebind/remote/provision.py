@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from flarebind.errors import FlarebindError
+from flarebind.errors import RemoteSessionError
 from flarebind.remote.api import CloudflareAPI, CloudflareAPIError
 from flarebind.remote.auth import Auth, access_headers
 from flarebind.remote.relay import PROXY_SECRET_HEADER, Upstream
@@ -64,10 +64,6 @@ _AUTH_ARGUMENT = (
 )
 
 
-class RemoteSessionError(FlarebindError):
-    """A remote proxy session could not be provisioned; the message is meant for the user as is."""
-
-
 class RemoteSessionAuthenticationError(RemoteSessionError):
     """Cloudflare rejected the credentials (codes 9106, 10000, 10405)."""
 
@@ -100,100 +96,13 @@ def map_api_error(exc: CloudflareAPIError, auth: Auth) -> Exception:
 
 
 # ------------------------------------------------------------------------------------------ metadata bindings
-def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v is not None}
-
-
-def _require(name: str, spec: Mapping[str, Any], field: str) -> Any:
-    value = spec.get(field)
-    if value in (None, ""):
-        article = "an" if field[0] in "aeiou" else "a"
-        raise RemoteSessionError(f'{name} bindings must have {article} "{field}" field')
-    return value
-
-
 def to_metadata_binding(name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
-    """One start-worker binding spec -> Cloudflare's upload-metadata binding."""
-    t = spec.get("type")
-    if t == "kv_namespace":
-        return {"name": name, "type": t, "namespace_id": _require(name, spec, "id")}
-    if t == "r2_bucket":
-        return _drop_none(
-            {
-                "name": name,
-                "type": t,
-                "bucket_name": _require(name, spec, "bucket_name"),
-                "jurisdiction": spec.get("jurisdiction"),
-            }
-        )
-    if t == "d1":
-        return _drop_none(
-            {
-                "name": name,
-                "type": t,
-                "id": _require(name, spec, "database_id"),
-                "internalEnv": spec.get("database_internal_env"),
-            }
-        )
-    if t == "service":
-        return _drop_none(
-            {
-                "name": name,
-                "type": t,
-                "service": _require(name, spec, "service"),
-                "environment": spec.get("environment"),
-                "entrypoint": spec.get("entrypoint"),
-                "props": spec.get("props"),
-            }
-        )
-    if t == "queue":
-        return _drop_none(
-            {
-                "name": name,
-                "type": t,
-                "queue_name": spec.get("queue_name") or spec.get("queue"),
-                "delivery_delay": spec.get("delivery_delay"),
-            }
-        )
-    if t == "vectorize":
-        return {"name": name, "type": t, "index_name": _require(name, spec, "index_name")}
-    if t == "mtls_certificate":
-        return {"name": name, "type": t, "certificate_id": _require(name, spec, "certificate_id")}
-    if t == "dispatch_namespace":
-        out: dict[str, Any] = {"name": name, "type": t, "namespace": _require(name, spec, "namespace")}
-        outbound = spec.get("outbound")
-        if outbound:
-            out["outbound"] = {
-                "worker": _drop_none({"service": outbound.get("service"), "environment": outbound.get("environment")}),
-                **({"params": [{"name": p} for p in outbound["parameters"]]} if outbound.get("parameters") else {}),
-            }
-        return out
-    if t == "send_email":
-        return _drop_none(
-            {
-                "name": name,
-                "type": t,
-                "destination_address": spec.get("destination_address"),
-                "allowed_destination_addresses": spec.get("allowed_destination_addresses"),
-                "allowed_sender_addresses": spec.get("allowed_sender_addresses"),
-            }
-        )
-    if t == "pipeline":
-        return {"name": name, "type": "pipelines", "pipeline": spec.get("pipeline") or spec.get("stream")}
-    if t == "ai":
-        return _drop_none({"name": name, "type": t, "staging": spec.get("staging")})
-    if t in ("browser", "images", "stream", "media", "version_metadata", "websearch"):
-        return {"name": name, "type": t}
-    if t == "plain_text":
-        return {"name": name, "type": t, "text": spec.get("value", spec.get("text", ""))}
-    if t == "secret_text":
-        return {"name": name, "type": t, "text": spec.get("value", spec.get("text", ""))}
-    if t == "json":
-        return {"name": name, "type": t, "json": spec.get("value", spec.get("json"))}
-    # Newer always-remote types (ai_search, artifacts, flagship, vpc_*, …): Cloudflare's field names equal the
-    # config's, so pass them through.
-    fields = {k: v for k, v in spec.items() if k not in ("remote", "type", "dev")}
-    return {"name": name, "type": t, **fields}
+    """One start-worker binding spec -> Cloudflare's upload-metadata binding, built by the type's declaration
+    (``BindingType.upload_metadata``); the generic pass-through for types without one."""
+    from flarebind.bindings.metadata import to_metadata_binding as build
+    from flarebind.plugins import get_plugins
+
+    return build(name, spec, get_plugins().registry)
 
 
 def metadata_bindings(bindings: Mapping[str, Mapping[str, Any]], proxy_secret: str) -> list[dict[str, Any]]:

@@ -16,7 +16,6 @@ import contextlib
 import hmac
 import json
 import logging
-import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -102,15 +101,14 @@ def _idempotent(method: str, headers: list[tuple[bytes, bytes]]) -> bool:
     return any(k.lower() == IDEMPOTENT_HEADER.encode() and v.strip() == b"1" for k, v in headers)
 
 
-# Reads by binding type, for protocol calls (docs/remote-protocol.md: the protocol does not mark calls, so the relay
-# decides from the ops). Anything not listed - writes, RPC methods of service bindings, framed bodies - is never
-# replayed after it may have reached the worker.
-_READ_OPS = {
-    "kv_namespace": {"get", "getWithMetadata", "list"},
-    "r2_bucket": {"get", "head", "list"},
-}
-_D1_READ_TAIL = {"bind", "first", "all", "raw", "getBookmark", "withSession", "ref"}
-_SELECT = re.compile(r"\s*SELECT\b[^;]*;?\s*\Z", re.IGNORECASE | re.DOTALL)
+# Which protocol calls only read is each binding type's declaration (``BindingType.reads``; docs/remote-protocol.md:
+# the protocol does not mark calls, so the relay decides from the ops). Anything a type does not declare - writes,
+# RPC methods of service bindings, framed bodies, types no plugin declares - is never replayed after it may have
+# reached the worker.
+def _declared_type(type_name: str) -> Any:
+    from flarebind.plugins import get_plugins
+
+    return get_plugins().registry.get_type(type_name)
 
 
 def calls_are_reads(binding_types: dict[str, str], body: bytes) -> bool:
@@ -123,28 +121,15 @@ def calls_are_reads(binding_types: dict[str, str], body: bytes) -> bool:
         return False
     binding = envelope.get("binding")
     type_name = binding_types.get(binding) if isinstance(binding, str) else None
-    if type_name is None:
+    declared = _declared_type(type_name) if type_name is not None else None
+    if declared is None:
         return False
     pipelines = [envelope.get("calls"), *(envelope.get("extra") or [])]
     for ops in pipelines:
         if not isinstance(ops, list):
             return False
         for op in ops:
-            if not isinstance(op, dict):
-                return False
-            name = op.get("call")
-            if name is None:
-                if "ref" in op or ("get" in op and type_name != "service"):
-                    continue
-                return False
-            if type_name == "d1":
-                if name == "prepare":
-                    args = op.get("args") or []
-                    if not (args and isinstance(args[0], str) and _SELECT.match(args[0])):
-                        return False
-                elif name not in _D1_READ_TAIL:
-                    return False
-            elif name not in _READ_OPS.get(type_name, ()):
+            if not isinstance(op, dict) or not declared.is_read(op):
                 return False
     return True
 

@@ -1,15 +1,20 @@
-"""Runtime options -> flat start-worker binding specs (the shape ``build_env`` and the remote session take)."""
+"""Runtime options -> flat start-worker binding specs (the shape ``build_env`` and the remote session take).
+
+The per-type keywords (``kv_namespaces=``, ``d1_databases=``, …) are not a core table: each binding type declares
+its keyword (``BindingType.runtime_option``) and the field a bare resource fills (``BindingType.option_field``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-# option name -> (binding type, the spec field a bare string value fills, Miniflare's "id" alias for that field)
-BINDING_OPTIONS: dict[str, tuple[str, str]] = {
-    "kv_namespaces": ("kv_namespace", "id"),
-    "d1_databases": ("d1", "database_id"),
-    "r2_buckets": ("r2_bucket", "bucket_name"),
-}
+
+def binding_options(plugins: Any = None) -> dict[str, tuple[str, str]]:
+    """Declared runtime keyword -> (binding type, the spec field a bare string value fills; ``"id"`` aliases it)."""
+    from flarebind.plugins import get_plugins
+
+    registry = (plugins or get_plugins()).registry
+    return {bt.runtime_option: (bt.type, bt.option_field) for bt in registry.binding_types() if bt.runtime_option}
 
 
 def specs_from_options(
@@ -17,17 +22,19 @@ def specs_from_options(
     bindings: dict[str, dict[str, Any]] | None = None,
     vars: dict[str, Any] | None = None,
     secrets: dict[str, str] | None = None,
+    plugins: Any = None,
     **by_type: Any,
 ) -> dict[str, dict[str, Any]]:
     """``kv_namespaces={"KV": {"id": …, "remote_proxy_connection_string": …}}`` (or ``{"KV": "id"}`` or
-    ``["KV"]``), ``d1_databases``, ``r2_buckets``, ``vars``, ``secrets`` and raw ``bindings`` -> specs."""
+    ``["KV"]``), any other declared keyword, ``vars``, ``secrets`` and raw ``bindings`` -> specs."""
     specs: dict[str, dict[str, Any]] = {name: dict(spec) for name, spec in (bindings or {}).items()}
+    declared = binding_options(plugins) if by_type else {}
     for option, value in by_type.items():
-        if option not in BINDING_OPTIONS:
+        if option not in declared:
             raise TypeError(f"Runtime() got an unexpected keyword argument {option!r}")
         if not value:
             continue
-        type_name, field = BINDING_OPTIONS[option]
+        type_name, field = declared[option]
         items = value.items() if isinstance(value, dict) else ((name, name) for name in value)
         for name, entry in items:
             spec: dict[str, Any] = {"type": type_name}

@@ -15,7 +15,7 @@ from typing import Any
 from flarebind.jsobject import JsObject, js_object
 from flarebind.runtime.compat import Compat, set_current_compat
 from flarebind.runtime.loader import LoadedWorker, WorkerLoadError, load_worker
-from flarebind.runtime.options import BINDING_OPTIONS, specs_from_options
+from flarebind.runtime.options import binding_options, specs_from_options
 from flarebind.runtime.sdk.calling import relaxed_call as _relaxed_call
 from flarebind.runtime.sdk.context import ExecutionContext, WaitUntilTracker, current_ctx, current_env
 from flarebind.runtime.sdk.request import JsRequest, Request
@@ -41,7 +41,6 @@ LOCAL_CF = {
     "clientTcpRtt": 0,
 }
 
-_ENV_KEYS = {"bindings", "vars", "secrets", *BINDING_OPTIONS}
 _CONTEXT_KEYS = {"persist_to", "in_memory", "compatibility_date", "compatibility_flags", "project_dir", "clock"}
 
 
@@ -57,6 +56,9 @@ class Runtime:
     ``"remote_proxy_connection_string"`` goes through that remote proxy session. ``await rt.ready`` loads the
     Worker; ``dispatch_fetch`` sends it a request; ``set_options`` rebuilds what changed (local state is kept);
     ``reload()`` re-imports edited code; ``dispose()`` (or ``async with``) releases everything.
+
+    The per-type keywords are those the installed binding types declare (``BindingType.runtime_option``): a
+    third-party type declaring ``runtime_option="feature_flags"`` makes ``Runtime(feature_flags={...})`` work.
     """
 
     def __init__(
@@ -64,9 +66,6 @@ class Runtime:
         *,
         main: str | Path,
         bindings: dict[str, dict[str, Any]] | None = None,
-        kv_namespaces: Any = None,
-        d1_databases: Any = None,
-        r2_buckets: Any = None,
         vars: dict[str, Any] | None = None,
         secrets: dict[str, str] | None = None,
         persist_to: str | Path | None = None,
@@ -78,13 +77,20 @@ class Runtime:
         local: bool = False,
         error_bodies: bool = True,
         log: Callable[[str], None] | None = None,
+        **binding_options_: Any,
     ) -> None:
+        # the per-type keywords (kv_namespaces=, d1_databases=, r2_buckets=, …) are what installed binding types
+        # declare as their runtime_option
+        declared = binding_options()
+        unknown = sorted(set(binding_options_) - set(declared))
+        if unknown:
+            raise TypeError(f"Runtime() got an unexpected keyword argument {unknown[0]!r}")
+        self._binding_option_names = tuple(declared)
         self._options: dict[str, Any] = {
             "main": main,
             "bindings": bindings,
-            "kv_namespaces": kv_namespaces,
-            "d1_databases": d1_databases,
-            "r2_buckets": r2_buckets,
+            **dict.fromkeys(declared),
+            **binding_options_,
             "vars": vars,
             "secrets": secrets,
             "persist_to": persist_to,
@@ -218,7 +224,7 @@ class Runtime:
             bindings=opts["bindings"],
             vars=opts["vars"],
             secrets=opts["secrets"],
-            **{k: opts[k] for k in BINDING_OPTIONS},
+            **{k: opts[k] for k in self._binding_option_names},
         )
 
     async def _route_remote(self, specs: dict[str, dict[str, Any]]) -> None:

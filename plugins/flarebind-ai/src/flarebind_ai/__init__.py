@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flarebind.bindings.types import BindingType, Shape, Support
-from flarebind.hookspecs import hookimpl
+from flarebind.plugin import BindingType, Shape, Support, drop_none, hookimpl
+
+
+def upload_metadata(name: str, spec: Any) -> dict[str, Any]:
+    return drop_none({"name": name, "type": "ai", "staging": spec.get("staging")})
 
 
 @hookimpl
@@ -20,5 +23,6 @@ def register_binding_types(register: Any) -> None:
             fields={"binding": str, "staging": bool},
             required=("binding",),
             resource=lambda e: "staging" if e.get("staging") else None,
+            upload_metadata=upload_metadata,
         )
     )

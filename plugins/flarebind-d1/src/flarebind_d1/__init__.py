@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
-from flarebind.bindings.types import BindingType, Support
-from flarebind.hookspecs import hookimpl
+from flarebind.plugin import BindingType, Support, drop_none, hookimpl, require_field
+
+# the calls after a prepare that only read or describe the statement (bind returns a new statement)
+_READ_TAIL = {"bind", "first", "all", "raw", "getBookmark", "withSession", "ref"}
+_SELECT = re.compile(r"\s*SELECT\b[^;]*;?\s*\Z", re.IGNORECASE | re.DOTALL)
+
+
+def is_read(op: Mapping[str, Any]) -> bool:
+    """A protocol op that only reads: ``prepare`` of one ``SELECT``, then binding / running it; property gets."""
+    name = op.get("call")
+    if name is None:
+        return "ref" in op or "get" in op
+    if name == "prepare":
+        args = op.get("args") or []
+        return bool(args and isinstance(args[0], str) and _SELECT.match(args[0]))
+    return name in _READ_TAIL
+
+
+def upload_metadata(name: str, spec: Any) -> dict[str, Any]:
+    database_id = require_field(name, spec, "database_id")
+    return drop_none({"name": name, "type": "d1", "id": database_id, "internalEnv": spec.get("database_internal_env")})
 
 
 @hookimpl
@@ -30,6 +51,9 @@ def register_binding_types(register: Any) -> None:
             resource=lambda e: e.get("preview_database_id") or e.get("database_name") or e.get("database_id"),
             preview_fields={"database_id": "preview_database_id"},
             resource_fields=("database_id",),
+            upload_metadata=upload_metadata,
+            reads=is_read,
+            runtime_option="d1_databases",
         )
     )
 

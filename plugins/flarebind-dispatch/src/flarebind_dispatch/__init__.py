@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flarebind.bindings.types import BindingType, Support
-from flarebind.hookspecs import hookimpl
+from flarebind.plugin import BindingType, Support, drop_none, hookimpl, require_field
 
 
 def _dispatch_resource(e: Any) -> str | None:
@@ -13,6 +12,20 @@ def _dispatch_resource(e: Any) -> str | None:
     if outbound.get("service"):
         return f"{e.get('namespace')} (outbound -> {outbound['service']})"
     return e.get("namespace")
+
+
+def upload_metadata(name: str, spec: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": name,
+        "type": "dispatch_namespace",
+        "namespace": require_field(name, spec, "namespace"),
+    }
+    outbound = spec.get("outbound")
+    if outbound:
+        worker = drop_none({"service": outbound.get("service"), "environment": outbound.get("environment")})
+        params = outbound.get("parameters")
+        out["outbound"] = {"worker": worker, **({"params": [{"name": p} for p in params]} if params else {})}
+    return out
 
 
 @hookimpl
@@ -27,5 +40,6 @@ def register_binding_types(register: Any) -> None:
             required=("binding", "namespace"),
             resource=_dispatch_resource,
             resource_fields=("namespace",),
+            upload_metadata=upload_metadata,
         )
     )

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flarebind.bindings.types import BindingType, Shape, Support
-from flarebind.hookspecs import hookimpl
+from flarebind.plugin import BindingType, Shape, Support, hookimpl
+
+
+def upload_metadata(name: str, spec: Any) -> dict[str, Any]:
+    return {"name": name, "type": "images"}
 
 
 @hookimpl
@@ -19,5 +22,6 @@ def register_binding_types(register: Any) -> None:
             shape=Shape.OBJECT,
             fields={"binding": str},
             required=("binding",),
+            upload_metadata=upload_metadata,
         )
     )

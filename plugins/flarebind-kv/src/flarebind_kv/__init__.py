@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flarebind.bindings.types import BindingType, Support
-from flarebind.hookspecs import hookimpl
+from flarebind.plugin import BindingType, Support, hookimpl, require_field
+
+
+def upload_metadata(name: str, spec: Any) -> dict[str, Any]:
+    return {"name": name, "type": "kv_namespace", "namespace_id": require_field(name, spec, "id")}
 
 
 @hookimpl
@@ -21,6 +24,9 @@ def register_binding_types(register: Any) -> None:
             resource=lambda e: e.get("preview_id") or e.get("id"),
             preview_fields={"id": "preview_id"},
             resource_fields=("id",),
+            upload_metadata=upload_metadata,
+            reads={"get", "getWithMetadata", "list"},
+            runtime_option="kv_namespaces",
         )
     )
 

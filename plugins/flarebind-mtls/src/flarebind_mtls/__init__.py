@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flarebind.bindings.types import BindingType, Support
-from flarebind.hookspecs import hookimpl
+from flarebind.plugin import BindingType, Support, hookimpl, require_field
+
+
+def upload_metadata(name: str, spec: Any) -> dict[str, Any]:
+    return {"name": name, "type": "mtls_certificate", "certificate_id": require_field(name, spec, "certificate_id")}
 
 
 @hookimpl
@@ -20,5 +23,6 @@ def register_binding_types(register: Any) -> None:
             required=("binding", "certificate_id"),
             resource=lambda e: e.get("certificate_id"),
             resource_fields=("certificate_id",),
+            upload_metadata=upload_metadata,
         )
     )

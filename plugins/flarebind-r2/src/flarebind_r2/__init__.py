@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flarebind.bindings.types import BindingType, Support
-from flarebind.hookspecs import hookimpl
+from flarebind.plugin import BindingType, Support, drop_none, hookimpl, require_field
 
 
 def _bucket_resource(e: Any) -> str | None:
     bucket = e.get("preview_bucket_name") or e.get("bucket_name")
     return f"{bucket} ({e['jurisdiction']})" if bucket and e.get("jurisdiction") else bucket
+
+
+def upload_metadata(name: str, spec: Any) -> dict[str, Any]:
+    bucket = require_field(name, spec, "bucket_name")
+    return drop_none(
+        {"name": name, "type": "r2_bucket", "bucket_name": bucket, "jurisdiction": spec.get("jurisdiction")}
+    )
 
 
 @hookimpl
@@ -32,6 +38,9 @@ def register_binding_types(register: Any) -> None:
             resource=_bucket_resource,
             preview_fields={"bucket_name": "preview_bucket_name"},
             resource_fields=("bucket_name",),
+            upload_metadata=upload_metadata,
+            reads={"get", "head", "list"},
+            runtime_option="r2_buckets",
         )
     )
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flarebind.bindings.types import BindingType, Support
-from flarebind.hookspecs import hookimpl
+from flarebind.plugin import BindingType, Support, hookimpl, require_field
+
+
+def upload_metadata(name: str, spec: Any) -> dict[str, Any]:
+    return {"name": name, "type": "vectorize", "index_name": require_field(name, spec, "index_name")}
 
 
 @hookimpl
@@ -20,5 +23,6 @@ def register_binding_types(register: Any) -> None:
             required=("binding", "index_name"),
             resource=lambda e: e.get("index_name"),
             resource_fields=("index_name",),
+            upload_metadata=upload_metadata,
         )
     )
