@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
         config_options,
         find_config,
         load_project,
+        local_context,
         mode_options,
         resource_banner,
     )
@@ -66,6 +67,7 @@ _LAZY = {
     "Report": "flarebind.config.diagnostics",
     "CommandError": "flarebind.cli.common",
     "find_config": "flarebind.cli.common",
+    "local_context": "flarebind.cli.common",
     "mode_options": "flarebind.cli.common",
     "resource_banner": "flarebind.cli.common",
     "ConfigProblem": "flarebind.cli.common",

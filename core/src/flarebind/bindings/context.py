@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import attrs
+
+T = TypeVar("T")
 
 
 def _system_clock() -> float:
@@ -23,6 +25,10 @@ class LocalContext:
     :param in_memory: keep nothing on disk (tests).
     :param clock: seconds since the epoch; injectable so expiry tests never sleep.
     :param project_dir: the directory of the config file (relative paths such as ``migrations_dir`` resolve here).
+    :param compatibility_date: the Worker's compatibility date (``None``: not set).
+    :param compatibility_flags: the Worker's compatibility flags.
+
+    Stores shared by bindings of one resource: :meth:`store`. Cleanups: :meth:`add_cleanup`, run by :meth:`dispose`.
     """
 
     persist_to: Path | None = None
@@ -32,6 +38,8 @@ class LocalContext:
     compatibility_date: str | None = None
     compatibility_flags: tuple[str, ...] = ()
     _cleanups: list[Callable[[], Any]] = attrs.field(factory=list, alias="_cleanups")
+    # (kind, resource) -> the store every binding of that resource shares in this context
+    _stores: dict[tuple[str, str], Any] = attrs.field(factory=dict, alias="_stores", eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if self.persist_to is None and not self.in_memory:
@@ -43,11 +51,49 @@ class LocalContext:
             raise RuntimeError("in-memory context has no persist directory")
         return Path(self.persist_to, "v3", *parts)
 
+    def store(
+        self,
+        kind: str,
+        resource: str,
+        open: Callable[[], T],
+        *,
+        close: Callable[[T], Any] | None = None,
+        reusable: Callable[[T], bool] | None = None,
+    ) -> T:
+        """The store for one resource, shared by every binding of this context that names it.
+
+        Two ``[[kv_namespaces]]`` entries with one id see the same data through one connection, as two bindings
+        of one namespace share one Durable Object in Miniflare. ``open()`` creates it on first use; ``close(store)``
+        (default: its ``close()`` method, if any) runs when the context is disposed, last opened first.
+        ``reusable(store)`` returning ``False`` (a store closed meanwhile) makes the next call open a new one.
+
+        :param kind: the plugin's folder or any name that keeps its stores apart from other plugins' (``"kv"``).
+        :param resource: the resource id (namespace id, bucket name, database id).
+        """
+        key = (kind, resource)
+        found = self._stores.get(key)
+        if found is not None and (reusable is None or reusable(found)):
+            return found  # type: ignore[no-any-return]
+        value = open()
+        self._stores[key] = value
+        closer = close if close is not None else getattr(value, "close", None)
+
+        def release() -> Any:
+            if self._stores.get(key) is value:
+                del self._stores[key]
+            if closer is None:
+                return None
+            return closer(value) if close is not None else closer()
+
+        self.add_cleanup(release)
+        return value
+
     def add_cleanup(self, fn: Callable[[], Any]) -> None:
         """Run ``fn`` (sync or async) when the runtime or platform proxy is disposed, last registered first."""
         self._cleanups.append(fn)
 
     async def dispose(self) -> None:
+        """Run the cleanups (sync or async), last registered first."""
         while self._cleanups:
             result = self._cleanups.pop()()
             if isinstance(result, Awaitable):

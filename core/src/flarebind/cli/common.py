@@ -1,4 +1,5 @@
-"""What plugin commands share: the config options and a loaded project to find and build bindings."""
+"""What plugin commands share: the config options, ``--local/--remote``, wrangler's resource banner, the error class,
+and a loaded project to find and build bindings. Plugins import these names from :mod:`flarebind.plugin`."""
 
 from __future__ import annotations
 
@@ -39,6 +40,54 @@ def config_options(func: F) -> F:
         help="Path to the Wrangler configuration file.",
     )(func)
     return func
+
+
+def mode_options(func: F) -> F:
+    """Add ``--local`` / ``--remote`` flags (passed as ``local``, ``remote``; local storage is the default)."""
+    func = click.option("--remote", "remote", is_flag=True, default=False, help="Interact with remote storage.")(func)
+    func = click.option(
+        "--local", "local", is_flag=True, default=False, help="Interact with local storage (the default)."
+    )(func)
+    return func
+
+
+REMOTE_BANNER = "Resource location: remote \n"
+LOCAL_BANNER = "Resource location: local \n\nUse --remote if you want to access the remote instance.\n"
+
+
+def resource_banner(remote: bool) -> None:
+    """Print wrangler's resource-location banner (``Resource location: local`` plus the ``--remote`` hint)."""
+    click.echo(REMOTE_BANNER if remote else LOCAL_BANNER)
+
+
+class CommandError(click.ClickException):
+    """An error printed the way wrangler prints one (``✘ [ERROR] …``), exit code 1. Subclass it per plugin."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        from flarebind.cli.output import error
+
+        error(self.message)
+
+
+def find_config(path: str | Path | None = None) -> Path | None:
+    """The config a command would use: ``path`` if given (when it exists), else the nearest wrangler config."""
+    from flarebind.config.locate import find_config_path
+
+    return find_config_path(path)
+
+
+def local_context(config: str | None, env: str | None, persist_to: str | None) -> Any:
+    """A local context for a command: the project's (state beside its config) when a config is found, else one
+    rooted at the working directory (``--persist-to`` wins either way). Dispose it when done."""
+    if find_config(config) is not None:
+        return load_project(config, env, persist_to).local_context(persist_to)
+    if config:
+        raise CommandError(f"Could not find a configuration file at {config}")
+    from flarebind.bindings.context import LocalContext
+
+    return LocalContext(persist_to=Path(persist_to).resolve() if persist_to else None)
 
 
 class ConfigProblem(click.ClickException):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flarebind.jsobject import JsObject
+from flarebind.plugin import JsObject
 
 from flarebind_d1.engine import D1Engine, ExecFailed, Outcome
 from flarebind_d1.errors import QueryFailed, column_not_found, d1_error, d1_exception

@@ -15,20 +15,13 @@ from typing import Any, TypeVar
 
 import attrs
 import click
-from flarebind.cli.common import config_options
+from flarebind.plugin import CommandError, config_options, resource_banner
 
 T = TypeVar("T")
 
 
-class D1CommandError(click.ClickException):
+class D1CommandError(CommandError):
     """Printed wrangler-style (``✘ [ERROR] …``), exit code 1."""
-
-    exit_code = 1
-
-    def show(self, file: Any = None) -> None:
-        from flarebind.cli.output import error
-
-        error(self.message)
 
 
 class JsonCommandError(click.ClickException):
@@ -64,7 +57,7 @@ def find_database(project: Any, name: str) -> Database:
 
 
 def load(config: str | None, env: str | None, persist_to: str | None) -> Any:
-    from flarebind.cli.common import load_project
+    from flarebind.plugin import load_project
 
     return load_project(config, env, persist_to)
 
@@ -91,10 +84,7 @@ def persistence_label(project: Any) -> str:
 
 
 def resource_location(remote: bool) -> None:
-    if remote:
-        click.echo("Resource location: remote \n")
-    else:
-        click.echo("Resource location: local \n\nUse --remote if you want to access the remote instance.\n")
+    resource_banner(remote)
 
 
 def check_location_flags(local: bool, remote: bool, persist_to: str | None) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flarebind.cli.common import config_options
+from flarebind.plugin import config_options
 
 from flarebind_d1.cli import (
     D1CommandError,
@@ -48,7 +48,7 @@ def migrations_config(project: Any, database: str) -> tuple[Any, MigrationsConfi
 def require_folder(cfg: MigrationsConfig) -> Path:
     if cfg.path.is_dir():
         return cfg.path
-    from flarebind.cli.output import warning
+    from flarebind.plugin import warning
 
     warning(cfg.missing_folder_warning())
     raise D1CommandError(f"No migrations present at {cfg.path}.")
@@ -151,7 +151,7 @@ def apply_command(
             except Exception as exc:
                 status[name] = "❌"
                 click.echo(render_table([{"name": n, "status": s} for n, s in status.items()]))
-                from flarebind.cli.output import error
+                from flarebind.plugin import error
 
                 error(f"Migration {name} failed with the following errors:")
                 raise D1CommandError(cause_text(exc)) from None

@@ -16,8 +16,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from flarebind.jsobject import JsObject
-from flarebind.storage import connect
+from flarebind.plugin import JsObject, connect
 
 from flarebind_d1 import authorizer, messages, native
 from flarebind_d1.errors import QueryFailed, describe_sqlite_error

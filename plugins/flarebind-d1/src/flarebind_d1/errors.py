@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flarebind.errors import JsException
+from flarebind.plugin import JsException
 
 from flarebind_d1 import messages
 from flarebind_d1.sqlite_codes import base_name, extended_name

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import weakref
 from pathlib import Path
 from typing import Any
 
-from flarebind.bindings.context import LocalContext
-from flarebind.storage import durable_object_file_name
-from flarebind.storage.sqlite import ensure_metadata_db
+from flarebind.plugin import LocalContext, durable_object_file_name, ensure_metadata_db
 
 from flarebind_d1.binding import D1Database
 from flarebind_d1.engine import D1Engine
 
 UNIQUE_KEY = "miniflare-D1DatabaseObject"
-
-# One engine per database and runtime, so two bindings to one database share a connection (as they share one
-# Durable Object in Miniflare).
-# Keyed by id(ctx) (contexts are unhashable attrs classes); a finalizer drops the entry with its context.
-_ENGINES: dict[int, dict[str, D1Engine]] = {}
 
 
 def database_id(binding: str, spec: dict[str, Any]) -> str:
@@ -46,18 +38,8 @@ def open_engine(persist_to: Path | str | None, db_id: str) -> D1Engine:
 
 
 def make_local(name: str, spec: dict[str, Any], ctx: LocalContext) -> D1Database:
+    # one engine per database and context (ctx.store), so two bindings to one database share a connection (as they
+    # share one Durable Object in Miniflare); closed when the context is disposed
     db_id = database_id(name, spec)
-    engines = _ENGINES.get(id(ctx))
-    if engines is None:
-        engines = _ENGINES[id(ctx)] = {}
-        weakref.finalize(ctx, _ENGINES.pop, id(ctx), None)
-    engine = engines.get(db_id)
-    if engine is None:
-        engine = engines[db_id] = open_engine(None if ctx.in_memory else ctx.persist_to, db_id)
-
-        def close(engine: D1Engine = engine) -> None:
-            engines.pop(db_id, None)
-            engine.close()
-
-        ctx.add_cleanup(close)
+    engine = ctx.store("d1", db_id, lambda: open_engine(None if ctx.in_memory else ctx.persist_to, db_id))
     return D1Database(engine, name)

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flarebind.remote.adapters import RemoteBinding, shape
-from flarebind.remote.codec import UNDEFINED, Pipeline
+from flarebind.plugin import UNDEFINED, Pipeline, RemoteBinding, shape
 
 from flarebind_d1.values import bind_values
 

@@ -16,9 +16,7 @@ import json
 from collections.abc import AsyncIterable, Callable, Iterator
 from typing import Any
 
-from flarebind.errors import JsException
-from flarebind.jsobject import JsObject
-from flarebind.storage.blobs import BlobMissing
+from flarebind.plugin import BlobMissing, JsException, JsObject
 
 from flarebind_kv import validation as v
 from flarebind_kv.store import KVStore, put_stream

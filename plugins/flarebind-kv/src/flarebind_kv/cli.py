@@ -18,22 +18,15 @@ from typing import Any
 
 import attrs
 import click
-from flarebind.cli.common import config_options
+from flarebind.plugin import CommandError, config_options, mode_options
 
 from flarebind_kv.bulkfile import BulkFileError, key_names, key_values
 
 DEFAULT_NAME = "NAMESPACE"
 
 
-class KVCommandError(click.ClickException):
+class KVCommandError(CommandError):
     """An error printed wrangler-style (``✘ [ERROR] …``) with exit code 1."""
-
-    exit_code = 1
-
-    def show(self, file: Any = None) -> None:
-        from flarebind.cli.output import error
-
-        error(self.message)
 
 
 @attrs.define
@@ -140,11 +133,7 @@ def target_options(preview_default: bool | None) -> Callable[[Any], Any]:
 
         wrapper.__name__ = func.__name__
         wrapper.__doc__ = func.__doc__
-        wrapped: Any = config_options(wrapper)
-        wrapped = click.option("--remote", is_flag=True, default=False, help="Interact with remote storage.")(wrapped)
-        wrapped = click.option(
-            "--local", is_flag=True, default=False, help="Interact with local storage (the default)."
-        )(wrapped)
+        wrapped: Any = mode_options(config_options(wrapper))
         wrapped = click.option(
             "--preview/--no-preview", default=preview_default, help="Interact with a preview namespace."
         )(wrapped)
@@ -158,11 +147,10 @@ def target_options(preview_default: bool | None) -> Callable[[Any], Any]:
 @asynccontextmanager
 async def open_namespace(opts: Options) -> Any:
     """Yield ``(kv binding, Target)`` for the options; everything is closed on exit."""
-    from flarebind.cli.common import load_project
-    from flarebind.config.locate import find_config_path
+    from flarebind.plugin import find_config, load_project
 
     project = None
-    if opts.config is not None or find_config_path(None) is not None or opts.is_remote:
+    if opts.config is not None or find_config(None) is not None or opts.is_remote:
         project = load_project(opts.config, opts.env, opts.persist_to)
     entries = None
     if project is not None:
@@ -183,7 +171,7 @@ async def open_namespace(opts: Options) -> Any:
         elif project is not None:
             kv = project.local_binding(name, spec)
         else:
-            from flarebind.bindings.context import LocalContext
+            from flarebind.plugin import LocalContext
 
             from flarebind_kv.local import make_local
 
@@ -201,16 +189,12 @@ async def open_namespace(opts: Options) -> Any:
 
 def run(opts: Options, body: Callable[[Any, Target], Awaitable[None]], *, show_location: bool) -> None:
     """Open the namespace, print wrangler's resource-location banner where it does, run ``body``; errors exit 1."""
-    from flarebind.errors import FlarebindError, JsException
+    from flarebind.plugin import FlarebindError, JsException, resource_banner
 
     async def main() -> None:
         async with open_namespace(opts) as (kv, target):
             if show_location:
-                if opts.is_remote:
-                    click.echo("Resource location: remote \n")
-                else:
-                    click.echo("Resource location: local \n")
-                    click.echo("Use --remote if you want to access the remote instance.\n")
+                resource_banner(opts.is_remote)
             await body(kv, target)
 
     try:
@@ -360,7 +344,7 @@ def key_list(opts: Options, prefix: str | None) -> None:
 @target_options(preview_default=None)
 def bulk_put(opts: Options, filename: str) -> None:
     """Upload multiple key-value pairs to a namespace (a JSON array of {key, value, ...})."""
-    from flarebind.cli.output import warning
+    from flarebind.plugin import warning
 
     try:
         items, notes = key_values(filename)

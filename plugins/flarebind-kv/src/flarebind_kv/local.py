@@ -2,21 +2,17 @@
 
 State lives in wrangler's layout under ``ctx.persist_to`` (see :mod:`flarebind_kv.store`), or in memory when
 ``ctx.in_memory``. Bindings of one context that name the same namespace id share one store (one connection, one
-value cache); the store is closed when the context is disposed.
+value cache, ``ctx.store``); the store is closed when the context is disposed.
 """
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
-from flarebind.bindings.context import LocalContext
+from flarebind.plugin import LocalContext
 
 from flarebind_kv.binding import KVNamespace
 from flarebind_kv.store import KVStore, namespace_paths
-
-# per context (contexts are attrs classes compared by value, hence keyed by identity with a weak reference)
-_stores: dict[int, tuple[weakref.ref[LocalContext], dict[str, KVStore]]] = {}
 
 
 def namespace_id_of(name: str, spec: dict[str, Any]) -> str:
@@ -26,22 +22,13 @@ def namespace_id_of(name: str, spec: dict[str, Any]) -> str:
 
 
 def open_store(ctx: LocalContext, namespace_id: str) -> KVStore:
-    entry = _stores.get(id(ctx))
-    if entry is None or entry[0]() is not ctx:
-        key = id(ctx)
-        entry = _stores[key] = (weakref.ref(ctx), {})
-        ctx.add_cleanup(lambda: _stores.pop(key, None))
-    stores = entry[1]
-    store = stores.get(namespace_id)
-    if store is None or store._closed:
+    def create() -> KVStore:
         if ctx.in_memory:
-            store = KVStore(None, None)
-        else:
-            db, blob_root = namespace_paths(ctx.v3_dir("kv"), namespace_id)
-            store = KVStore(db, blob_root)
-        stores[namespace_id] = store
-        ctx.add_cleanup(store.close)
-    return store
+            return KVStore(None, None)
+        db, blob_root = namespace_paths(ctx.v3_dir("kv"), namespace_id)
+        return KVStore(db, blob_root)
+
+    return ctx.store("kv", namespace_id, create, reusable=lambda store: not store._closed)
 
 
 def make_local(name: str, spec: dict[str, Any], ctx: LocalContext) -> KVNamespace:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flarebind.jsobject import JsObject
-from flarebind.remote.adapters import RemoteBinding, body_arg, is_stream_source, options_args, shape
-from flarebind.remote.channel import RemoteStream
+from flarebind.plugin import JsObject, RemoteBinding, RemoteStream, body_arg, is_stream_source, options_args, shape
 
 from flarebind_kv import validation as v
 

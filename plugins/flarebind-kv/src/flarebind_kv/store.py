@@ -24,9 +24,14 @@ import time
 from collections.abc import AsyncIterable
 from pathlib import Path
 
-from flarebind.storage import durable_object_file_name
-from flarebind.storage.blobs import BlobStore, FileBlobStore, MemoryBlobStore
-from flarebind.storage.sqlite import connect, ensure_metadata_db
+from flarebind.plugin import (
+    BlobStore,
+    FileBlobStore,
+    MemoryBlobStore,
+    connect,
+    durable_object_file_name,
+    ensure_metadata_db,
+)
 
 OBJECT_KEY = "miniflare-KVNamespaceObject"
 

@@ -12,7 +12,7 @@ import json
 import math
 from typing import Any
 
-from flarebind.errors import JsException
+from flarebind.plugin import JsException
 
 MAX_KEY_BYTES = 512
 MAX_VALUE_BYTES = 25 * 1024 * 1024

@@ -12,8 +12,7 @@ import binascii
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from flarebind.errors import JsException
-from flarebind.jsobject import JsObject
+from flarebind.plugin import JsException, JsObject
 
 from flarebind_r2.bodies import R2Body, Segment
 from flarebind_r2.conditional import parse_conditional, passes

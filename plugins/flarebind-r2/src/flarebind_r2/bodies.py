@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any, BinaryIO
 
-from flarebind.storage.blobs import BlobStore
+from flarebind.plugin import BlobStore
 
 CHUNK = 1 << 20
 # below this, a blocking read or write costs less than handing it to a thread

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import click
-from flarebind.cli.common import config_options
+from flarebind.plugin import CommandError, config_options, mode_options
 
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 BUCKET_FORMAT = (
@@ -25,15 +25,6 @@ BUCKET_FORMAT = (
 PROGRESS_MIN_BYTES = 16 << 20
 CHUNK = 1 << 20
 CLI_BINDING = "R2_OBJECT_CLI"
-
-
-class CommandError(click.ClickException):
-    """Printed the way wrangler prints errors (``✘ [ERROR] …``), exit code 1."""
-
-    def show(self, file: Any = None) -> None:
-        from flarebind.cli.output import error
-
-        error(self.message)
 
 
 def split_object_path(object_path: str) -> tuple[str, str]:
@@ -47,10 +38,7 @@ def split_object_path(object_path: str) -> tuple[str, str]:
 
 
 def _mode_options(func: Any) -> Any:
-    func = click.option("--remote", "remote", is_flag=True, default=False, help="Interact with remote storage.")(func)
-    func = click.option(
-        "--local", "local", is_flag=True, default=False, help="Interact with local storage (the default)."
-    )(func)
+    func = mode_options(func)
     func = click.option("-J", "--jurisdiction", help="The jurisdiction where the object lives.")(func)
     return config_options(func)
 
@@ -76,7 +64,7 @@ class _Target:
         if self.jurisdiction:
             spec["jurisdiction"] = self.jurisdiction
         if self.remote:
-            from flarebind.cli.common import load_project
+            from flarebind.plugin import load_project
 
             project = load_project(self.config, self.env, self.persist_to)
             self._closers.append(project.aclose)
@@ -88,17 +76,9 @@ class _Target:
         return make_local(CLI_BINDING, spec, ctx)
 
     def _local_context(self) -> Any:
-        from flarebind.config.locate import find_config_path
+        from flarebind.plugin import local_context
 
-        if find_config_path(self.config) is not None:
-            from flarebind.cli.common import load_project
-
-            return load_project(self.config, self.env, self.persist_to).local_context(self.persist_to)
-        if self.config:
-            raise CommandError(f"Could not find a configuration file at {self.config}")
-        from flarebind.bindings.context import LocalContext
-
-        return LocalContext(persist_to=Path(self.persist_to).resolve() if self.persist_to else None)
+        return local_context(self.config, self.env, self.persist_to)
 
     async def close(self) -> None:
         for closer in reversed(self._closers):
@@ -138,9 +118,7 @@ async def _file_chunks(file: BinaryIO, progress: Any) -> AsyncIterator[bytes]:
 
 
 def _run(coro: Any) -> Any:
-    from flarebind.cli.common import ConfigProblem
-    from flarebind.config import ConfigError
-    from flarebind.errors import FlarebindError, JsException
+    from flarebind.plugin import ConfigError, ConfigProblem, FlarebindError, JsException
 
     try:
         return asyncio.run(coro)

@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import attrs
-from flarebind.errors import JsException
+from flarebind.plugin import JsException
 
 from flarebind_r2.headers import HeaderView, is_headers
 

@@ -6,7 +6,7 @@ message is ``<action>: <message> (<code>)``, e.g. ``put: The specified object na
 
 from __future__ import annotations
 
-from flarebind.errors import JsException
+from flarebind.plugin import JsException
 
 INTERNAL_ERROR = 10001
 NO_SUCH_KEY = 10007

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from flarebind.jsobject import JsObject
+from flarebind.plugin import JsObject
 
 from flarebind_r2.errors import NO_SUCH_UPLOAD, R2Error
 from flarebind_r2.objects import R2Object

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from email.utils import format_datetime
 from typing import Any
 
-from flarebind.jsobject import JsObject
+from flarebind.plugin import JsObject
 
 from flarebind_r2.bodies import R2Body
 from flarebind_r2.conditional import to_ms

@@ -11,10 +11,16 @@ import json
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
-from flarebind.jsobject import JsObject
-from flarebind.remote.adapters import RemoteBinding, body_arg, known_length, spool
-from flarebind.remote.channel import RemoteStream
-from flarebind.remote.codec import StreamArg, WireHeaders
+from flarebind.plugin import (
+    JsObject,
+    RemoteBinding,
+    RemoteStream,
+    StreamArg,
+    WireHeaders,
+    body_arg,
+    known_length,
+    spool,
+)
 
 from flarebind_r2.bodies import ReadOnceBody
 from flarebind_r2.conditional import CONDITIONAL_FIELDS

@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from flarebind.storage import connect
-from flarebind.storage.blobs import BlobStore
+from flarebind.plugin import BlobStore, connect
 
 from flarebind_r2.conditional import Conditional, passes
 from flarebind_r2.errors import (

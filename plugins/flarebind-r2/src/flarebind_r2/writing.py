@@ -7,7 +7,7 @@ import hashlib
 from typing import Any
 
 import attrs
-from flarebind.storage.blobs import BlobStore
+from flarebind.plugin import BlobStore
 
 from flarebind_r2.bodies import THREAD_THRESHOLD, value_chunks
 from flarebind_r2.errors import ENTITY_TOO_LARGE, R2Error
