@@ -123,8 +123,7 @@ class Plugins:
     def add_commands(self, cli: Any) -> None:
         """Call ``register_commands`` per plugin, recording which commands each added."""
         for plugin in _plugins_with(self.pm, "register_commands"):
-            before = set(getattr(cli, "commands", {}))
-            before |= set(getattr(cli, "lazy_commands", {}))
+            before = set(getattr(cli, "commands", {})) | set(getattr(cli, "lazy", {}))
             try:
                 _subset(self.pm, "register_commands", plugin)(cli=cli)
             except Exception as exc:
@@ -134,7 +133,7 @@ class Plugins:
                     )
                 )
                 continue
-            after = set(getattr(cli, "commands", {})) | set(getattr(cli, "lazy_commands", {}))
+            after = set(getattr(cli, "commands", {})) | set(getattr(cli, "lazy", {}))
             if plugin in self.infos:
                 self.infos[plugin].commands.extend(sorted(after - before))
 

@@ -4,6 +4,7 @@ remote ones — the Python counterparts of wrangler's ``convertConfigBindingsToS
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flarebind.bindings.rules import is_remote
@@ -31,13 +32,18 @@ def convert_config_bindings_to_start_worker_bindings(
             if use_preview_ids and preview:
                 entry[target] = preview
         entry.pop(bt.name_field, None)
+        for field in bt.path_fields:  # relative to the config file, so the binding works from any directory
+            if isinstance(entry.get(field), str) and entry[field]:
+                entry[field] = str((config.dir / entry[field]).resolve())
         spec.update(entry)
         out[binding.name] = spec
     return out
 
 
-def pick_remote_bindings(bindings: dict[str, dict[str, Any]], *, plugins: Any = None) -> dict[str, dict[str, Any]]:
-    """The bindings a remote session must hold: always-remote types, and any with ``remote: true``."""
+def pick_remote_bindings(
+    bindings: Mapping[str, Mapping[str, Any]], *, plugins: Any = None
+) -> dict[str, dict[str, Any]]:
+    """The bindings a remote session must hold (copies): always-remote types, and any with ``remote: true``."""
     from flarebind.plugins import get_plugins
 
     registry = (plugins or get_plugins()).registry
@@ -46,8 +52,8 @@ def pick_remote_bindings(bindings: dict[str, dict[str, Any]], *, plugins: Any = 
         bt = registry.get_type(spec.get("type", ""))
         if bt is None:
             if spec.get("remote") is True:
-                picked[name] = spec
+                picked[name] = dict(spec)
             continue
         if is_remote(bt, spec.get("remote")):
-            picked[name] = spec
+            picked[name] = dict(spec)
     return picked

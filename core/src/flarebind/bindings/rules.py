@@ -30,6 +30,13 @@ def always_remote_warning(friendly: str) -> str:
     )
 
 
+def simulator_note(friendly: str, name: str, simulator: str) -> str:
+    return (
+        f'{friendly} binding "{name}" runs on a local simulator ({simulator}) that Cloudflare does not ship; set '
+        "`remote = true` on it to use the real resource."
+    )
+
+
 def local_only_error(friendly: str) -> str:
     return f"{friendly} bindings do not support accessing remote resources."
 
@@ -47,6 +54,9 @@ def check_remote(binding: BindingEntry, report: Report) -> None:
     elif bt.support in (Support.REMOTE, Support.ALWAYS_REMOTE):
         if remote is False:
             report.error(not_local_error(friendly), at=at, env=binding.env)
+        elif remote is None and bt.support is Support.REMOTE and bt.simulator:
+            # the plugin ships its own simulator: say what runs instead of wrangler's "not supported" warning
+            report.warning(simulator_note(friendly, binding.name, bt.simulator), at=at, env=binding.env)
         elif remote is None:
             text = not_local_warning(friendly) if bt.support is Support.REMOTE else always_remote_warning(friendly)
             report.warning(text, at=at, env=binding.env)
@@ -64,11 +74,14 @@ def is_remote(bt: BindingType, spec_remote: object, local: bool = False) -> bool
 
 
 def table_mode(bt: BindingType, spec_remote: object, local: bool = False) -> str:
-    """The Mode column: ``local`` / ``remote`` / ``not supported``."""
+    """The Mode column: ``local`` / ``remote`` / ``not supported``; ``local (<simulator>)`` for a binding that runs
+    on a simulator its plugin declares (``BindingType.simulator``)."""
     if bt.type == "logfwdr":
         return "not supported"
     if is_remote(bt, spec_remote, local):
         return "remote"
+    if bt.simulator:
+        return f"local ({bt.simulator})"
     if bt.support in (Support.REMOTE, Support.ALWAYS_REMOTE):
         return "not supported"
     return "local"

@@ -47,6 +47,10 @@ def table_rows(config: Config, *, local: bool = False) -> list[dict[str, Any]]:
 _MODE_COLOURS = {"local": "blue", "remote": "yellow", "not supported": None}
 
 
+def _colour(mode: str) -> str | None:
+    return _MODE_COLOURS.get(mode.split(" (", 1)[0])
+
+
 def render_table(rows: list[dict[str, Any]], *, color: bool = False, with_mode: bool = True) -> str:
     if not rows:
         return NONE
@@ -67,7 +71,7 @@ def render_table(rows: list[dict[str, Any]], *, color: bool = False, with_mode: 
     for row, c in zip(rows, cells, strict=True):
         styles: list[dict[str, Any]] = [{}, {"fg": "magenta"}]
         if with_mode:
-            colour = _MODE_COLOURS.get(row["mode"])
+            colour = _colour(row["mode"])
             styles.append({"fg": colour} if colour else {"dim": True})
         out.append(line(c, styles))
     return "\n".join(out)

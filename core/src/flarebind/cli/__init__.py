@@ -16,6 +16,7 @@ import click
 # name -> "module:attr"; imported on use so `flarebind dev` does not pay for `flarebind whoami`'s imports
 CORE_COMMANDS = {
     "plugins": "flarebind.cli.plugins_cmd:plugins_command",
+    "plugin": "flarebind.cli.plugin_new:plugin_group",
     "check": "flarebind.cli.check:check_command",
     "bindings": "flarebind.cli.bindings_cmd:bindings_command",
     "dev": "flarebind.cli.dev:dev_command",

@@ -116,6 +116,7 @@ class Project:
     bindings: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     _contexts: list[Any] = attrs.field(factory=list)
     _sessions: list[Any] = attrs.field(factory=list)
+    _shared_context: Any = None
 
     def bindings_of_type(self, type_name: str) -> dict[str, dict[str, Any]]:
         return {n: s for n, s in self.bindings.items() if s.get("type") == type_name}
@@ -129,6 +130,8 @@ class Project:
         return spec
 
     def local_context(self, persist_to: str | None = None) -> Any:
+        """A new :class:`LocalContext` for this project (state beside the config unless ``persist_to``), disposed
+        by :meth:`aclose`."""
         from flarebind.platform import local_context_for
 
         ctx = local_context_for(self.config, persist_to=persist_to or self.persist_to)
@@ -136,12 +139,15 @@ class Project:
         return ctx
 
     def local_binding(self, name: str, spec: dict[str, Any] | None = None) -> Any:
-        """Build the local simulation of binding ``name`` (or of an explicit ``spec``)."""
+        """Build the local simulation of binding ``name`` (or of an explicit ``spec``). Bindings built by one
+        project share one context, so two bindings of one resource share its store."""
         from flarebind.plugins import get_plugins
 
         spec = spec or self.spec(name)
         factory = get_plugins().registry.factory("local", spec["type"], name)
-        return factory(name, spec, self.local_context())
+        if self._shared_context is None:
+            self._shared_context = self.local_context()
+        return factory(name, spec, self._shared_context)
 
     async def remote_binding(self, name: str, spec: dict[str, Any] | None = None) -> Any:
         """Build binding ``name`` through a remote proxy session (started here, disposed by :meth:`aclose`)."""
@@ -164,6 +170,7 @@ class Project:
             await session.dispose()
         self._contexts.clear()
         self._sessions.clear()
+        self._shared_context = None
 
     def close(self) -> None:
         """Synchronous cleanup for commands that never started an event loop."""

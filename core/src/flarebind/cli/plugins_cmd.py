@@ -11,7 +11,7 @@ import click
 @click.option("--all", "show_all", is_flag=True, help="Include the core's default plugins.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def plugins_command(show_all: bool, as_json: bool) -> None:
-    """List installed binding plugins and plugins that failed to load."""
+    """List installed binding plugins (types, config keys, adapters, commands) and plugins that failed to load."""
     from flarebind.plugins import get_plugins
 
     plugins = get_plugins()
@@ -25,7 +25,9 @@ def plugins_command(show_all: bool, as_json: bool) -> None:
                     "version": i.version,
                     "default": i.default,
                     "binding_types": i.binding_types,
+                    "config_keys": i.config_keys,
                     "adapters": i.adapters,
+                    "commands": i.commands,
                 }
                 for i in infos
             ],
@@ -40,8 +42,11 @@ def plugins_command(show_all: bool, as_json: bool) -> None:
             click.echo(f"{i.name}" + (f"  ({where})" if where else "") + ("  [default]" if i.default else ""))
             if i.binding_types:
                 click.echo(f"    binding types: {', '.join(i.binding_types)}")
+                click.echo(f"    config keys:   {', '.join(i.config_keys)}")
             if i.adapters:
-                click.echo(f"    adapters: {', '.join(i.adapters)}")
+                click.echo(f"    adapters:      {', '.join(i.adapters)}")
+            if i.commands:
+                click.echo(f"    commands:      {', '.join(f'flarebind {c}' for c in i.commands)}")
         for e in plugins.errors:
             click.echo(
                 click.style(f"{e.name}  FAILED TO LOAD", fg="red") + (f"  ({e.distribution})" if e.distribution else "")

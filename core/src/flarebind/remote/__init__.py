@@ -3,13 +3,13 @@
 See ``docs/remote.md`` (sessions, relay, provisioning) and ``docs/remote-protocol.md`` (the wire protocol).
 """
 
+from flarebind.bindings.convert import pick_remote_bindings
 from flarebind.remote.auth import Auth
 from flarebind.remote.provision import RemoteSessionAuthenticationError, RemoteSessionError
 from flarebind.remote.session import (
     RemoteProxySession,
     RemoteProxySessionData,
     maybe_start_or_update_remote_proxy_session,
-    pick_remote_bindings,
     session_for,
     start_remote_proxy_session,
 )

@@ -323,13 +323,6 @@ class RemoteProxySessionData:
     auth: Any = None  # the value compared with the next call's auth (an Auth, or a deployed-proxy key)
 
 
-def pick_remote_bindings(bindings: Bindings) -> dict[str, dict[str, Any]]:
-    """Bindings that go through the session: always-remote types, and any binding with a truthy ``remote``."""
-    from flarebind.bindings.convert import pick_remote_bindings as pick
-
-    return {k: dict(v) for k, v in pick({k: dict(v) for k, v in bindings.items()}).items()}
-
-
 async def _auth_key(auth: Any) -> Any:
     """The value that identifies the upstream credentials, compared by value between calls."""
     env = None
@@ -378,6 +371,8 @@ async def maybe_start_or_update_remote_proxy_session(
     same remote bindings -> reuse; same auth, different bindings -> ``update_bindings`` (kept alive even when the
     remote set becomes empty) or start when there was no session.
     """
+    from flarebind.bindings.convert import pick_remote_bindings
+
     bindings, name, account_id = _read_bindings(config_or_worker)
     remote = pick_remote_bindings(bindings)
     if not remote and previous is None:
@@ -405,6 +400,8 @@ async def session_for(
     bindings_specs: Bindings, auth: Any = None, *, worker_name: str | None = None
 ) -> RemoteProxySession | None:
     """For runtimes: start a session for the remote subset of ``bindings_specs``, or ``None`` when there is none."""
+    from flarebind.bindings.convert import pick_remote_bindings
+
     remote = pick_remote_bindings(bindings_specs)
     if not remote:
         return None

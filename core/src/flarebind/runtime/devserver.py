@@ -153,7 +153,11 @@ class DevServer:
             url_host = f"[{self.ip}]" if ":" in self.ip else self.ip
             server = _make_server(app, self.ip, self.port, lambda: _echo(f"Ready on http://{url_host}:{self.port}"))
             watchers = (
-                [asyncio.ensure_future(self._watch_code()), asyncio.ensure_future(self._watch_config())]
+                [
+                    asyncio.ensure_future(self._watch_code()),
+                    asyncio.ensure_future(self._watch_config()),
+                    asyncio.ensure_future(self._watch_binding_files()),
+                ]
                 if self.watch
                 else []
             )
@@ -256,6 +260,32 @@ class DevServer:
         async for changes in watcher.changes(self._stop):
             if changes:
                 await self.reload_config()
+
+    async def _watch_binding_files(self) -> None:
+        # files bindings declare (BindingType.path_fields): an edit rebuilds only the bindings that read it
+        from flarebind.runtime.watch import FileWatcher
+
+        assert self.runtime is not None
+        files = self.runtime.watched_files()
+        if not files:
+            return
+        watcher = FileWatcher(
+            *sorted({p.parent for p in files}),
+            watch_filter=lambda c, p: Path(p).resolve() in files,
+            recursive=False,
+            step_ms=20,
+        )
+        async for changes in watcher.changes(self._stop):
+            files = self.runtime.watched_files()
+            names = sorted({n for _, p in changes for n in files.get(Path(p).resolve(), [])})
+            if not names:
+                continue
+            try:
+                await self.runtime.rebuild_bindings(names)
+            except Exception as exc:  # a plugin that cannot read the edited file: the previous binding is gone
+                _echo(f"✘ [ERROR] {type(exc).__name__}: {exc}\n", err=True)
+                continue
+            _echo(f"⎔ Reloaded binding{'s' if len(names) > 1 else ''} {', '.join(names)} (a file it reads changed)")
 
 
 def _report_watcher_failure(task: asyncio.Future[Any]) -> None:

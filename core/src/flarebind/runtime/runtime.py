@@ -300,6 +300,28 @@ class Runtime:
             raise
         self.load_error = None
 
+    def watched_files(self) -> dict[Path, list[str]]:
+        """The files bindings read (``BindingType.path_fields``) -> the names of the bindings reading each."""
+        from flarebind.plugins import get_plugins
+
+        registry = get_plugins().registry
+        files: dict[Path, list[str]] = {}
+        for name, spec in self._specs.items():
+            bt = registry.get_type(str(spec.get("type", "")))
+            for field in bt.path_fields if bt is not None else ():
+                value = spec.get(field)
+                if isinstance(value, str) and value:
+                    files.setdefault((self.project_dir / value).resolve(), []).append(name)
+        return files
+
+    async def rebuild_bindings(self, names: Any) -> None:
+        """Build bindings ``names`` afresh (a file they read changed); every other binding keeps its object."""
+        await self.ready
+        fresh = set(names)
+        keep = {n: self._env[n] for n in self._specs if n not in fresh and n in self._env}
+        self._env = self._build_env(self._specs, keep)
+        self.reload()
+
     async def set_options(self, **options: Any) -> None:
         """Change options (same names as the constructor). Unchanged bindings keep their objects and state."""
         await self.ready

@@ -27,7 +27,6 @@ try:  # async fixtures work in pytest-asyncio's strict mode too
 except ImportError:  # pragma: no cover - without pytest-asyncio async tests need another plugin anyway
     _async_fixture = pytest.fixture  # type: ignore[assignment]
 
-CONFIG_NAMES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
 REMOTE_MARKER = "flarebind_remote"
 
 
@@ -49,12 +48,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _find_config(start: Path) -> Path | None:
-    for directory in (start, *start.parents):
-        for name in CONFIG_NAMES:
-            candidate = directory / name
-            if candidate.is_file():
-                return candidate
-    return None
+    from flarebind.config.locate import find_config_path  # the CLI's discovery, so tests see the same config
+
+    return find_config_path(None, start)
 
 
 @pytest.fixture
