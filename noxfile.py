@@ -46,8 +46,11 @@ def conformance(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
+    """ruff (rules and formatting) and the import contracts in pyproject.toml ([tool.importlinter])."""
     sync(session, "lint")
     session.run("ruff", "check", "core", "plugins", "tests", "bench", "noxfile.py", *session.posargs)
+    session.run("ruff", "format", "--check", "core", "plugins", "tests", "bench", "noxfile.py")
+    session.run("lint-imports", "--no-logo")
 
 
 @nox.session

@@ -38,10 +38,10 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
         mode_options,
         resource_banner,
     )
-    from flarebind.cli.output import error, info, warning  # noqa: F401
     from flarebind.config import Config, ConfigError  # noqa: F401
     from flarebind.config.diagnostics import Diagnostic, Report  # noqa: F401
     from flarebind.config.model import BindingEntry  # noqa: F401
+    from flarebind.output import error, info, warning  # noqa: F401
     from flarebind.remote.adapters import (  # noqa: F401
         RemoteBinding,
         body_arg,
@@ -75,9 +75,9 @@ _LAZY = {
     "Project": "flarebind.cli.common",
     "config_options": "flarebind.cli.common",
     "load_project": "flarebind.cli.common",
-    "error": "flarebind.cli.output",
-    "info": "flarebind.cli.output",
-    "warning": "flarebind.cli.output",
+    "error": "flarebind.output",
+    "info": "flarebind.output",
+    "warning": "flarebind.output",
     "RemoteBinding": "flarebind.remote.adapters",
     "body_arg": "flarebind.remote.adapters",
     "is_stream_source": "flarebind.remote.adapters",

@@ -5,10 +5,12 @@ remote ones — the Python counterparts of wrangler's ``convertConfigBindingsToS
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flarebind.bindings.rules import is_remote
-from flarebind.config.model import Config
+
+if TYPE_CHECKING:  # bindings sit below config: names only, for annotations
+    from flarebind.config.model import Config
 
 
 def convert_config_bindings_to_start_worker_bindings(

@@ -7,13 +7,15 @@ index name, …) is also bound in ``[env.production]``, local development would 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flarebind.bindings.registry import BindingRegistry
 from flarebind.bindings.rules import is_remote
-from flarebind.config.diagnostics import Report
-from flarebind.config.entries import get_dotted
-from flarebind.config.model import BindingEntry
+from flarebind.bindings.types import get_dotted
+
+if TYPE_CHECKING:  # bindings sit below config: names only, for annotations
+    from flarebind.config.diagnostics import Report
+    from flarebind.config.model import BindingEntry
 
 PRODUCTION = "production"
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flarebind.bindings.types import BindingType, Support
-from flarebind.config.diagnostics import Report
-from flarebind.config.model import BindingEntry
+
+if TYPE_CHECKING:  # bindings sit below config: names only, for annotations
+    from flarebind.config.diagnostics import Report
+    from flarebind.config.model import BindingEntry
 
 REMOTE_TRUE_HINT = (
     "You can set `remote: true` for the binding definition in your configuration file to access a remote version "

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flarebind.bindings.rules import table_mode
-from flarebind.config.model import BindingEntry, Config
+
+if TYPE_CHECKING:  # bindings sit below config: names only, for annotations
+    from flarebind.config.model import BindingEntry, Config
 
 TITLE = "Your Worker has access to the following bindings:"
 NONE = "No bindings found."

@@ -37,6 +37,16 @@ class Shape(str, enum.Enum):
     MAP = "map"  # [vars] — name -> value, one binding per key
 
 
+def get_dotted(data: Mapping[str, Any], key: str) -> Any:
+    """The value at a dotted config key (``queues.producers``) in ``data``; ``None`` when absent."""
+    value: Any = data
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
 def _no_resource(entry: Any) -> str | None:
     return None
 

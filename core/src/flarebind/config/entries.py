@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flarebind.bindings.registry import BindingRegistry
-from flarebind.bindings.types import BindingType, Shape
+from flarebind.bindings.types import BindingType, Shape, get_dotted
 from flarebind.config.diagnostics import Report
 from flarebind.config.diagnostics import compact_json as _json
 from flarebind.config.model import BindingEntry
@@ -21,15 +21,6 @@ def _type_ok(value: Any, expected: Any) -> bool:
     if expected is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     return isinstance(value, expected)
-
-
-def get_dotted(data: dict[str, Any], key: str) -> Any:
-    value: Any = data
-    for part in key.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
 
 
 def collect_entries(

@@ -62,7 +62,8 @@ def load_config(
     from flarebind.config.environments import select_environment
 
     flat = select_environment(raw, env, report)
-    env_known = bool(env) and isinstance(raw.get("env"), dict) and env in raw["env"]
+    # an environment section that is not a table (null, a string) is reported by select_environment
+    env_known = bool(env) and isinstance(raw.get("env"), dict) and isinstance(raw["env"].get(env), dict)
     origin = {k: (f"env.{env}.{k}" if env_known and k in raw["env"][env] else k) for k in flat}
     if env_known:
         _missing_plugins(raw["env"][env], plugins, report, env)
@@ -121,6 +122,8 @@ def read_config(
 
 def _missing_plugins(section: dict[str, Any], plugins: Any, report: Report, env: str | None) -> None:
     # a key whose plugin is missing, failed or disabled: the Worker would silently lack the binding, so an error
+    if not isinstance(section, dict):
+        return  # a malformed environment is reported where environments are selected
     for key in section:
         problem = plugins.key_problem(key)
         if problem:

@@ -76,7 +76,7 @@ class DevError(click.ClickException):
     """Printed as wrangler prints errors (``✘ [ERROR] …``), exit code 1."""
 
     def show(self, file: Any = None) -> None:
-        from flarebind.cli.output import error
+        from flarebind.output import error
 
         error(self.message)
 
@@ -193,8 +193,8 @@ class DevServer:
         _echo(f"⎔ Reloaded {names} ({(time.perf_counter() - started) * 1000:.0f}ms)")
 
     async def reload_config(self) -> None:
-        from flarebind.cli.output import print_diagnostics
         from flarebind.config.read import load_config
+        from flarebind.output import print_diagnostics
 
         assert self.runtime is not None
         config, diagnostics = load_config(self.config.path, self.env)
