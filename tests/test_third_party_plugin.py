@@ -1,11 +1,13 @@
-"""The plugin from docs/writing-a-plugin.md, built as its own distribution and installed into a fresh venv
-together with a plugin whose import raises."""
+"""docs/writing-a-plugin.md, kept true: the files it shows are what `flarebind plugin new` generates, and its
+transcripts are what the commands print with that plugin installed beside the core in a fresh virtual environment
+(together with a plugin whose import raises)."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -15,48 +17,66 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "writing-a-plugin.md"
+NAME = "feature_flags"
 
 
-def files_from_doc() -> dict[str, str]:
+def generated_blocks() -> dict[str, str]:
     text = DOC.read_text()
-    pattern = re.compile(r"<!-- file: (?P<path>[^ ]+) -->\n```[a-z]*\n(?P<body>.*?)```", re.S)
+    pattern = re.compile(r"<!-- generated: (?P<path>[^ ]+) -->\n```[a-z]*\n(?P<body>.*?)```", re.S)
     return {m["path"]: m["body"] for m in pattern.finditer(text)}
+
+
+def transcripts() -> list[tuple[dict[str, str], list[str], str]]:
+    """(environment, argv, expected output) per `$ ...` line of the `<!-- transcript -->` blocks."""
+    text = DOC.read_text()
+    out = []
+    for block in re.findall(r"<!-- transcript -->\n```console\n(.*?)```", text, re.S):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, _, expected = chunk.partition("\n")
+            words = shlex.split(command)
+            env = dict(w.split("=", 1) for w in words if "=" in w and not w.startswith("-"))
+            argv = [w for w in words if w not in {f"{k}={v}" for k, v in env.items()}]
+            out.append((env, argv, expected))
+    return out
+
+
+def test_the_files_shown_are_the_generated_ones(tmp_path):
+    from flarebind.scaffold import new_plugin
+
+    root = new_plugin(NAME, tmp_path)
+    blocks = generated_blocks()
+    assert set(blocks) == {
+        "pyproject.toml",
+        "src/flarebind_feature_flags/__init__.py",
+        "src/flarebind_feature_flags/local.py",
+        "src/flarebind_feature_flags/remote.py",
+    }
+    for rel, body in blocks.items():
+        assert (root / rel).read_text() == body, rel
 
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory) -> Path:
     if not shutil.which("uv"):
         pytest.skip("uv is needed to build the fresh virtual environment")
+    from flarebind.scaffold import new_plugin
+
     root = tmp_path_factory.mktemp("third-party")
-    for rel, body in files_from_doc().items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(body)
+    plugin = new_plugin(NAME, root)
     broken = root / "flarebind-broken"
     (broken / "src" / "flarebind_broken").mkdir(parents=True)
     (broken / "pyproject.toml").write_text(
         '[project]\nname = "flarebind-broken"\nversion = "0.0.1"\n'
         '[project.entry-points.flarebind]\nbroken = "flarebind_broken"\n'
+        '[project.entry-points."flarebind.config_keys"]\ngadgets = "flarebind_broken"\n'
         '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
         '[tool.hatch.build.targets.wheel]\npackages = ["src/flarebind_broken"]\n'
     )
     (broken / "src" / "flarebind_broken" / "__init__.py").write_text('raise ImportError("this plugin is broken")\n')
     venv = root / "venv"
     subprocess.run(["uv", "venv", "-q", "--python", sys.executable, str(venv)], check=True)
-    subprocess.run(
-        [
-            "uv",
-            "pip",
-            "install",
-            "-q",
-            "--python",
-            str(venv / "bin" / "python"),
-            str(REPO / "core"),
-            str(root / "flarebind-motd"),
-            str(broken),
-        ],
-        check=True,
-    )
+    python = str(venv / "bin" / "python")
+    subprocess.run(["uv", "pip", "install", "-q", "--python", python, str(REPO / "core"), str(plugin), str(broken)])
     return venv
 
 
@@ -71,55 +91,73 @@ def run(venv: Path, *args: str, cwd: Path, **env: str) -> subprocess.CompletedPr
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "wrangler.toml").write_text(
-        'name = "app"\ncompatibility_date = "2026-05-01"\n\n[[motd]]\nbinding = "MOTD"\nmessage = "hello"\n'
+        'name = "app"\nmain = "src/entry.py"\ncompatibility_date = "2026-05-01"\n\n'
+        '[[feature_flags]]\nbinding = "FLAGS"\nnamespace = "main"\ndefaults = "flags.json"\n'
     )
+    (tmp_path / "flags.json").write_text('{"new_checkout": "off"}')
     return tmp_path
 
 
-def test_plugins_lists_the_third_party_plugin_and_the_broken_one(venv, project):
+def test_the_transcripts_are_what_the_commands_print(venv, project):
+    seen = 0
+    for env, argv, expected in transcripts():
+        assert argv[0] == "flarebind"
+        env.setdefault("FLAREBIND_DISABLE_PLUGINS", "broken")  # the page's reader has no broken plugin
+        if "feature_flags" in env["FLAREBIND_DISABLE_PLUGINS"]:
+            env["FLAREBIND_DISABLE_PLUGINS"] += ",broken"
+        result = run(venv, *argv[1:], cwd=project, **env)
+        assert result.stdout + result.stderr == expected, (argv, result.stdout, result.stderr)
+        seen += 1
+    assert seen == 6
+
+
+def test_plugins_lists_the_plugin_and_the_broken_one(venv, project):
     result = run(venv, "plugins", "--json", cwd=project)
     data = json.loads(result.stdout)
-    assert [p["name"] for p in data["plugins"]] == ["motd"]
-    (motd,) = data["plugins"]
-    assert motd["distribution"] == "flarebind-motd" and motd["binding_types"] == ["motd"]
-    assert motd["adapters"] == ["motd:local"]
+    assert [p["name"] for p in data["plugins"]] == [NAME]
     (error,) = data["errors"]
-    assert error["name"] == "broken" and "this plugin is broken" in error["error"]
+    assert error["name"] == "broken" and error["distribution"] == "flarebind-broken"
+    assert "this plugin is broken" in error["error"]
     assert result.returncode == 1  # a failed plugin is a failure of `flarebind plugins` itself
 
 
-def test_check_validates_through_the_plugin_hook(venv, project):
+def test_check_names_the_broken_plugin_of_a_configured_key(venv, project):
     ok = run(venv, "check", cwd=project)
     assert ok.returncode == 0, ok.stderr
     assert 'The flarebind plugin "broken" failed to load' in ok.stderr
-    (project / "wrangler.toml").write_text('name = "app"\n\n[[motd]]\nbinding = "MOTD"\nmessage = "' + "x" * 81 + '"\n')
+    (project / "wrangler.toml").write_text('name = "app"\n\n[[gadgets]]\nbinding = "G"\n')
     bad = run(venv, "check", "--json", cwd=project)
     assert bad.returncode == 1
     (diag,) = json.loads(bad.stdout)["diagnostics"]
-    assert diag["message"] == 'The message of "MOTD" is 81 characters long; keep it to 80.'
-    assert (diag["line"], diag["path"]) == (5, "motd[0].message")
+    assert diag["path"] == "gadgets" and diag["line"] == 3
+    assert diag["message"].startswith(
+        '"gadgets" bindings are configured, but the flarebind plugin that provides them (flarebind-broken) failed '
+        "to load: ImportError: this plugin is broken."
+    )
 
 
-def test_bindings_table_shows_the_plugin_type(venv, project):
-    result = run(venv, "bindings", cwd=project)
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert lines[0] == "Your Worker has access to the following bindings:"
-    assert lines[1].split() == ["Binding", "Resource", "Mode"]
-    assert re.fullmatch(r"env\.MOTD \(hello\)\s{6,}Message of the Day\s{6,}local", lines[2])
+def test_validation_goes_through_the_declared_validate(venv, project):
+    (project / "wrangler.toml").write_text(
+        'name = "app"\n\n[[feature_flags]]\nbinding = "FLAGS"\nnamespace = "../../etc"\n'
+    )
+    bad = run(venv, "check", "--json", cwd=project)
+    assert bad.returncode == 1
+    (diag,) = json.loads(bad.stdout)["diagnostics"]
+    assert (diag["line"], diag["path"]) == (5, "feature_flags[0].namespace")
+    assert diag["message"].startswith('Feature Flags binding "FLAGS": the namespace "../../etc" may only hold')
 
 
 def test_platform_proxy_builds_the_plugin_binding(venv, project):
     script = (
         "import asyncio\nfrom flarebind import platform_proxy\n"
         "async def main():\n"
-        "    async with platform_proxy('wrangler.toml') as p:\n"
-        "        print(await p.env.MOTD.get())\n"
+        "    async with platform_proxy('wrangler.toml', in_memory=True) as p:\n"
+        "        print(await p.env.FLAGS.get('new_checkout'))\n"
         "asyncio.run(main())\n"
     )
     result = subprocess.run([str(venv / "bin" / "python"), "-c", script], cwd=project, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "hello"
+    assert result.stdout.strip() == "off"
 
 
 def test_disable_and_load_plugin_selection(venv, project):
@@ -128,7 +166,3 @@ def test_disable_and_load_plugin_selection(venv, project):
     only = run(venv, "plugins", "--json", cwd=project, FLAREBIND_LOAD_PLUGINS="broken")
     data = json.loads(only.stdout)
     assert data["plugins"] == [] and [e["name"] for e in data["errors"]] == ["broken"]
-    # without the motd plugin, its key is unknown: a warning, not a crash
-    without = run(venv, "check", cwd=project, FLAREBIND_DISABLE_PLUGINS="motd,broken")
-    assert without.returncode == 0
-    assert 'Unexpected fields found in top-level field: "motd"' in without.stderr
