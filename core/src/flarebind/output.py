@@ -14,14 +14,17 @@ from flarebind.config.diagnostics import Diagnostic, render_block
 
 
 def warning(message: str) -> None:
+    """Print ``▲ [WARNING] message`` on stderr, as wrangler does."""
     click.echo(click.style("▲ [WARNING] ", fg="yellow", bold=True) + message + "\n", err=True)
 
 
 def error(message: str) -> None:
+    """Print ``✘ [ERROR] message`` on stderr, as wrangler does."""
     click.echo(click.style("✘ [ERROR] ", fg="red", bold=True) + message + "\n", err=True)
 
 
 def info(message: str) -> None:
+    """Print ``message`` on stdout."""
     click.echo(message)
 
 

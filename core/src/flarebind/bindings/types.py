@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 class Support(str, enum.Enum):
     """How a binding type may run in local development; the single source for validation, mode and the table.
 
-    Values match wrangler's registry names (``remote-bindings-upstream.md`` §1.1).
+    Values match the names wrangler's binding registry uses for the same classes.
     """
 
     LOCAL_ONLY = "local-only"

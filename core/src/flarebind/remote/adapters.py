@@ -51,6 +51,7 @@ def shape(value: Any) -> Any:
 
 
 def is_stream_source(value: Any) -> bool:
+    """Whether ``value`` is sent as a streamed body (a file, an iterable of bytes, a readable stream)."""
     return (
         isinstance(value, (AsyncIterable, RemoteStream))
         or (
@@ -62,6 +63,7 @@ def is_stream_source(value: Any) -> bool:
 
 
 def known_length(value: Any) -> int | None:
+    """The byte length of a body when it can be told without reading it (bytes, a file's remaining size)."""
     for attr in ("length", "size"):
         n = getattr(value, attr, None)
         if isinstance(n, int):
