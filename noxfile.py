@@ -62,6 +62,7 @@ def typecheck(session: nox.Session) -> None:
         "--strict",
         "core/src/flarebind/hookspecs.py",
         "core/src/flarebind/plugins.py",
+        "core/src/flarebind/plugin.py",
         "core/src/flarebind/bindings",
         "core/src/flarebind/storage",
         "core/src/flarebind/errors.py",

@@ -24,7 +24,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
     ("Declaring a type", ["BindingType", "Support", "Shape", "UploadMetadata", "ReadPredicate", "Validate"]),
     ("Registrars (what registration hooks receive)", ["BindingTypeRegistrar", "AdapterRegistrar"]),
     ("What validation receives", ["BindingEntry", "Report", "Diagnostic", "Config", "ConfigError"]),
-    ("What adapters receive", ["LocalContext", "RemoteChannel"]),
+    ("What adapters receive", ["LocalContext", "RemoteChannel", "default_state_dir"]),
     ("Upload metadata helpers", ["require_field", "drop_none", "passthrough_metadata"]),
     (
         "Values and errors",

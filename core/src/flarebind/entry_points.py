@@ -58,7 +58,14 @@ def scan(group: str) -> list[FoundEntryPoint]:
 
 def load(found: FoundEntryPoint) -> Any:
     """What ``EntryPoint.load()`` returns: the module, or ``attr`` (dotted) looked up in it; extras are ignored."""
-    module, _, attr = found.value.split("[", 1)[0].strip().partition(":")
+    return resolve(found.value)
+
+
+def resolve(reference: str) -> Any:
+    """``"module"`` or ``"module:attr.attr"`` (an entry point value, extras ignored) -> the object it names.
+
+    The one resolver for such references: entry points, lazy adapter factories and lazy CLI commands use it."""
+    module, _, attr = reference.split("[", 1)[0].strip().partition(":")
     value: Any = importlib.import_module(module.strip())
     for part in filter(None, attr.strip().split(".")):
         value = getattr(value, part)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from flarebind.bindings.context import LocalContext, RemoteChannel
+from flarebind.bindings.context import LocalContext, RemoteChannel, default_state_dir
 from flarebind.bindings.metadata import drop_none, passthrough_metadata, require_field
 from flarebind.bindings.types import BindingType, ReadPredicate, Shape, Support, UploadMetadata, Validate
 from flarebind.errors import (
@@ -119,6 +119,7 @@ __all__ = [
     "Support",
     "UploadMetadata",
     "Validate",
+    "default_state_dir",
     "drop_none",
     "hookimpl",
     "js_object",

@@ -112,13 +112,12 @@ class Plugins:
                 bt.validate(binding, report)
             except Exception as exc:
                 report.error(_failed_text(owner, binding, exc), at=binding.path, env=binding.env)
-        for plugin, exc in _call_each(self.pm, "validate_binding", {"binding": binding, "report": report}):
+        for plugin, failure in _call_each(self.pm, "validate_binding", {"binding": binding, "report": report}):
+            text = _failed_text(plugin, binding, failure)
             if plugin == owner:
-                report.error(_failed_text(plugin, binding, exc), at=binding.path, env=binding.env)
+                report.error(text, at=binding.path, env=binding.env)
             else:
-                report.warning(
-                    _failed_text(plugin, binding, exc) + " The check was skipped.", at=binding.path, env=binding.env
-                )
+                report.warning(f"{text} The check was skipped.", at=binding.path, env=binding.env)
 
     def add_commands(self, cli: Any) -> None:
         """Call ``register_commands`` per plugin, recording which commands each added."""

@@ -16,6 +16,12 @@ def _system_clock() -> float:
     return time.time()
 
 
+def default_state_dir(project_dir: Path | str) -> Path:
+    """Where local state lives when nothing says otherwise: ``<project>/.wrangler/state``, shared with wrangler.
+    The one place that decides it (contexts, ``Runtime.from_config`` and the CLI's state labels ask here)."""
+    return Path(project_dir) / ".wrangler" / "state"
+
+
 @attrs.define(kw_only=True)
 class LocalContext:
     """Everything a local simulator needs, shared by all bindings of one runtime / platform proxy.
@@ -43,7 +49,7 @@ class LocalContext:
 
     def __attrs_post_init__(self) -> None:
         if self.persist_to is None and not self.in_memory:
-            self.persist_to = self.project_dir / ".wrangler" / "state"
+            self.persist_to = default_state_dir(self.project_dir)
 
     def v3_dir(self, *parts: str) -> Path:
         """``<persist_to>/v3/<parts…>``; only valid when not in memory."""
@@ -76,14 +82,14 @@ class LocalContext:
             return found  # type: ignore[no-any-return]
         value = open()
         self._stores[key] = value
-        closer = close if close is not None else getattr(value, "close", None)
+        method = getattr(value, "close", None)
 
         def release() -> Any:
             if self._stores.get(key) is value:
                 del self._stores[key]
-            if closer is None:
-                return None
-            return closer(value) if close is not None else closer()
+            if close is not None:
+                return close(value)
+            return method() if callable(method) else None
 
         self.add_cleanup(release)
         return value

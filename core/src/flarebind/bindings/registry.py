@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -25,11 +24,9 @@ def resolve_factory(factory: Factory | str) -> Factory:
     """Import a ``"module:attr"`` factory on first use (keeps plugin modules out of start-up)."""
     if callable(factory):
         return factory
-    module, _, attr = factory.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj  # type: ignore[no-any-return]
+    from flarebind.entry_points import resolve
+
+    return resolve(factory)  # type: ignore[no-any-return]
 
 
 @attrs.define

@@ -7,7 +7,6 @@ command modules load only when their command runs (start-up is an import budget,
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -91,8 +90,9 @@ class FlarebindGroup(click.Group):
 def _load(target: LazyTarget) -> click.Command:
     if callable(target):
         return target()
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+    from flarebind.entry_points import resolve
+
+    return resolve(target)  # type: ignore[no-any-return]
 
 
 def _describe(target: LazyTarget) -> str:

@@ -598,6 +598,7 @@ def runtime_options_for(
     vars: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Constructor options for ``config``: main, compatibility, bindings (vars overridden by ``vars``)."""
+    from flarebind.bindings.context import default_state_dir
     from flarebind.bindings.convert import convert_config_bindings_to_start_worker_bindings
 
     if not config.main:
@@ -610,9 +611,7 @@ def runtime_options_for(
     return {
         "main": str((config.dir / config.main).resolve()),
         "bindings": specs,
-        "persist_to": persist_to
-        if persist_to is not None
-        else (None if in_memory else config.dir / ".wrangler" / "state"),
+        "persist_to": persist_to if persist_to is not None else (None if in_memory else default_state_dir(config.dir)),
         "in_memory": in_memory,
         "compatibility_date": config.compatibility_date,
         "compatibility_flags": tuple(config.compatibility_flags),

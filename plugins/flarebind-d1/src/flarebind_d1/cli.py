@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import attrs
 import click
-from flarebind.plugin import CommandError, config_options, resource_banner
+from flarebind.plugin import CommandError, config_options, default_state_dir, resource_banner
 
 T = TypeVar("T")
 
@@ -74,7 +74,7 @@ async def with_binding(project: Any, db: Database, remote: bool, use: Callable[[
 
 def persistence_label(project: Any) -> str:
     """Where local D1 files live, relative to the working directory as wrangler prints it."""
-    root = Path(project.persist_to).resolve() if project.persist_to else project.config.dir / ".wrangler" / "state"
+    root = Path(project.persist_to).resolve() if project.persist_to else default_state_dir(project.config.dir)
     folder = root / "v3" / "d1"
     try:
         rel = folder.relative_to(Path.cwd())
