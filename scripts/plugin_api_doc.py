@@ -86,7 +86,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "info",
         ],
     ),
-    ("Testing helpers", ["registered_plugin", "project_from_config", "write_project"]),
+    ("Testing helpers", ["registered_plugin", "registered_plugins", "project_from_config", "write_project"]),
 ]
 
 

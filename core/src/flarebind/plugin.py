@@ -55,7 +55,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
     from flarebind.remote.codec import UNDEFINED, Pipeline, StreamArg, WireHeaders  # noqa: F401
     from flarebind.storage.blobs import BlobMissing, BlobStore, FileBlobStore, MemoryBlobStore, new_blob_id  # noqa: F401
     from flarebind.storage.sqlite import connect, durable_object_file_name, ensure_metadata_db  # noqa: F401
-    from flarebind.testing.plugins import project_from_config, registered_plugin, write_project  # noqa: F401
+    from flarebind.testing.plugins import project_from_config, registered_plugin, registered_plugins, write_project  # noqa: F401
 
 # name -> module holding it; imported on first access (PEP 562)
 _LAZY = {
@@ -100,6 +100,7 @@ _LAZY = {
     "ensure_metadata_db": "flarebind.storage.sqlite",
     "project_from_config": "flarebind.testing.plugins",
     "registered_plugin": "flarebind.testing.plugins",
+    "registered_plugins": "flarebind.testing.plugins",
     "write_project": "flarebind.testing.plugins",
 }
 

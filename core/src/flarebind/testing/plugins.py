@@ -32,13 +32,25 @@ def registered_plugin(plugin: Any, name: str | None = None, *, entry_points: boo
     Yields the plugin manager (``.registry``, ``.errors``, ``.infos``). ``entry_points=False`` leaves installed
     plugins out (only the core's default plugins and yours).
     """
+    with registered_plugins(plugin if name is None else (name, plugin), entry_points=entry_points) as plugins:
+        yield plugins
+
+
+@contextlib.contextmanager
+def registered_plugins(*plugins: Any, entry_points: bool = True) -> Iterator[Any]:
+    """:func:`registered_plugin` for several plugins; each is an object or a ``(name, object)`` pair."""
     from flarebind.plugins import make_plugins, set_plugins
 
-    plugin_name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
-    plugins = make_plugins(load_entry_points=entry_points, extra=[(plugin_name, plugin)])
-    previous = set_plugins(plugins)
+    extra = []
+    for plugin in plugins:
+        if isinstance(plugin, tuple):
+            extra.append(plugin)
+        else:
+            extra.append((getattr(plugin, "__name__", None) or type(plugin).__name__, plugin))
+    manager = make_plugins(load_entry_points=entry_points, extra=extra)
+    previous = set_plugins(manager)
     try:
-        yield plugins
+        yield manager
     finally:
         set_plugins(previous)
 

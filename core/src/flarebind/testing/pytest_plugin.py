@@ -5,6 +5,8 @@ Fixtures, each isolated per test (in-memory state unless ``flarebind_persist_to`
 - ``flarebind_config``: the wrangler config for the test — the ``flarebind_config`` ini option, else the nearest
   ``wrangler.json`` / ``wrangler.jsonc`` / ``wrangler.toml`` at or above the test file. Override it to choose another.
 - ``env``: every binding of that config (``await env.KV.put(...)``), the same objects a Worker sees.
+- ``flarebind_plugins``: plugin objects to register in-process for ``env`` / ``worker`` (default none); override
+  it to test a plugin that is not installed.
 - ``worker``: the config's Worker running in-process; ``await worker.fetch("/path", method=..., body=...)`` returns a
   ``workers.Response``; also ``worker.env``, ``worker.scheduled(cron=...)``, ``worker.queue(...)``, ``worker.settle()``.
 
@@ -69,6 +71,23 @@ def flarebind_config(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture
+def flarebind_plugins() -> list[Any]:
+    """Plugin objects (modules or objects with ``@hookimpl`` functions, or ``(name, object)`` pairs) registered
+    in-process for ``env`` and ``worker``; override it to test a plugin without installing it."""
+    return []
+
+
+def _plugins_registered(plugins: list[Any]) -> Any:
+    import contextlib
+
+    if not plugins:
+        return contextlib.nullcontext()
+    from flarebind.testing.plugins import registered_plugins
+
+    return registered_plugins(*plugins)
+
+
+@pytest.fixture
 def flarebind_env_name() -> str | None:
     """The config environment (``[env.<name>]``) to use; override to select one."""
     return None
@@ -95,19 +114,21 @@ async def env(
     flarebind_config: Path,
     flarebind_env_name: str | None,
     flarebind_persist_to: Path | None,
+    flarebind_plugins: list[Any],
 ) -> AsyncIterator[Any]:
     """Every binding of the config, built fresh for this test."""
     from flarebind.platform import platform_proxy
 
     remote = _use_remote(request)
-    async with platform_proxy(
-        flarebind_config,
-        env=flarebind_env_name,
-        persist_to=flarebind_persist_to,
-        in_memory=flarebind_persist_to is None,
-        local=not remote,
-    ) as proxy:
-        yield proxy.env
+    with _plugins_registered(flarebind_plugins):
+        async with platform_proxy(
+            flarebind_config,
+            env=flarebind_env_name,
+            persist_to=flarebind_persist_to,
+            in_memory=flarebind_persist_to is None,
+            local=not remote,
+        ) as proxy:
+            yield proxy.env
 
 
 class WorkerClient:
@@ -152,17 +173,19 @@ async def worker(
     flarebind_config: Path,
     flarebind_env_name: str | None,
     flarebind_persist_to: Path | None,
+    flarebind_plugins: list[Any],
 ) -> AsyncIterator[WorkerClient]:
     """The config's Worker, loaded fresh for this test, with isolated state."""
     from flarebind.runtime.runtime import Runtime
 
     remote = _use_remote(request)
-    runtime = Runtime.from_config(
-        flarebind_config,
-        env=flarebind_env_name,
-        persist_to=flarebind_persist_to,
-        in_memory=flarebind_persist_to is None,
-        local=not remote,
-    )
-    async with runtime:
-        yield WorkerClient(runtime)
+    with _plugins_registered(flarebind_plugins):
+        runtime = Runtime.from_config(
+            flarebind_config,
+            env=flarebind_env_name,
+            persist_to=flarebind_persist_to,
+            in_memory=flarebind_persist_to is None,
+            local=not remote,
+        )
+        async with runtime:
+            yield WorkerClient(runtime)
