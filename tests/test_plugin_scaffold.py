@@ -238,3 +238,18 @@ def test_remote_adapter_reads_are_retried_through_the_relay_writes_are_not(built
     assert out["retries_after_reads"] == 2  # get and list each died once and were sent again
     assert out["put"] != "succeeded" and out["retries_after_write"] == 2  # a write is never resent
     assert out["dropped"] == ["get", "list", "put"] and out["answered"] == ["get", "list"]
+
+
+def test_dev_refuses_to_start_when_the_plugin_for_a_key_is_missing(built, tmp_path):
+    venv, plugin = built
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "entry.py").write_text((plugin / "tests" / "src" / "entry.py").read_text())
+    (tmp_path / "wrangler.toml").write_text(
+        f'name = "app"\nmain = "src/entry.py"\ncompatibility_date = "2026-05-01"\n\n[[{NAME}]]\nbinding = "FLAGS"\n'
+    )
+    result = flarebind(venv, "dev", "--port", "0", cwd=tmp_path, FLAREBIND_DISABLE_PLUGINS=NAME)
+    assert result.returncode == 1
+    assert f'"{NAME}" bindings are configured, but the flarebind plugin that provides them ({DIST}) is disabled' in (
+        result.stderr
+    )
+    assert "Ready on" not in result.stdout
