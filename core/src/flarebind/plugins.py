@@ -143,16 +143,6 @@ class Plugins:
         info = self.infos.get(plugin)
         return info.distribution if info else None
 
-    def distribution_for_key(self, config_key: str) -> str | None:
-        """The distribution that provides ``config_key``: the plugin that registered it, else installed metadata
-        (``flarebind.config_keys`` entry points), else a default plugin's ``register.provided_by`` hint."""
-        reg = self.registry.by_config_key.get(config_key)
-        if reg is not None:
-            dist = self._dist(reg.plugin)
-            if dist and not (self.infos.get(reg.plugin) and self.infos[reg.plugin].default):
-                return dist
-        return self.key_distributions.get(config_key) or self.registry.provided_by.get(config_key)
-
     def key_problem(self, config_key: str) -> str | None:
         """Why ``config_key`` has no usable plugin (``None`` when one provides it)."""
         head = config_key
