@@ -10,6 +10,7 @@ Served paths (under ``/client/v4``):
   GET  /exchange/{n}                                     -> {token}           (the exchange_url target)
   GET  /accounts/{a}/workers/subdomain                   -> {subdomain} | error 10007
   PUT  /accounts/{a}/workers/subdomain                   -> {subdomain}
+  GET  /accounts/{a}/workers/subdomains/{name}           -> error 10032 (free) | error 10031 (taken)
   POST /accounts/{a}/workers/scripts/{s}/edge-preview    -> {preview_token, tail_url}
   GET  /user/tokens/verify, /accounts/{a}/tokens/verify  -> {id, status}
 Any request carrying ``cf-workers-preview-token`` is "preview traffic": it is checked (token valid, proxy secret
@@ -248,6 +249,7 @@ class FakeCloudflareAPI(LocalHttpServer):
         self.fail: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
         self.token_kind = "user"  # for /tokens/verify: "user" or "account"
         self.token_status = "active"
+        self.taken_subdomains: set[str] = set()
         self.worker = EchoWorker()
         self._n = 0
 
@@ -307,6 +309,11 @@ class FakeCloudflareAPI(LocalHttpServer):
             if record["method"] == "PUT":
                 self.subdomain = json.loads(record["body"])["subdomain"]
                 return _json(200, envelope({"subdomain": self.subdomain}))
+        m = re.fullmatch(rf"/accounts/{a}/workers/subdomains/([^/]+)", path)
+        if m and record["method"] == "GET":
+            if m.group(1) in self.taken_subdomains:
+                return _json(409, failure(10031, "Subdomain unavailable"))
+            return _json(404, failure(10032, "Subdomain available"))
         m = re.fullmatch(rf"/accounts/{a}/workers/scripts/([a-z0-9-]+)/edge-preview", path)
         if m and record["method"] == "POST":
             return self._upload(m.group(1), record)

@@ -77,18 +77,6 @@ async def test_each_session_gets_a_unique_script_name(fake_api, auth):
         await b.dispose()
 
 
-async def test_missing_subdomain_is_registered(fake_api, auth):
-    fake_api.subdomain = None
-    async with await start(auth):
-        puts = fake_api.requests_to(r"/workers/subdomain$", "PUT")
-        assert len(puts) == 1
-        import json
-
-        chosen = json.loads(puts[0]["body"])["subdomain"]
-        assert re.fullmatch(r"[0-9a-f]{8}", chosen)
-        assert fake_api.subdomain == chosen
-
-
 async def test_expired_preview_is_reprovisioned_and_the_call_retried(fake_api, auth):
     async with await start(auth) as session, httpx.AsyncClient() as client:
         url = session.remote_proxy_connection_string

@@ -1,7 +1,8 @@
 """Provisioning the proxy worker as an edge preview (the wrangler flow, ``remote-bindings-upstream.md`` §3.4).
 
 1. ``GET /accounts/{a}/workers/subdomain/edge-preview`` -> ``{token, exchange_url?}`` (exchange when present);
-2. ``GET /accounts/{a}/workers/subdomain`` -> ``{subdomain}``; code 10007 -> ``PUT`` a random one;
+2. ``GET /accounts/{a}/workers/subdomain`` -> ``{subdomain}``; code 10007 -> register one only with the user's
+   consent (:mod:`flarebind.remote.subdomain`);
 3. ``POST /accounts/{a}/workers/scripts/{script}/edge-preview`` with the proxy worker and only the remote bindings
    -> ``{preview_token, tail_url}``;
 4. traffic goes to ``https://<script>.<subdomain>.workers.dev`` with ``cf-workers-preview-token``.
@@ -24,8 +25,9 @@ import httpx
 
 from flarebind.errors import FlarebindError
 from flarebind.remote.api import CloudflareAPI, CloudflareAPIError
-from flarebind.remote.auth import Auth, access_headers
+from flarebind.remote.auth import Auth, access_headers, resolve_compliance_region
 from flarebind.remote.relay import PROXY_SECRET_HEADER, Upstream
+from flarebind.remote.subdomain import Prompter, ensure_subdomain
 
 log = logging.getLogger("flarebind.remote.provision")
 
@@ -36,7 +38,6 @@ PROXY_COMPATIBILITY_DATE = "2025-04-28"
 # needs ordinary bindings (docs/remote-protocol.md §7).
 SESSION_CONFIG = {"workers_dev": True}
 AUTH_ERROR_CODES = {9106, 10000, 10405}
-NO_SUBDOMAIN_CODE = 10007
 SUBDOMAIN_REQUIRED_CODE = 10063
 PREVIEW_EXPIRED_CODE = 10049
 
@@ -243,6 +244,8 @@ class EdgePreviewProvisioner:
         worker: tuple[str, str] | None = None,
         compliance_region: str | None = None,
         preview_origin: str | None = None,
+        register_subdomain: str | None = None,
+        prompter: Prompter | None = None,
     ) -> None:
         self.api = api
         self.auth = auth
@@ -250,7 +253,9 @@ class EdgePreviewProvisioner:
         self.script_name = script_name
         self.proxy_secret = proxy_secret
         self._worker = worker
-        self.fedramp = (compliance_region or os.environ.get("CLOUDFLARE_COMPLIANCE_REGION")) == "fedramp_high"
+        self.fedramp = resolve_compliance_region(compliance_region) == "fedramp_high"
+        self.register_subdomain = register_subdomain
+        self.prompter = prompter
         # For tests and self-hosted stand-ins: send preview traffic to this origin with the preview Host header.
         self.preview_origin = preview_origin or os.environ.get("FLAREBIND_EDGE_PREVIEW_ORIGIN") or None
         self._subdomain: str | None = None
@@ -270,19 +275,10 @@ class EdgePreviewProvisioner:
         return str(token)
 
     async def subdomain(self) -> str:
-        if self._subdomain is not None:
-            return self._subdomain
-        path = f"/accounts/{self.account_id}/workers/subdomain"
-        try:
-            result = await self.api.request("GET", path)
-            self._subdomain = str(result["subdomain"])
-        except CloudflareAPIError as exc:
-            if NO_SUBDOMAIN_CODE not in exc.codes:
-                raise
-            chosen = secrets.token_hex(4)  # a random 8-hex-char subdomain, as wrangler registers
-            result = await self.api.request("PUT", path, json={"subdomain": chosen})
-            self._subdomain = str((result or {}).get("subdomain") or chosen)
-            log.debug("registered a workers.dev subdomain for the account")
+        if self._subdomain is None:
+            self._subdomain = await ensure_subdomain(
+                self.api, self.account_id, fed=self.fedramp, opt_in=self.register_subdomain, prompter=self.prompter
+            )
         return self._subdomain
 
     def host(self, subdomain: str) -> str:
