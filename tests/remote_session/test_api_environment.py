@@ -68,6 +68,6 @@ def test_conflicting_regions_give_wranglers_error(monkeypatch):
 )
 def test_values_outside_the_choices_give_wranglers_error(monkeypatch, name, value, choices):
     monkeypatch.setenv(name, value)
-    with pytest.raises(AuthError, match=None) as info:
+    with pytest.raises(AuthError) as info:
         api_base_url()
     assert str(info.value) == f'Expected "{value}" to be one of {choices}'

@@ -68,7 +68,7 @@ async def test_explicit_opt_in_registers_the_named_subdomain(fake_api, auth, mon
 
 async def test_opt_in_with_an_invalid_name_is_refused(fake_api, auth):
     fake_api.subdomain = None
-    with pytest.raises(SubdomainRefused, match="Not_Valid is invalid, please choose another subdomain."):
+    with pytest.raises(SubdomainRefused, match=r"^Not_Valid is invalid, please choose another subdomain\.$"):
         await start_remote_proxy_session(KV, auth=auth, worker=WORKER, register_subdomain="Not_Valid")
     assert fake_api.requests_to(r"/workers/subdomain$", "PUT") == []
 
