@@ -10,6 +10,10 @@ Fixtures, each isolated per test (in-memory state unless ``flarebind_persist_to`
 
 Tests marked ``@pytest.mark.flarebind_remote`` use remote bindings (``remote = true`` in the config) and run only with
 ``--flarebind-remote``; without it they are skipped with the reason.
+
+Tests marked ``@pytest.mark.flarebind_cassette("name")`` replay their remote binding calls from
+``cassettes/<name>.json`` beside the test file: offline, with no credentials. Run once with ``--flarebind-record``
+(and credentials) to record the cassette (:mod:`flarebind.remote.cassette`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ except ImportError:  # pragma: no cover - without pytest-asyncio async tests nee
 
 CONFIG_NAMES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
 REMOTE_MARKER = "flarebind_remote"
+CASSETTE_MARKER = "flarebind_cassette"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,12 +44,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="run tests marked flarebind_remote, with remote bindings (needs Cloudflare credentials)",
     )
+    group.addoption(
+        "--flarebind-record",
+        action="store_true",
+        default=False,
+        help="record the cassettes of tests marked flarebind_cassette against the real remote bindings",
+    )
     parser.addini("flarebind_config", "wrangler config used by the env / worker fixtures (default: nearest one)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{REMOTE_MARKER}: use remote bindings for env / worker (runs only with --flarebind-remote)"
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{CASSETTE_MARKER}(name): replay remote binding calls from cassettes/<name>.json (record: --flarebind-record)",
     )
 
 
@@ -85,7 +100,23 @@ def flarebind_persist_to() -> Path | None:
     return None
 
 
+def _cassette(request: pytest.FixtureRequest) -> dict[str, Path]:
+    """``{"record": path}`` / ``{"replay": path}`` for a test marked ``flarebind_cassette``, else ``{}``."""
+    marker = request.node.get_closest_marker(CASSETTE_MARKER)
+    if marker is None:
+        return {}
+    name = marker.args[0] if marker.args else request.node.name
+    path = Path(request.path).parent / "cassettes" / f"{name}.json"
+    if request.config.getoption("--flarebind-record"):
+        return {"record": path}
+    if not path.is_file():
+        pytest.fail(f"flarebind: no cassette at {path}; record it once with --flarebind-record (needs credentials)")
+    return {"replay": path}
+
+
 def _use_remote(request: pytest.FixtureRequest) -> bool:
+    if request.node.get_closest_marker(CASSETTE_MARKER) is not None:
+        return True  # recording needs the real remote bindings; replaying routes them to the cassette
     if request.node.get_closest_marker(REMOTE_MARKER) is None:
         return False
     if not request.config.getoption("--flarebind-remote"):
@@ -110,6 +141,7 @@ async def env(
         persist_to=flarebind_persist_to,
         in_memory=flarebind_persist_to is None,
         local=not remote,
+        **_cassette(request),
     ) as proxy:
         yield proxy.env
 
@@ -167,6 +199,7 @@ async def worker(
         persist_to=flarebind_persist_to,
         in_memory=flarebind_persist_to is None,
         local=not remote,
+        **_cassette(request),
     )
     async with runtime:
         yield WorkerClient(runtime)
