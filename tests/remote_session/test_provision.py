@@ -207,6 +207,16 @@ async def test_update_bindings_uploads_the_new_set(fake_api, auth):
         assert fake_api.uploads[-1]["script"] == fake_api.uploads[0]["script"]
 
 
+async def test_update_reuses_the_session_token_and_replaces_it_once_when_expired(fake_api, auth):
+    async with await start(auth) as session:
+        await session.update_bindings({"KV": {"type": "kv_namespace", "id": "second", "remote": True}})
+        assert len(fake_api.requests_to(r"/subdomain/edge-preview$", "GET")) == 1  # held token reused
+        fake_api.session_tokens.clear()  # the held token has expired meanwhile
+        await session.update_bindings({"KV": {"type": "kv_namespace", "id": "third", "remote": True}})
+        assert len(fake_api.requests_to(r"/subdomain/edge-preview$", "GET")) == 2
+        assert fake_api.uploads[-1]["metadata"]["bindings"][0]["namespace_id"] == "third"
+
+
 async def test_access_service_token_headers_are_sent(fake_api, auth, monkeypatch):
     monkeypatch.setenv("CLOUDFLARE_ACCESS_CLIENT_ID", "cid")
     monkeypatch.setenv("CLOUDFLARE_ACCESS_CLIENT_SECRET", "csecret")

@@ -145,6 +145,7 @@ def to_metadata_binding(name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
                 "environment": spec.get("environment"),
                 "entrypoint": spec.get("entrypoint"),
                 "props": spec.get("props"),
+                "cross_account_grant": spec.get("cross_account_grant"),
             }
         )
     if t == "queue":
@@ -259,6 +260,7 @@ class EdgePreviewProvisioner:
         # For tests and self-hosted stand-ins: send preview traffic to this origin with the preview Host header.
         self.preview_origin = preview_origin or os.environ.get("FLAREBIND_EDGE_PREVIEW_ORIGIN") or None
         self._subdomain: str | None = None
+        self._session_token: str | None = None
 
     async def session_token(self) -> str:
         result = await self.api.request("GET", f"/accounts/{self.account_id}/workers/subdomain/edge-preview")
@@ -293,6 +295,10 @@ class EdgePreviewProvisioner:
             "main_module": module_name,
             "compatibility_date": PROXY_COMPATIBILITY_DATE,
             "bindings": metadata_bindings(bindings, self.proxy_secret),
+            # as wrangler sends them with its preview upload
+            "compatibility_flags": [],
+            "keep_bindings": ["plain_text", "json", "secret_text", "secret_key"],
+            "logpush": False,
         }
         files = [
             ("metadata", (None, json.dumps(metadata), "application/json")),
@@ -307,11 +313,17 @@ class EdgePreviewProvisioner:
         )
         return str(result["preview_token"])
 
-    async def provision(self, bindings: Mapping[str, Mapping[str, Any]]) -> Upstream:
-        """Run the whole flow; API failures come back as the user-facing errors of :func:`map_api_error`."""
+    async def provision(self, bindings: Mapping[str, Mapping[str, Any]], *, reuse_session: bool = False) -> Upstream:
+        """Run the whole flow; API failures come back as the user-facing errors of :func:`map_api_error`.
+
+        ``reuse_session`` (a bindings update) uploads with the edge-preview session token already held, as wrangler
+        does; a start, a refresh and an expiry fetch a new one. An expired held token is replaced once.
+        """
         for attempt in (1, 2):
             try:
-                token = await self.session_token()
+                if not (reuse_session and attempt == 1 and self._session_token):
+                    self._session_token = await self.session_token()
+                token = self._session_token
                 subdomain = await self.subdomain()
                 preview_token = await self.upload(bindings, token)
                 break

@@ -173,7 +173,7 @@ class RemoteProxySession:
                     # In-flight calls finish on the old upload; those still running after the grace period are
                     # retried by the relay when idempotent.
                     await self._relay.drain(self.drain_timeout)
-                    upstream = await self._provisioner.provision(new)  # type: ignore[union-attr]
+                    upstream = await self._provisioner.provision(new, reuse_session=True)  # type: ignore[union-attr]
                     self._relay.set_upstream(upstream)
                     self._bindings = new
                     self._relay.binding_types = _types_of(new)
