@@ -169,6 +169,26 @@ async def test_order_independent_matching(project, monkeypatch):
     await unordered.dispose()
 
 
+async def test_replay_order_from_the_environment(project, monkeypatch):
+    clear_credentials(monkeypatch)
+    cassette = project / "unordered.json"
+    write_cassette(
+        cassette,
+        [("FB_KV_0", [{"call": "get", "args": ["x"]}]), ("FB_KV_0", [{"call": "get", "args": ["y"]}])],
+    )
+    monkeypatch.setenv("FLAREBIND_REPLAY_ORDER", "any")
+    async with platform_proxy(project / "wrangler.toml", in_memory=True, replay=cassette) as proxy:
+        # the stand-in answers are the interaction indexes; KV's remote adapter returns them as given
+        assert await proxy.env.FB_KV_0.get("y") == 1
+        assert await proxy.env.FB_KV_0.get("x") == 0
+    monkeypatch.setenv("FLAREBIND_REPLAY_ORDER", "sometimes")
+    from flarebind.remote.cassette import CassetteError
+
+    with pytest.raises(CassetteError, match='FLAREBIND_REPLAY_ORDER must be "recorded" or "any"'):
+        async with platform_proxy(project / "wrangler.toml", in_memory=True, replay=cassette):
+            pass
+
+
 def test_a_missing_cassette_says_how_to_record_it(tmp_path):
     from flarebind.remote.cassette import CassetteError
 

@@ -173,7 +173,9 @@ async def start_remote_for(
         ) from exc
     mode = cassette.cassette_mode(record, replay)
     if mode is not None and mode[0] == "replay":
-        details = RemoteProxySessionData(cassette.ReplaySession(cassette.Cassette.load(mode[1])), remote, None)
+        details = RemoteProxySessionData(
+            cassette.ReplaySession(cassette.Cassette.load(mode[1]), ordered=cassette.replay_ordered()), remote, None
+        )
     else:
         details = await maybe_start_or_update_remote_proxy_session(
             {"name": config.name or "worker", "bindings": remote, "account_id": config.account_id}, None, auth

@@ -61,6 +61,14 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
     help="Answer remote binding calls from this cassette: no network, no credentials.",
 )
 @click.option(
+    "--replay-order",
+    "replay_order",
+    type=click.Choice(["recorded", "any"]),
+    default="recorded",
+    show_default=True,
+    help="With --replay: must calls come in the recorded order, or may any unused recorded call answer?",
+)
+@click.option(
     "--allow-production-remote",
     is_flag=True,
     help="Allow remote bindings that point at resources [env.production] also binds.",
@@ -78,6 +86,7 @@ def dev_command(
     no_watch: bool,
     record: str | None,
     replay: str | None,
+    replay_order: str,
     allow_production_remote: bool,
 ) -> None:
     """Start a local server for developing your Worker."""
@@ -90,6 +99,7 @@ def dev_command(
         os.environ["FLAREBIND_RECORD"] = os.path.abspath(record)
     if replay:
         os.environ["FLAREBIND_REPLAY"] = os.path.abspath(replay)
+        os.environ["FLAREBIND_REPLAY_ORDER"] = replay_order
     from flarebind.cli.common import ConfigProblem
     from flarebind.cli.output import print_diagnostics, print_plugin_errors
     from flarebind.config.read import load_config

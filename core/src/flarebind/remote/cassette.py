@@ -49,6 +49,7 @@ INLINE_BYTES = 4096
 REDACTED = "<redacted>"
 RECORD_ENV = "FLAREBIND_RECORD"
 REPLAY_ENV = "FLAREBIND_REPLAY"
+ORDER_ENV = "FLAREBIND_REPLAY_ORDER"  # "recorded" (default) or "any"
 # the relay's base for a replayed session: never contacted (the replay transport answers), and not routable
 REPLAY_BASE = "http://127.0.0.1:9/flarebind-replay"
 
@@ -362,6 +363,14 @@ class ReplaySession:
 
     async def dispose(self) -> None:
         deactivate(self.remote_proxy_connection_string)
+
+
+def replay_ordered() -> bool:
+    """Whether replay insists on the recorded order: ``FLAREBIND_REPLAY_ORDER=any`` lifts it."""
+    order = os.environ.get(ORDER_ENV, "recorded")
+    if order not in ("recorded", "any"):
+        raise CassetteError(f'{ORDER_ENV} must be "recorded" or "any", not {order!r}')
+    return order == "recorded"
 
 
 def cassette_mode(record: str | Path | None = None, replay: str | Path | None = None) -> tuple[str, Path] | None:

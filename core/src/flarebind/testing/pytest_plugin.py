@@ -101,10 +101,16 @@ def flarebind_persist_to() -> Path | None:
 
 
 def _cassette(request: pytest.FixtureRequest) -> dict[str, Path]:
-    """``{"record": path}`` / ``{"replay": path}`` for a test marked ``flarebind_cassette``, else ``{}``."""
+    """``{"record": path}`` / ``{"replay": path}`` for a test marked ``flarebind_cassette``, else ``{}``.
+
+    ``@pytest.mark.flarebind_cassette("name", ordered=False)`` replays calls in any order (concurrent code).
+    """
     marker = request.node.get_closest_marker(CASSETTE_MARKER)
     if marker is None:
         return {}
+    if marker.kwargs.get("ordered", True) is False:
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setenv("FLAREBIND_REPLAY_ORDER", "any")
     name = marker.args[0] if marker.args else request.node.name
     path = Path(request.path).parent / "cassettes" / f"{name}.json"
     if request.config.getoption("--flarebind-record"):
