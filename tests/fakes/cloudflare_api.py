@@ -10,6 +10,7 @@ Served paths (under ``/client/v4``):
   GET  /exchange/{n}                                     -> {token}           (the exchange_url target)
   GET  /accounts/{a}/workers/subdomain                   -> {subdomain} | error 10007
   PUT  /accounts/{a}/workers/subdomain                   -> {subdomain}
+  GET  /accounts/{a}/workers/subdomains/{name}           -> error 10032 (free) | error 10031 (taken)
   POST /accounts/{a}/workers/scripts/{s}/edge-preview    -> {preview_token, tail_url}
   GET  /user/tokens/verify, /accounts/{a}/tokens/verify  -> {id, status}
 Any request carrying ``cf-workers-preview-token`` is "preview traffic": it is checked (token valid, proxy secret
@@ -80,6 +81,9 @@ class LocalHttpServer:
                 pass
 
             def _handle(self) -> None:
+                if self.headers.get("upgrade", "").lower() == "websocket":
+                    self._hold_websocket()
+                    return
                 length = int(self.headers.get("content-length") or 0)
                 if self.headers.get("transfer-encoding", "").lower() == "chunked":
                     body = self._read_chunked()
@@ -112,6 +116,31 @@ class LocalHttpServer:
                         self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
                         self.wfile.flush()
                     self.wfile.write(b"0\r\n\r\n")
+
+            def _hold_websocket(self) -> None:
+                # the preview's tail_url: wrangler opens a WebSocket there; accept it and keep it open, silent
+                import base64
+                import hashlib
+
+                key = self.headers.get("sec-websocket-key", "")
+                accept = base64.b64encode(
+                    hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()
+                ).decode()
+                self.send_response(101)
+                self.send_header("Upgrade", "websocket")
+                self.send_header("Connection", "Upgrade")
+                self.send_header("Sec-WebSocket-Accept", accept)
+                protocol = self.headers.get("sec-websocket-protocol")
+                if protocol:
+                    self.send_header("Sec-WebSocket-Protocol", protocol.split(",")[0].strip())
+                self.end_headers()
+                self.wfile.flush()
+                try:
+                    while self.rfile.read(1):  # until the client goes away
+                        pass
+                except OSError:
+                    pass
+                self.close_connection = True
 
             def _read_chunked(self) -> bytes:
                 out = bytearray()
@@ -248,6 +277,7 @@ class FakeCloudflareAPI(LocalHttpServer):
         self.fail: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
         self.token_kind = "user"  # for /tokens/verify: "user" or "account"
         self.token_status = "active"
+        self.taken_subdomains: set[str] = set()
         self.worker = EchoWorker()
         self._n = 0
 
@@ -307,6 +337,11 @@ class FakeCloudflareAPI(LocalHttpServer):
             if record["method"] == "PUT":
                 self.subdomain = json.loads(record["body"])["subdomain"]
                 return _json(200, envelope({"subdomain": self.subdomain}))
+        m = re.fullmatch(rf"/accounts/{a}/workers/subdomains/([^/]+)", path)
+        if m and record["method"] == "GET":
+            if m.group(1) in self.taken_subdomains:
+                return _json(409, failure(10031, "Subdomain unavailable"))
+            return _json(404, failure(10032, "Subdomain available"))
         m = re.fullmatch(rf"/accounts/{a}/workers/scripts/([a-z0-9-]+)/edge-preview", path)
         if m and record["method"] == "POST":
             return self._upload(m.group(1), record)
@@ -318,7 +353,8 @@ class FakeCloudflareAPI(LocalHttpServer):
         parts = parse_multipart(record["headers"]["content-type"], record["body"])
         metadata = json.loads(parts["metadata"]["data"])
         session_config = json.loads(parts["wrangler-session-config"]["data"])
-        secret = next(b["text"] for b in metadata["bindings"] if b["name"] == "FLAREBIND_PROXY_SECRET")
+        # wrangler's own proxy worker (when the pinned wrangler is run against this stand-in) carries no secret
+        secret = next((b["text"] for b in metadata["bindings"] if b["name"] == "FLAREBIND_PROXY_SECRET"), None)
         upload = {
             "script": script,
             "metadata": metadata,
@@ -333,7 +369,13 @@ class FakeCloudflareAPI(LocalHttpServer):
             self.preview_tokens[preview_token] = upload
             self.uploads.append(upload)
         return _json(
-            200, envelope({"preview_token": preview_token, "tail_url": f"wss://tail.example.invalid/{preview_token}"})
+            200,
+            envelope(
+                {
+                    "preview_token": preview_token,
+                    "tail_url": f"{self.url.replace('http', 'ws', 1)}/tail/{preview_token}",
+                }
+            ),
         )
 
     def _preview(self, record: dict[str, Any]) -> tuple[int, dict[str, str], Any]:

@@ -77,18 +77,6 @@ async def test_each_session_gets_a_unique_script_name(fake_api, auth):
         await b.dispose()
 
 
-async def test_missing_subdomain_is_registered(fake_api, auth):
-    fake_api.subdomain = None
-    async with await start(auth):
-        puts = fake_api.requests_to(r"/workers/subdomain$", "PUT")
-        assert len(puts) == 1
-        import json
-
-        chosen = json.loads(puts[0]["body"])["subdomain"]
-        assert re.fullmatch(r"[0-9a-f]{8}", chosen)
-        assert fake_api.subdomain == chosen
-
-
 async def test_expired_preview_is_reprovisioned_and_the_call_retried(fake_api, auth):
     async with await start(auth) as session, httpx.AsyncClient() as client:
         url = session.remote_proxy_connection_string
@@ -217,6 +205,16 @@ async def test_update_bindings_uploads_the_new_set(fake_api, auth):
         assert session.remote_proxy_connection_string == before
         assert fake_api.uploads[-1]["metadata"]["bindings"][0] == {"name": "DB", "type": "d1", "id": "db-1"}
         assert fake_api.uploads[-1]["script"] == fake_api.uploads[0]["script"]
+
+
+async def test_update_reuses_the_session_token_and_replaces_it_once_when_expired(fake_api, auth):
+    async with await start(auth) as session:
+        await session.update_bindings({"KV": {"type": "kv_namespace", "id": "second", "remote": True}})
+        assert len(fake_api.requests_to(r"/subdomain/edge-preview$", "GET")) == 1  # held token reused
+        fake_api.session_tokens.clear()  # the held token has expired meanwhile
+        await session.update_bindings({"KV": {"type": "kv_namespace", "id": "third", "remote": True}})
+        assert len(fake_api.requests_to(r"/subdomain/edge-preview$", "GET")) == 2
+        assert fake_api.uploads[-1]["metadata"]["bindings"][0]["namespace_id"] == "third"
 
 
 async def test_access_service_token_headers_are_sent(fake_api, auth, monkeypatch):

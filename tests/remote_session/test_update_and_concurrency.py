@@ -64,9 +64,11 @@ async def test_idempotent_call_in_flight_is_retried_after_update(fake_api, auth)
             r = await call
         assert r.status_code == 200 and r.json()["body"] == "read"
         assert session.relay.stats.retries == 1
-        # the retry went out with the new preview token
+        # the retry went out with the new preview token (the update reused the edge-preview session token, as
+        # wrangler does, so the new upload is the stand-in's third token)
         slow = fake_api.requests_to(r"/slow")
-        assert [q["headers"]["cf-workers-preview-token"] for q in slow] == ["preview-2", "preview-4"]
+        assert [q["headers"]["cf-workers-preview-token"] for q in slow] == ["preview-2", "preview-3"]
+        assert len(fake_api.requests_to(r"/edge-preview$", "GET")) == 1
     finally:
         await session.dispose()
 

@@ -145,27 +145,49 @@ def local_context_for(config: Any, *, persist_to: str | Path | None = None, in_m
     )
 
 
-async def start_remote_for(specs: dict[str, dict[str, Any]], config: Any, auth: Any = None) -> Any:
-    """Start the remote session for the picked bindings and mark their specs with its connection string."""
+async def start_remote_for(
+    specs: dict[str, dict[str, Any]],
+    config: Any,
+    auth: Any = None,
+    *,
+    record: str | Path | None = None,
+    replay: str | Path | None = None,
+) -> Any:
+    """Start the remote session for the picked bindings and mark their specs with its connection string.
+
+    With a cassette (``record``/``replay``, else ``FLAREBIND_RECORD``/``FLAREBIND_REPLAY``) the session's calls are
+    recorded, or answered from the cassette with no session at all (:mod:`flarebind.remote.cassette`).
+    """
     from flarebind.bindings.convert import pick_remote_bindings
 
     remote = pick_remote_bindings(specs)
     if not remote:
         return None
     try:
-        from flarebind.remote import maybe_start_or_update_remote_proxy_session
+        from flarebind.remote import cassette, maybe_start_or_update_remote_proxy_session
+        from flarebind.remote.session import RemoteProxySessionData
     except ImportError as exc:
         raise NotSimulatedError(
             f"bindings {', '.join(remote)} are remote, but this flarebind has no remote session support "
             "(flarebind.remote); run with local=True / --local"
         ) from exc
-    details = await maybe_start_or_update_remote_proxy_session(
-        {"name": config.name or "worker", "bindings": remote, "account_id": config.account_id}, None, auth
-    )
+    mode = cassette.cassette_mode(record, replay)
+    if mode is not None and mode[0] == "replay":
+        details = RemoteProxySessionData(
+            cassette.ReplaySession(cassette.Cassette.load(mode[1]), ordered=cassette.replay_ordered()), remote, None
+        )
+    else:
+        details = await maybe_start_or_update_remote_proxy_session(
+            {"name": config.name or "worker", "bindings": remote, "account_id": config.account_id}, None, auth
+        )
     if details is None:
         return None
     await details.session.ready
     connection = details.session.remote_proxy_connection_string
+    if mode is not None and mode[0] == "record":
+        recording = cassette.Cassette(mode[1])
+        recording.add_secret(*cassette.recording_secrets(details.session))
+        cassette.activate(str(connection), cassette.RecordingTransport(recording))
     for name in remote:
         specs[name] = {**specs[name], "remote_proxy_connection_string": str(connection)}
     return details
@@ -181,11 +203,15 @@ async def platform_proxy(
     local: bool = False,
     allow_production_remote: bool = False,
     auth: Any = None,
+    record: str | Path | None = None,
+    replay: str | Path | None = None,
 ) -> AsyncIterator[PlatformProxy]:
     """Every binding of a config, for any Python program (a script, a FastAPI app, a notebook, a test).
 
     Local bindings persist under ``persist_to`` (default ``<config dir>/.wrangler/state``, shared with wrangler) or
     nowhere with ``in_memory=True``; remote ones go through a remote proxy session unless ``local=True``.
+    ``record="calls.json"`` writes every remote call and its answer to a cassette; ``replay="calls.json"`` answers
+    them from it with no network and no credentials (:mod:`flarebind.remote.cassette`).
     """
     from flarebind.bindings.convert import convert_config_bindings_to_start_worker_bindings
     from flarebind.config import ConfigError, read_config
@@ -196,7 +222,7 @@ async def platform_proxy(
         raise ConfigError(refusal, config.path)
     specs = convert_config_bindings_to_start_worker_bindings(config)
     ctx = local_context_for(config, persist_to=persist_to, in_memory=in_memory)
-    details = None if local else await start_remote_for(specs, config, auth)
+    details = None if local else await start_remote_for(specs, config, auth, record=record, replay=replay)
     proxy = PlatformProxy(
         env=Env(), config=config, ctx=ctx, bindings=specs, session=details.session if details else None
     )

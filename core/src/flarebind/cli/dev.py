@@ -49,6 +49,26 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--inspect", is_flag=True, help="Drop into pdb when the Worker raises an uncaught exception.")
 @click.option("--no-watch", "no_watch", is_flag=True, help="Do not reload on code or config changes.")
 @click.option(
+    "--record",
+    "record",
+    type=click.Path(dir_okay=False),
+    help="Write every remote binding call and its answer to this cassette (secrets redacted).",
+)
+@click.option(
+    "--replay",
+    "replay",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Answer remote binding calls from this cassette: no network, no credentials.",
+)
+@click.option(
+    "--replay-order",
+    "replay_order",
+    type=click.Choice(["recorded", "any"]),
+    default="recorded",
+    show_default=True,
+    help="With --replay: must calls come in the recorded order, or may any unused recorded call answer?",
+)
+@click.option(
     "--allow-production-remote",
     is_flag=True,
     help="Allow remote bindings that point at resources [env.production] also binds.",
@@ -64,9 +84,22 @@ def dev_command(
     test_scheduled: bool,
     inspect: bool,
     no_watch: bool,
+    record: str | None,
+    replay: str | None,
+    replay_order: str,
     allow_production_remote: bool,
 ) -> None:
     """Start a local server for developing your Worker."""
+    import os
+
+    if record and replay:
+        raise click.UsageError("--record and --replay are exclusive: give one cassette.")
+    # the runtime (and a reloaded one) finds the cassette through the environment, as platform_proxy would
+    if record:
+        os.environ["FLAREBIND_RECORD"] = os.path.abspath(record)
+    if replay:
+        os.environ["FLAREBIND_REPLAY"] = os.path.abspath(replay)
+        os.environ["FLAREBIND_REPLAY_ORDER"] = replay_order
     from flarebind.cli.common import ConfigProblem
     from flarebind.cli.output import print_diagnostics, print_plugin_errors
     from flarebind.config.read import load_config

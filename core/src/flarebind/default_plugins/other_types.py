@@ -38,6 +38,8 @@ def _service_metadata(name: str, spec: Any) -> dict[str, Any]:
             "environment": spec.get("environment"),
             "entrypoint": spec.get("entrypoint"),
             "props": spec.get("props"),
+            # a service on another account (start-worker bindings only; wrangler's config has no such field)
+            "cross_account_grant": spec.get("cross_account_grant"),
         }
     )
 

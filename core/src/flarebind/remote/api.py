@@ -106,9 +106,10 @@ class CloudflareAPI:
         base_url: str | None = None,
         client: httpx.AsyncClient | None = None,
         sleep: Sleep = asyncio.sleep,
+        compliance_region: str | None = None,
     ) -> None:
         self.auth = auth
-        self.base_url = (base_url or api_base_url()).rstrip("/")
+        self.base_url = (base_url or api_base_url(compliance_region)).rstrip("/")
         self._own_client = client is None
         self.client = client or httpx.AsyncClient(timeout=REQUEST_TIMEOUT)
         self._sleep = sleep

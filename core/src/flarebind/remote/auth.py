@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -97,9 +98,45 @@ class Auth:
         return self.account_id
 
 
-def api_base_url() -> str:
-    """``CLOUDFLARE_API_BASE_URL`` (alias ``CF_API_BASE_URL``), else the public v4 API."""
-    return (_env("CLOUDFLARE_API_BASE_URL", "CF_API_BASE_URL") or DEFAULT_API_BASE_URL).rstrip("/")
+def _choice(name: str, choices: tuple[str, ...]) -> str | None:
+    """An environment variable restricted to ``choices``, with wrangler's message for any other value."""
+    if name not in os.environ:
+        return None
+    value = os.environ[name]
+    if value not in choices:
+        expected = json.dumps(list(choices), separators=(",", ":"))
+        raise AuthError(f"Expected {json.dumps(value)} to be one of {expected}")
+    return value
+
+
+def resolve_compliance_region(configured: str | None = None) -> str:
+    """``CLOUDFLARE_COMPLIANCE_REGION``, else the config's ``compliance_region``, else ``public`` (as wrangler).
+
+    The two set to different values is wrangler's error.
+    """
+    from_env = _choice("CLOUDFLARE_COMPLIANCE_REGION", ("public", "fedramp_high"))
+    if from_env is not None and configured is not None and from_env != configured:
+        raise AuthError(
+            "The compliance region has been set to different values in two places:\n"
+            f" - `CLOUDFLARE_COMPLIANCE_REGION` environment variable: `{from_env}`\n"
+            f" - `compliance_region` configuration property: `{configured}`"
+        )
+    return from_env or configured or "public"
+
+
+def api_base_url(compliance_region: str | None = None) -> str:
+    """The Cloudflare API base, derived as wrangler's ``getCloudflareApiBaseUrl`` does.
+
+    ``CLOUDFLARE_API_BASE_URL`` (alias ``CF_API_BASE_URL``) wins; otherwise
+    ``https://api{.fed}{.staging}.cloudflare.com/client/v4``, ``.fed`` for the ``fedramp_high`` compliance region
+    and ``.staging`` when ``WRANGLER_API_ENVIRONMENT=staging`` (the variable wrangler 4.86 reads).
+    """
+    override = _env("CLOUDFLARE_API_BASE_URL", "CF_API_BASE_URL")
+    if override:
+        return override.rstrip("/")
+    fed = ".fed" if resolve_compliance_region(compliance_region) == "fedramp_high" else ""
+    staging = ".staging" if _choice("WRANGLER_API_ENVIRONMENT", ("production", "staging")) == "staging" else ""
+    return f"https://api{fed}{staging}.cloudflare.com/client/v4"
 
 
 def access_headers() -> dict[str, str]:

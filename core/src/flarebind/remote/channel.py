@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -195,12 +196,14 @@ class HttpChannel:
         client: httpx.AsyncClient | None = None,
         *,
         timeout: float | None = 300.0,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.headers = dict(headers or {})
         self._own_client = client is None
         self._client = client
         self._timeout = timeout
+        self._transport = transport
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -213,6 +216,7 @@ class HttpChannel:
                 # the proxy's answers are ours to interpret; a redirect from a service binding must come back as is
                 follow_redirects=False,
                 trust_env=False,
+                transport=self._transport,
             )
         return self._client
 
@@ -386,8 +390,14 @@ def _protocol_error(status: int, ctype: str, data: bytes) -> RemoteProtocolError
 
 
 def channel_from_connection_string(connection_string: str, client: httpx.AsyncClient | None = None) -> HttpChannel:
-    """A channel to a session's loopback relay: the connection string is the base URL, no extra headers."""
-    return HttpChannel(str(connection_string), client=client)
+    """A channel to a session's loopback relay: the connection string is the base URL, no extra headers.
+
+    A session being recorded or replayed (:mod:`flarebind.remote.cassette`) has a transport registered under its
+    connection string; the cassette module is only consulted once something imported it.
+    """
+    cassette = sys.modules.get("flarebind.remote.cassette")
+    transport = cassette.transport_for(str(connection_string)) if cassette is not None else None
+    return HttpChannel(str(connection_string), client=client, transport=transport)
 
 
 def channel_for_deployed_proxy(url: str, secret: str, client: httpx.AsyncClient | None = None) -> HttpChannel:

@@ -1,7 +1,8 @@
 """Provisioning the proxy worker as an edge preview (the wrangler flow, ``remote-bindings-upstream.md`` §3.4).
 
 1. ``GET /accounts/{a}/workers/subdomain/edge-preview`` -> ``{token, exchange_url?}`` (exchange when present);
-2. ``GET /accounts/{a}/workers/subdomain`` -> ``{subdomain}``; code 10007 -> ``PUT`` a random one;
+2. ``GET /accounts/{a}/workers/subdomain`` -> ``{subdomain}``; code 10007 -> register one only with the user's
+   consent (:mod:`flarebind.remote.subdomain`);
 3. ``POST /accounts/{a}/workers/scripts/{script}/edge-preview`` with the proxy worker and only the remote bindings
    -> ``{preview_token, tail_url}``;
 4. traffic goes to ``https://<script>.<subdomain>.workers.dev`` with ``cf-workers-preview-token``.
@@ -24,8 +25,9 @@ import httpx
 
 from flarebind.errors import RemoteSessionError
 from flarebind.remote.api import CloudflareAPI, CloudflareAPIError
-from flarebind.remote.auth import Auth, access_headers
+from flarebind.remote.auth import Auth, access_headers, resolve_compliance_region
 from flarebind.remote.relay import PROXY_SECRET_HEADER, Upstream
+from flarebind.remote.subdomain import Prompter, ensure_subdomain
 
 log = logging.getLogger("flarebind.remote.provision")
 
@@ -36,7 +38,6 @@ PROXY_COMPATIBILITY_DATE = "2025-04-28"
 # needs ordinary bindings (docs/remote-protocol.md §7).
 SESSION_CONFIG = {"workers_dev": True}
 AUTH_ERROR_CODES = {9106, 10000, 10405}
-NO_SUBDOMAIN_CODE = 10007
 SUBDOMAIN_REQUIRED_CODE = 10063
 PREVIEW_EXPIRED_CODE = 10049
 
@@ -152,6 +153,8 @@ class EdgePreviewProvisioner:
         worker: tuple[str, str] | None = None,
         compliance_region: str | None = None,
         preview_origin: str | None = None,
+        register_subdomain: str | None = None,
+        prompter: Prompter | None = None,
     ) -> None:
         self.api = api
         self.auth = auth
@@ -159,10 +162,13 @@ class EdgePreviewProvisioner:
         self.script_name = script_name
         self.proxy_secret = proxy_secret
         self._worker = worker
-        self.fedramp = (compliance_region or os.environ.get("CLOUDFLARE_COMPLIANCE_REGION")) == "fedramp_high"
+        self.fedramp = resolve_compliance_region(compliance_region) == "fedramp_high"
+        self.register_subdomain = register_subdomain
+        self.prompter = prompter
         # For tests and self-hosted stand-ins: send preview traffic to this origin with the preview Host header.
         self.preview_origin = preview_origin or os.environ.get("FLAREBIND_EDGE_PREVIEW_ORIGIN") or None
         self._subdomain: str | None = None
+        self._session_token: str | None = None
 
     async def session_token(self) -> str:
         result = await self.api.request("GET", f"/accounts/{self.account_id}/workers/subdomain/edge-preview")
@@ -179,19 +185,10 @@ class EdgePreviewProvisioner:
         return str(token)
 
     async def subdomain(self) -> str:
-        if self._subdomain is not None:
-            return self._subdomain
-        path = f"/accounts/{self.account_id}/workers/subdomain"
-        try:
-            result = await self.api.request("GET", path)
-            self._subdomain = str(result["subdomain"])
-        except CloudflareAPIError as exc:
-            if NO_SUBDOMAIN_CODE not in exc.codes:
-                raise
-            chosen = secrets.token_hex(4)  # a random 8-hex-char subdomain, as wrangler registers
-            result = await self.api.request("PUT", path, json={"subdomain": chosen})
-            self._subdomain = str((result or {}).get("subdomain") or chosen)
-            log.debug("registered a workers.dev subdomain for the account")
+        if self._subdomain is None:
+            self._subdomain = await ensure_subdomain(
+                self.api, self.account_id, fed=self.fedramp, opt_in=self.register_subdomain, prompter=self.prompter
+            )
         return self._subdomain
 
     def host(self, subdomain: str) -> str:
@@ -206,6 +203,10 @@ class EdgePreviewProvisioner:
             "main_module": module_name,
             "compatibility_date": PROXY_COMPATIBILITY_DATE,
             "bindings": metadata_bindings(bindings, self.proxy_secret),
+            # as wrangler sends them with its preview upload
+            "compatibility_flags": [],
+            "keep_bindings": ["plain_text", "json", "secret_text", "secret_key"],
+            "logpush": False,
         }
         files = [
             ("metadata", (None, json.dumps(metadata), "application/json")),
@@ -220,11 +221,17 @@ class EdgePreviewProvisioner:
         )
         return str(result["preview_token"])
 
-    async def provision(self, bindings: Mapping[str, Mapping[str, Any]]) -> Upstream:
-        """Run the whole flow; API failures come back as the user-facing errors of :func:`map_api_error`."""
+    async def provision(self, bindings: Mapping[str, Mapping[str, Any]], *, reuse_session: bool = False) -> Upstream:
+        """Run the whole flow; API failures come back as the user-facing errors of :func:`map_api_error`.
+
+        ``reuse_session`` (a bindings update) uploads with the edge-preview session token already held, as wrangler
+        does; a start, a refresh and an expiry fetch a new one. An expired held token is replaced once.
+        """
         for attempt in (1, 2):
             try:
-                token = await self.session_token()
+                if not (reuse_session and attempt == 1 and self._session_token):
+                    self._session_token = await self.session_token()
+                token = self._session_token
                 subdomain = await self.subdomain()
                 preview_token = await self.upload(bindings, token)
                 break

@@ -31,6 +31,7 @@ from flarebind.remote.provision import (
     session_script_name,
 )
 from flarebind.remote.relay import PROXY_SECRET_HEADER, Relay, Upstream
+from flarebind.remote.subdomain import SubdomainRefused
 
 log = logging.getLogger("flarebind.remote.session")
 
@@ -172,7 +173,7 @@ class RemoteProxySession:
                     # In-flight calls finish on the old upload; those still running after the grace period are
                     # retried by the relay when idempotent.
                     await self._relay.drain(self.drain_timeout)
-                    upstream = await self._provisioner.provision(new)  # type: ignore[union-attr]
+                    upstream = await self._provisioner.provision(new, reuse_session=True)  # type: ignore[union-attr]
                     self._relay.set_upstream(upstream)
                     self._bindings = new
                     self._relay.binding_types = _types_of(new)
@@ -243,6 +244,7 @@ async def start_remote_proxy_session(
     proxy_secret: str | None = None,
     complianceRegion: str | None = None,
     compliance_region: str | None = None,
+    register_subdomain: str | None = None,
     sleep: Sleep = asyncio.sleep,
     refresh_interval: float = REFRESH_INTERVAL,
     drain_timeout: float = DRAIN_TIMEOUT,
@@ -253,6 +255,9 @@ async def start_remote_proxy_session(
     Uses a deployed proxy when ``proxy_url``/``proxy_secret`` are given or ``FLAREBIND_REMOTE_PROXY_URL`` /
     ``FLAREBIND_REMOTE_PROXY_SECRET`` are set; otherwise uploads an edge preview with ``auth`` (an :class:`Auth`,
     a mapping, a callable returning one, or ``None`` for ``CLOUDFLARE_API_TOKEN`` / ``CLOUDFLARE_ACCOUNT_ID``).
+
+    An account without a workers.dev subdomain is asked in a terminal and refused elsewhere (wrangler's texts);
+    ``register_subdomain="name"`` (or ``FLAREBIND_REGISTER_SUBDOMAIN``) registers that name without asking, for CI.
     """
     log.debug("⎔ Establishing remote connection...")
     if (proxy_url is None) != (proxy_secret is None):
@@ -281,14 +286,16 @@ async def start_remote_proxy_session(
             )
         else:
             resolved = await resolve_auth(auth)
-            api = CloudflareAPI(resolved, sleep=sleep)
+            region = compliance_region or complianceRegion
+            api = CloudflareAPI(resolved, sleep=sleep, compliance_region=region)
             provisioner = EdgePreviewProvisioner(
                 api,
                 resolved,
                 session_script_name(worker_name),
                 secrets.token_urlsafe(32),
                 worker=worker,
-                compliance_region=compliance_region or complianceRegion,
+                compliance_region=region,
+                register_subdomain=register_subdomain,
             )
             session = RemoteProxySession(
                 bindings,
@@ -308,7 +315,7 @@ async def start_remote_proxy_session(
             await relay.aclose()
             if api is not None:
                 await api.aclose()
-        if isinstance(exc, (RemoteSessionError, AuthError)) or not isinstance(exc, Exception):
+        if isinstance(exc, (RemoteSessionError, AuthError, SubdomainRefused)) or not isinstance(exc, Exception):
             raise
         raise RemoteSessionError(f"{START_FAILED} {type(exc).__name__}: {exc}") from exc
 

@@ -77,6 +77,8 @@ class Runtime:
         local: bool = False,
         error_bodies: bool = True,
         log: Callable[[str], None] | None = None,
+        record: str | Path | None = None,
+        replay: str | Path | None = None,
         **binding_options_: Any,
     ) -> None:
         # the per-type keywords (kv_namespaces=, d1_databases=, r2_buckets=, …) are what installed binding types
@@ -101,6 +103,7 @@ class Runtime:
             "clock": clock,
             "local": local,
         }
+        self._cassette = {"record": record, "replay": replay}  # remote calls to/from a cassette
         self.error_bodies = error_bodies
         self.log = log or _stderr
         self.config: Any = None  # set by from_config
@@ -244,7 +247,7 @@ class Runtime:
         if self._remote_details is None:
             from flarebind.platform import start_remote_for
 
-            self._remote_details = await start_remote_for(specs, self.config)
+            self._remote_details = await start_remote_for(specs, self.config, **self._cassette)
             self._remote_bindings = remote
             return
         session = self._remote_details.session

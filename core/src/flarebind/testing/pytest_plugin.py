@@ -12,6 +12,10 @@ Fixtures, each isolated per test (in-memory state unless ``flarebind_persist_to`
 
 Tests marked ``@pytest.mark.flarebind_remote`` use remote bindings (``remote = true`` in the config) and run only with
 ``--flarebind-remote``; without it they are skipped with the reason.
+
+Tests marked ``@pytest.mark.flarebind_cassette("name")`` replay their remote binding calls from
+``cassettes/<name>.json`` beside the test file: offline, with no credentials. Run once with ``--flarebind-record``
+(and credentials) to record the cassette (:mod:`flarebind.remote.cassette`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ except ImportError:  # pragma: no cover - without pytest-asyncio async tests nee
     _async_fixture = pytest.fixture  # type: ignore[assignment]
 
 REMOTE_MARKER = "flarebind_remote"
+CASSETTE_MARKER = "flarebind_cassette"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,12 +45,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="run tests marked flarebind_remote, with remote bindings (needs Cloudflare credentials)",
     )
+    group.addoption(
+        "--flarebind-record",
+        action="store_true",
+        default=False,
+        help="record the cassettes of tests marked flarebind_cassette against the real remote bindings",
+    )
     parser.addini("flarebind_config", "wrangler config used by the env / worker fixtures (default: nearest one)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{REMOTE_MARKER}: use remote bindings for env / worker (runs only with --flarebind-remote)"
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{CASSETTE_MARKER}(name): replay remote binding calls from cassettes/<name>.json (record: --flarebind-record)",
     )
 
 
@@ -100,7 +115,29 @@ def flarebind_persist_to() -> Path | None:
     return None
 
 
+def _cassette(request: pytest.FixtureRequest) -> dict[str, Path]:
+    """``{"record": path}`` / ``{"replay": path}`` for a test marked ``flarebind_cassette``, else ``{}``.
+
+    ``@pytest.mark.flarebind_cassette("name", ordered=False)`` replays calls in any order (concurrent code).
+    """
+    marker = request.node.get_closest_marker(CASSETTE_MARKER)
+    if marker is None:
+        return {}
+    if marker.kwargs.get("ordered", True) is False:
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setenv("FLAREBIND_REPLAY_ORDER", "any")
+    name = marker.args[0] if marker.args else request.node.name
+    path = Path(request.path).parent / "cassettes" / f"{name}.json"
+    if request.config.getoption("--flarebind-record"):
+        return {"record": path}
+    if not path.is_file():
+        pytest.fail(f"flarebind: no cassette at {path}; record it once with --flarebind-record (needs credentials)")
+    return {"replay": path}
+
+
 def _use_remote(request: pytest.FixtureRequest) -> bool:
+    if request.node.get_closest_marker(CASSETTE_MARKER) is not None:
+        return True  # recording needs the real remote bindings; replaying routes them to the cassette
     if request.node.get_closest_marker(REMOTE_MARKER) is None:
         return False
     if not request.config.getoption("--flarebind-remote"):
@@ -127,6 +164,7 @@ async def env(
             persist_to=flarebind_persist_to,
             in_memory=flarebind_persist_to is None,
             local=not remote,
+            **_cassette(request),
         ) as proxy:
             yield proxy.env
 
@@ -186,6 +224,7 @@ async def worker(
             persist_to=flarebind_persist_to,
             in_memory=flarebind_persist_to is None,
             local=not remote,
+            **_cassette(request),
         )
         async with runtime:
             yield WorkerClient(runtime)
