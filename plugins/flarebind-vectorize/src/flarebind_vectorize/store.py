@@ -213,6 +213,9 @@ class IndexStore:
 
     @property
     def dimensions(self) -> int:
+        if not self.config:
+            with self.lock:
+                self.sync()
         return int(self.config["dimensions"])
 
     @property
