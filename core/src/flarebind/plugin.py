@@ -20,6 +20,7 @@ from flarebind.jsobject import JsObject, js_object
 if TYPE_CHECKING:  # the lazy names, for type checkers and editors
     from flarebind.cli.common import ConfigProblem, Project, config_options, load_project  # noqa: F401
     from flarebind.cli.output import error, info, warning  # noqa: F401
+    from flarebind.config.locate import find_config_path  # noqa: F401
     from flarebind.remote.adapters import (  # noqa: F401
         RemoteBinding,
         body_arg,
@@ -42,6 +43,7 @@ _LAZY = {
     "error": "flarebind.cli.output",
     "info": "flarebind.cli.output",
     "warning": "flarebind.cli.output",
+    "find_config_path": "flarebind.config.locate",
     "RemoteBinding": "flarebind.remote.adapters",
     "body_arg": "flarebind.remote.adapters",
     "is_stream_source": "flarebind.remote.adapters",
