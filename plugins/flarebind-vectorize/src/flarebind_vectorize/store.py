@@ -61,8 +61,8 @@ def now_iso() -> str:
 class Catalog:
     """The indexes of one state folder (``<persist>/v3/vectorize``), or of one in-memory context."""
 
-    def __init__(self, root: Path | None) -> None:
-        self.root = root
+    def __init__(self, root: Path | str | None) -> None:
+        self.root = None if root is None else Path(root)
         self._memory: dict[str, IndexStore] = {}
         self._open: dict[str, IndexStore] = {}
         self._lock = threading.Lock()
