@@ -410,6 +410,9 @@ async def test_vector_limits(open_index, local_only):
     )
     with pytest.raises(JsException, match=r"values must be finite"):
         await index.insert([{"id": "nan", "values": [float("nan"), 0]}])
+    for bad in ([1, True], ["1", 2], [1, None]):
+        with pytest.raises(JsException, match=r"vector values must be numbers"):
+            await index.insert([{"id": "bad", "values": bad}])
     assert (await index.describe())["vectorCount"] == 2
 
 

@@ -103,16 +103,34 @@ def test_deleted_index_is_reported_to_an_open_store(tmp_path):
 
 
 def test_a_write_batch_is_atomic(tmp_path):
-    """A batch that fails half-way (here: a unique-constraint error from the change log) leaves nothing behind."""
+    """A batch that fails half-way (here: a trigger aborting on one row) leaves nothing behind, values included."""
     catalog = Catalog(tmp_path)
     catalog.create("atomic", 2, "cosine")
     store = catalog.open("atomic")
     store.conn.execute(
-        "CREATE TRIGGER boom BEFORE INSERT ON changes WHEN NEW.id = 'bad' BEGIN SELECT RAISE(ABORT, 'x'); END"
+        "CREATE TRIGGER boom BEFORE INSERT ON vectors WHEN NEW.id = 'bad' BEGIN SELECT RAISE(ABORT, 'x'); END"
     )
     rows = [(vid, np.array([1, 0], np.float32), None, None) for vid in ("ok1", "bad", "ok2")]
     with pytest.raises(Exception, match="x"):
         store.write_vectors(rows, replace=True)
     assert store.conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 0
+    assert store.conn.execute("SELECT count(*) FROM segments").fetchone()[0] == 0
     assert len(store.matrix) == 0
+    catalog.close()
+
+
+def test_segments_are_dropped_when_their_last_vector_leaves(tmp_path):
+    catalog = Catalog(tmp_path)
+    catalog.create("gc", 2, "euclidean")
+    store = catalog.open("gc")
+    one = np.array([1, 0], np.float32)
+    store.write_vectors([("a", one, None, None), ("b", one, None, None)], replace=True)
+    store.write_vectors([("a", one * 2, None, None)], replace=True)  # a moves to a new segment
+    segments = lambda: store.conn.execute("SELECT id, live FROM segments ORDER BY id").fetchall()  # noqa: E731
+    assert [live for _, live in segments()] == [1, 1]
+    store.delete_vectors(["b"])  # the first segment's last row
+    assert [live for _, live in segments()] == [1]
+    store.write_vectors([("a", one * 3, None, None)], replace=True)
+    assert [live for _, live in segments()] == [1]
+    assert store.get_vectors(["a"])[0][2] == [3.0, 0.0]
     catalog.close()

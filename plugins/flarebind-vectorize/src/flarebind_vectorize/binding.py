@@ -134,8 +134,8 @@ class VectorizeIndex:
 
         def work(store: IndexStore) -> list[JsObject]:
             out = []
-            for vid, namespace, blob, metadata in store.get_vectors(checked):
-                item = JsObject(id=vid, values=v.unpack_f32(blob))
+            for vid, namespace, values, metadata in store.get_vectors(checked):
+                item = JsObject(id=vid, values=values)
                 if namespace is not None:
                     item["namespace"] = namespace
                 if metadata:

@@ -3,12 +3,16 @@
 ```
 <persist>/v3/vectorize/<index name>.sqlite
   config            key/value: dimensions, metric, description, created_on, modified_on, last mutation
-  vectors           id PRIMARY KEY, namespace, values (float32 little-endian BLOB), metadata (JSON), indexed (JSON:
-                    the values its metadata indexes held when the vector was written)
+  segments          id, live (rows still pointing here), data: the values of one written batch, float32
+                    little-endian, row after row (one BLOB per batch writes about as fast as a file)
+  vectors           id PRIMARY KEY, namespace, metadata (JSON), indexed (JSON: what its metadata indexes held when
+                    the vector was written), segment + position (where its values are)
   metadata_indexes  property PRIMARY KEY, type (string | number | boolean)
-  changes           seq AUTOINCREMENT, id (NULL: the set of metadata indexes changed): the write log other
-                    processes replay to update their matrices incrementally
+  changes           seq AUTOINCREMENT, ids (JSON list; NULL: the set of metadata indexes changed): the write log
+                    other processes replay to update their matrices incrementally
 ```
+
+A segment is deleted in the transaction that moves its last live row away (upserted or deleted).
 
 Index names are checked (:func:`~flarebind_vectorize.validation.check_index_name`) before they become file names, so
 nothing leaves the state folder. Crash safety: a new index is written to a temporary file and linked into place only
@@ -39,15 +43,17 @@ from flarebind_vectorize import validation as v
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS segments (id INTEGER PRIMARY KEY, live INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS vectors (
   id TEXT PRIMARY KEY,
   namespace TEXT,
-  "values" BLOB NOT NULL,
   metadata TEXT,
-  indexed TEXT
+  indexed TEXT,
+  segment INTEGER NOT NULL,
+  position INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS metadata_indexes (property TEXT PRIMARY KEY, type TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT);
+CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, ids TEXT);
 """
 LOG_KEEP = 200_000
 _SUFFIX = ".sqlite"
@@ -241,12 +247,14 @@ class IndexStore:
         if pruned is not None and self.seen < int(pruned[0]):
             self._load()
             return
-        changed = self.conn.execute("SELECT id FROM changes WHERE seq > ? AND seq <= ?", (self.seen, latest)).fetchall()
-        ids = {row[0] for row in changed}
-        if None in ids:
-            ids.discard(None)
-            self._read_indexes()
-            self.matrix.set_indexes(self.indexes)
+        changed = self.conn.execute("SELECT ids FROM changes WHERE seq > ? AND seq <= ?", (self.seen, latest))
+        ids: set[str] = set()
+        for (entry,) in changed.fetchall():
+            if entry is None:
+                self._read_indexes()
+                self.matrix.set_indexes(self.indexes)
+            else:
+                ids.update(json.loads(entry))
         self._reload_rows(sorted(ids))
         self.seen = latest
 
@@ -254,8 +262,6 @@ class IndexStore:
         self.indexes = dict(self.conn.execute("SELECT property, type FROM metadata_indexes").fetchall())
 
     def _load(self) -> None:
-        import numpy as np
-
         from flarebind_vectorize.matrix import Matrix
 
         conn = self.conn
@@ -268,34 +274,48 @@ class IndexStore:
             self.seen = conn.execute("SELECT max(seq) FROM changes").fetchone()[0] or 0
             count = conn.execute("SELECT count(*) FROM vectors").fetchone()[0]
             matrix = Matrix(self.dimensions, self.metric, self.indexes, capacity=max(1024, count))
-            cursor = conn.execute('SELECT id, namespace, "values", indexed FROM vectors')
+            cursor = conn.execute("SELECT id, namespace, indexed, segment, position FROM vectors ORDER BY segment")
+            segment_id, block = None, None
             while batch := cursor.fetchmany(4096):
-                block = np.frombuffer(b"".join(r[2] for r in batch), dtype="<f4").reshape(len(batch), -1)
-                matrix.put_many((r[0], block[i], r[1], json.loads(r[3]) if r[3] else None) for i, r in enumerate(batch))
+                rows = []
+                for vid, namespace, indexed, segment, position in batch:
+                    if segment != segment_id:
+                        segment_id, block = segment, self._segment(segment)
+                    rows.append((vid, block[position], namespace, json.loads(indexed) if indexed else None))
+                matrix.put_many(rows)
         finally:
             if own:
                 conn.execute("COMMIT")
         self.matrix = matrix
 
-    def _reload_rows(self, ids: list[str]) -> None:
+    def _segment(self, segment: int) -> Any:
         import numpy as np
 
+        data = self.conn.execute("SELECT data FROM segments WHERE id = ?", (segment,)).fetchone()[0]
+        return np.frombuffer(data, dtype="<f4").reshape(-1, self.dimensions)
+
+    def _rows_of(self, conn: sqlite3.Connection, columns: str, ids: list[str]) -> dict[str, tuple[Any, ...]]:
         found: dict[str, tuple[Any, ...]] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(
-                f'SELECT id, namespace, "values", indexed FROM vectors WHERE id IN ({marks})', chunk
-            ):
+            for row in conn.execute(f"SELECT id, {columns} FROM vectors WHERE id IN ({marks})", chunk):
                 found[row[0]] = row
+        return found
+
+    def _reload_rows(self, ids: list[str]) -> None:
+        found = self._rows_of(self.conn, "namespace, indexed, segment, position", ids)
+        blocks: dict[int, Any] = {}
         rows = []
         for vid in ids:
             row = found.get(vid)
             if row is None:
                 self.matrix.remove(vid)
-            else:
-                values = np.frombuffer(row[2], dtype="<f4")
-                rows.append((vid, values, row[1], json.loads(row[3]) if row[3] else None))
+                continue
+            block = blocks.get(row[3])
+            if block is None:
+                block = blocks[row[3]] = self._segment(row[3])
+            rows.append((vid, block[row[4]], row[1], json.loads(row[2]) if row[2] else None))
         self.matrix.put_many(rows)
 
     def _write(self, fn: Any) -> Any:
@@ -326,10 +346,19 @@ class IndexStore:
 
     def _prune(self, conn: sqlite3.Connection) -> None:
         latest = conn.execute("SELECT max(seq) FROM changes").fetchone()[0] or 0
-        if latest % 10_000 < 1000 and latest > LOG_KEEP:  # now and then, not on every write
+        if latest % 1000 == 0 and latest > LOG_KEEP:  # now and then, not on every write
             below = latest - LOG_KEEP
             conn.execute("DELETE FROM changes WHERE seq < ?", (below,))
             conn.execute("INSERT OR REPLACE INTO config (key, value) VALUES ('pruned_below', ?)", (str(below),))
+
+    def _release(self, conn: sqlite3.Connection, segments: list[int]) -> None:
+        """Rows left these segments: count them down and drop the segments nothing points at any more."""
+        counts: dict[int, int] = {}
+        for segment in segments:
+            counts[segment] = counts.get(segment, 0) + 1
+        if counts:
+            conn.executemany("UPDATE segments SET live = live - ? WHERE id = ?", [(n, s) for s, n in counts.items()])
+            conn.executemany("DELETE FROM segments WHERE id = ? AND live <= 0", [(s,) for s in counts])
 
     # -- operations -----------------------------------------------------------------------------------------------
 
@@ -343,65 +372,65 @@ class IndexStore:
                 batch.setdefault(r[0], r)  # the first wins
 
         def apply(conn: sqlite3.Connection) -> tuple[str, list[Any]]:
+            import numpy as np
+
             todo = list(batch.values())
-            if not replace and todo:
-                existing = set()
-                ids = [r[0] for r in todo]
-                for i in range(0, len(ids), 500):
-                    chunk = ids[i : i + 500]
-                    marks = ",".join("?" * len(chunk))
-                    existing.update(
-                        row[0] for row in conn.execute(f"SELECT id FROM vectors WHERE id IN ({marks})", chunk)
-                    )
+            existing = self._rows_of(conn, "segment", [r[0] for r in todo])
+            if not replace:
                 todo = [r for r in todo if r[0] not in existing]
-            stored = []
-            for vid, values, namespace, meta in todo:
-                indexed = v.indexed_values(json.loads(meta) if meta else None, self.indexes)
-                stored.append((vid, namespace, v.f32_bytes(values), meta, json.dumps(indexed) if indexed else None))
-            conn.executemany(
-                'INSERT OR REPLACE INTO vectors (id, namespace, "values", metadata, indexed) VALUES (?, ?, ?, ?, ?)',
-                stored,
-            )
-            conn.executemany("INSERT INTO changes (id) VALUES (?)", [(r[0],) for r in stored])
+            applied = []
+            if todo:
+                block = np.stack([r[1] for r in todo]).astype("<f4", copy=False)
+                segment = conn.execute(
+                    "INSERT INTO segments (live, data) VALUES (?, ?)", (len(todo), block.tobytes())
+                ).lastrowid
+                stored = []
+                for position, (vid, _values, namespace, meta) in enumerate(todo):
+                    indexed = v.indexed_values(json.loads(meta), self.indexes) if meta and self.indexes else None
+                    stored.append((vid, namespace, meta, json.dumps(indexed) if indexed else None, segment, position))
+                    applied.append((vid, block[position], namespace, indexed or None))
+                self._release(conn, [existing[r[0]][1] for r in todo if r[0] in existing])
+                conn.executemany(
+                    "INSERT OR REPLACE INTO vectors (id, namespace, metadata, indexed, segment, position) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    stored,
+                )
+                conn.execute("INSERT INTO changes (ids) VALUES (?)", (json.dumps([r[0] for r in todo]),))
             mutation = self._mutation(conn)
             self._prune(conn)
-            return mutation, [
-                (vid, todo[i][1], ns, json.loads(ix) if ix else None) for i, (vid, ns, _b, _m, ix) in enumerate(stored)
-            ]
+            return mutation, applied
 
         mutation, applied = self._write(apply)
         self.matrix.put_many(applied)
         return mutation
 
     def delete_vectors(self, ids: list[str]) -> str:
-        def apply(conn: sqlite3.Connection) -> str:
-            conn.executemany("DELETE FROM vectors WHERE id = ?", [(i,) for i in ids])
-            conn.executemany("INSERT INTO changes (id) VALUES (?)", [(i,) for i in ids])
-            return self._mutation(conn)
+        def apply(conn: sqlite3.Connection) -> tuple[str, list[str]]:
+            existing = self._rows_of(conn, "segment", ids)
+            if existing:
+                conn.executemany("DELETE FROM vectors WHERE id = ?", [(i,) for i in existing])
+                self._release(conn, [row[1] for row in existing.values()])
+                conn.execute("INSERT INTO changes (ids) VALUES (?)", (json.dumps(sorted(existing)),))
+            return self._mutation(conn), list(existing)
 
-        mutation = self._write(apply)
-        for vid in ids:
+        mutation, gone = self._write(apply)
+        for vid in gone:
             self.matrix.remove(vid)
         return mutation
 
-    def get_vectors(self, ids: list[str]) -> list[tuple[str, str | None, bytes, str | None]]:
-        """``(id, namespace, float32 bytes, metadata JSON)`` of the ids that exist, in the order asked."""
+    def get_vectors(self, ids: list[str]) -> list[tuple[str, str | None, list[float], str | None]]:
+        """``(id, namespace, values, metadata JSON)`` of the ids that exist, in the order asked (values from the
+        matrix, which holds exactly the stored float32 values)."""
         with self.lock:
-            self._check_open()
-            found = {}
-            for i in range(0, len(ids), 500):
-                chunk = ids[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                for row in self.conn.execute(
-                    f'SELECT id, namespace, "values", metadata FROM vectors WHERE id IN ({marks})', chunk
-                ):
-                    found[row[0]] = row
+            self.sync()
+            found = self._rows_of(self.conn, "namespace, metadata", ids)
             seen: set[str] = set()
             out = []
             for vid in ids:
-                if vid in found and vid not in seen:
+                values = self.matrix.values_of(vid)
+                if vid in found and vid not in seen and values is not None:
                     seen.add(vid)
-                    out.append(found[vid])
+                    out.append((vid, found[vid][1], [float(x) for x in values], found[vid][2]))
             return out
 
     def search(self, query: Any, options: v.QueryOptions) -> list[dict[str, Any]]:
@@ -476,7 +505,7 @@ class IndexStore:
             if len(self.indexes) >= v.MAX_METADATA_INDEXES:
                 raise ValueError(f"an index can have at most {v.MAX_METADATA_INDEXES} metadata indexes")
             conn.execute("INSERT INTO metadata_indexes (property, type) VALUES (?, ?)", (prop, kind))
-            conn.execute("INSERT INTO changes (id) VALUES (NULL)")
+            conn.execute("INSERT INTO changes (ids) VALUES (NULL)")
             return self._mutation(conn)
 
         mutation = self._write(apply)
@@ -492,7 +521,7 @@ class IndexStore:
             # vectors leave the index with it: re-creating it later starts empty, as on Cloudflare
             path = '$."' + prop + '"'
             conn.execute("UPDATE vectors SET indexed = json_remove(indexed, ?) WHERE indexed IS NOT NULL", (path,))
-            conn.execute("INSERT INTO changes (id) VALUES (NULL)")
+            conn.execute("INSERT INTO changes (ids) VALUES (NULL)")
             return self._mutation(conn)
 
         mutation = self._write(apply)

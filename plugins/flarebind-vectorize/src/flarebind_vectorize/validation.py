@@ -70,7 +70,7 @@ def check_config(dimensions: Any, metric: Any) -> tuple[int, str]:
 # -- vectors ------------------------------------------------------------------------------------------------------
 
 
-def vector_values(values: Any) -> Any:
+def vector_values(values: Any, *, check_finite: bool = True) -> Any:
     """A vector's values as a 1-D float32 numpy array: lists/tuples of numbers, ``array.array``, numpy arrays,
     Float32Array-like bytes (little-endian float32), or anything with the buffer protocol."""
     import numpy as np
@@ -83,10 +83,14 @@ def vector_values(values: Any) -> Any:
             raise TypeError(f"vector bytes must be float32 values (a multiple of 4 bytes), got {len(raw)} bytes")
         arr = np.frombuffer(raw, dtype="<f4")
     elif isinstance(values, (list, tuple)):
-        for v in values:
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise TypeError(f"vector values must be numbers, got {type(v).__name__}")
-        arr = np.asarray(values, dtype=np.float64)
+        # numpy infers the element type: numbers give an int or float array; bools, strings or a mix do not
+        try:
+            arr = np.asarray(values)
+        except ValueError:
+            raise TypeError("vector values must be a flat list of numbers") from None
+        if arr.dtype.kind not in "fiu" or bool in map(type, values):  # booleans pass as ints otherwise
+            bad = next((x for x in values if isinstance(x, bool) or not isinstance(x, (int, float))), None)
+            raise TypeError(f"vector values must be numbers, got {type(bad).__name__}")
     else:
         try:
             arr = np.asarray(memoryview(values))  # array.array('f' | 'd'), other buffers
@@ -100,9 +104,12 @@ def vector_values(values: Any) -> Any:
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"vector values must be numbers, got dtype {arr.dtype}")
     out = arr.astype(np.float32)
-    if not np.isfinite(out).all():
-        raise TypeError("vector values must be finite numbers (no NaN or Infinity)")
+    if check_finite and not np.isfinite(out).all():
+        raise TypeError(NOT_FINITE)
     return out
+
+
+NOT_FINITE = "vector values must be finite numbers (no NaN or Infinity)"
 
 
 def check_id(op: str, vid: Any) -> str:
@@ -179,7 +186,7 @@ def vectors_arg(op: str, vectors: Any, dimensions: int) -> list[tuple[str, Any, 
         if raw is None:
             raise e.vector_error(op, e.BAD_VECTOR, f'invalid vector for id="{vid}": values are missing')
         try:
-            values = vector_values(raw)
+            values = vector_values(raw, check_finite=False)  # checked once for the whole batch below
         except TypeError as exc:
             raise e.vector_error(op, e.BAD_VECTOR, f'invalid vector for id="{vid}": {exc}') from None
         got = values.shape[0]
@@ -191,6 +198,13 @@ def vectors_arg(op: str, vectors: Any, dimensions: int) -> list[tuple[str, Any, 
             )
         namespace = check_namespace(op, field(item, "namespace"))
         out.append((vid, values, namespace, metadata_json(op, vid, field(item, "metadata"))))
+    if out:
+        import numpy as np
+
+        finite = np.isfinite(np.stack([r[1] for r in out])).all(axis=1)
+        if not finite.all():
+            vid = out[int(np.argmin(finite))][0]
+            raise e.vector_error(op, e.BAD_VECTOR, f'invalid vector for id="{vid}": {NOT_FINITE}')
     return out
 
 
@@ -200,10 +214,6 @@ def ids_arg(op: str, ids: Any, limit: int | None = None) -> list[str]:
     if limit is not None and len(ids) > limit:
         raise e.vector_error(op, e.TOO_MANY_IDS, f"too many ids in payload; max id count is {limit}")
     return [check_id(op, i) for i in ids]
-
-
-def f32_bytes(values: Any) -> bytes:
-    return values.astype("<f4").tobytes()
 
 
 def unpack_f32(blob: bytes) -> list[float]:
