@@ -386,7 +386,10 @@ class IndexStore:
                 ).lastrowid
                 stored = []
                 for position, (vid, _values, namespace, meta) in enumerate(todo):
-                    indexed = v.indexed_values(json.loads(meta), self.indexes) if meta and self.indexes else None
+                    indexed = None
+                    if meta and self.indexes:
+                        obj = getattr(meta, "obj", None)
+                        indexed = v.indexed_values(obj if obj is not None else json.loads(meta), self.indexes)
                     stored.append((vid, namespace, meta, json.dumps(indexed) if indexed else None, segment, position))
                     applied.append((vid, block[position], namespace, indexed or None))
                 self._release(conn, [existing[r[0]][1] for r in todo if r[0] in existing])

@@ -104,7 +104,8 @@ def vector_values(values: Any, *, check_finite: bool = True) -> Any:
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"vector values must be numbers, got dtype {arr.dtype}")
     out = arr.astype(np.float32)
-    if check_finite and not np.isfinite(out).all():
+    # one float64 reduction: NaN and infinities survive a sum, and float32 values cannot overflow it
+    if check_finite and not math.isfinite(float(out.sum(dtype=np.float64))):
         raise TypeError(NOT_FINITE)
     return out
 
@@ -142,6 +143,12 @@ def check_namespace(op: str, namespace: Any) -> str | None:
     return namespace
 
 
+class MetadataJson(str):
+    """Metadata as stored (compact JSON text), keeping the object it was made from so it is not parsed again."""
+
+    obj: Mapping[str, Any]
+
+
 def metadata_json(op: str, vid: str, metadata: Any) -> str | None:
     """The metadata object as compact JSON (its stored form), within the 10 KiB limit."""
     if metadata is None:
@@ -159,7 +166,9 @@ def metadata_json(op: str, vid: str, metadata: Any) -> str | None:
             e.BAD_METADATA,
             f'metadata for id="{vid}" is {size} bytes, over the limit of {MAX_METADATA_BYTES} bytes per vector',
         )
-    return text
+    out = MetadataJson(text)
+    out.obj = metadata
+    return out
 
 
 def field(item: Any, name: str) -> Any:
@@ -186,7 +195,7 @@ def vectors_arg(op: str, vectors: Any, dimensions: int) -> list[tuple[str, Any, 
         if raw is None:
             raise e.vector_error(op, e.BAD_VECTOR, f'invalid vector for id="{vid}": values are missing')
         try:
-            values = vector_values(raw, check_finite=False)  # checked once for the whole batch below
+            values = vector_values(raw)
         except TypeError as exc:
             raise e.vector_error(op, e.BAD_VECTOR, f'invalid vector for id="{vid}": {exc}') from None
         got = values.shape[0]
@@ -198,13 +207,6 @@ def vectors_arg(op: str, vectors: Any, dimensions: int) -> list[tuple[str, Any, 
             )
         namespace = check_namespace(op, field(item, "namespace"))
         out.append((vid, values, namespace, metadata_json(op, vid, field(item, "metadata"))))
-    if out:
-        import numpy as np
-
-        finite = np.isfinite(np.stack([r[1] for r in out])).all(axis=1)
-        if not finite.all():
-            vid = out[int(np.argmin(finite))][0]
-            raise e.vector_error(op, e.BAD_VECTOR, f'invalid vector for id="{vid}": {NOT_FINITE}')
     return out
 
 
@@ -378,6 +380,8 @@ def indexed_string(value: str) -> str:
 
 def lookup(metadata: Mapping[str, Any] | None, key: str) -> Any:
     """A dotted property path in a metadata object (``"pandas.nice"`` reads ``{"pandas": {"nice": …}}``)."""
+    if "." not in key:
+        return metadata.get(key) if isinstance(metadata, Mapping) else None
     node: Any = metadata
     for part in key.split("."):
         if not isinstance(node, Mapping) or part not in node:
