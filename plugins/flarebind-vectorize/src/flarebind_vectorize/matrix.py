@@ -24,7 +24,11 @@ _GATHER_BELOW = 0.5
 
 
 class Column:
-    """The values one metadata index holds for each slot (missing: NaN / -1 / None)."""
+    """The values one metadata index holds for each slot (missing: NaN, or -1 for booleans and strings).
+
+    Strings are dictionary-encoded (an int32 code per slot), so equality and set tests compare integers and a
+    range test only compares the distinct strings.
+    """
 
     def __init__(self, kind: str, capacity: int) -> None:
         self.kind = kind
@@ -33,13 +37,14 @@ class Column:
         elif kind == "boolean":
             self.values = np.full(capacity, -1, dtype=np.int8)
         else:
-            self.values = np.full(capacity, None, dtype=object)
+            self.values = np.full(capacity, -1, dtype=np.int32)
+        self.codes: dict[str, int] = {}
         self.present = np.zeros(capacity, dtype=bool)
 
     def grow(self, capacity: int) -> None:
         old = self.values
         fresh = Column(self.kind, capacity)
-        fresh.values[: len(old)] = old
+        fresh.values[: len(old)] = old  # string codes stay valid: the dictionary is kept
         fresh.present[: len(old)] = self.present
         self.values, self.present = fresh.values, fresh.present
 
@@ -47,11 +52,17 @@ class Column:
         if value is None:
             self.clear(slot)
             return
-        self.values[slot] = int(value) if self.kind == "boolean" else value
+        if self.kind == "string":
+            code = self.codes.get(value)
+            if code is None:
+                code = self.codes[value] = len(self.codes)
+            self.values[slot] = code
+        else:
+            self.values[slot] = int(value) if self.kind == "boolean" else value
         self.present[slot] = True
 
     def clear(self, slot: int) -> None:
-        self.values[slot] = np.nan if self.kind == "number" else (-1 if self.kind == "boolean" else None)
+        self.values[slot] = np.nan if self.kind == "number" else -1
         self.present[slot] = False
 
     def mask(self, n: int, op: str, operand: Any) -> Any:
@@ -70,6 +81,10 @@ class Column:
             for v in operand:
                 out &= ~self._eq(n, v)
             return out
+        if self.kind == "string":
+            test = {"$lt": str.__lt__, "$lte": str.__le__, "$gt": str.__gt__, "$gte": str.__ge__}[op]
+            hits = [code for text, code in self.codes.items() if test(text, operand)]
+            return np.isin(self.values[:n], np.asarray(hits, dtype=np.int32))
         present = self.present[:n]
         out = np.zeros(n, dtype=bool)
         rows = np.flatnonzero(present)
@@ -92,7 +107,8 @@ class Column:
         if self.kind == "boolean":
             return self.values[:n] == int(value)
         if self.kind == "string":
-            return np.asarray(self.values[:n] == value, dtype=bool)
+            code = self.codes.get(value)
+            return np.zeros(n, dtype=bool) if code is None else self.values[:n] == code
         return self.values[:n] == float(value)
 
 
