@@ -111,3 +111,20 @@ def test_errors_are_wrangler_style(project):
     assert 'VECTOR_INSERT_ERROR (code = 40012): invalid vector for id="a", expected 2 dimensions' in proc.stderr
     proc = fb(project, "create", "other", "--dimensions", "2", "--metric", "cosine", "--remote")
     assert proc.returncode == 1 and "`wrangler vectorize create …`" in proc.stderr
+
+
+def test_check_refuses_an_index_name_that_is_not_a_safe_file_name(tmp_path):
+    (tmp_path / "wrangler.toml").write_text(
+        'name = "vec"\ncompatibility_date = "2026-05-01"\n\n[[vectorize]]\nbinding = "VEC"\nindex_name = "../up"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
+    proc = subprocess.run([FLAREBIND, "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert """binding "VEC": Invalid Vectorize index name '../up'""" in proc.stderr
+    assert "at wrangler.toml:4:1 (vectorize[0])" in proc.stderr
+    # the same name on a remote binding is Cloudflare's business, not a local path
+    (tmp_path / "wrangler.toml").write_text(
+        (tmp_path / "wrangler.toml").read_text().replace('"../up"\n', '"../up"\nremote = true\n')
+    )
+    proc = subprocess.run([FLAREBIND, "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr

@@ -32,6 +32,23 @@ def register_binding_types(register: Any) -> None:
 
 
 @hookimpl
+def validate_binding(binding: Any, report: Any) -> None:
+    # a local index name becomes a file name under the state folder: refuse anything else at config time, with the
+    # file and line, rather than when the binding is first built
+    if binding.type.type != "vectorize" or binding.remote is True:
+        return
+    name = binding.entry.get("index_name")
+    if not isinstance(name, str):
+        return  # the schema check reports a missing or mistyped field
+    from flarebind_vectorize.validation import check_index_name
+
+    try:
+        check_index_name(name)
+    except ValueError as exc:
+        report.error(f'"{binding.path}" binding "{binding.name}": {exc}', at=binding.path, env=binding.env)
+
+
+@hookimpl
 def register_adapters(register: Any) -> None:
     # factories are imported only when a binding is built, keeping `flarebind` start-up fast
     register.local("vectorize", "flarebind_vectorize.local:make_local")
