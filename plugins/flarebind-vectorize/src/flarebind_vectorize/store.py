@@ -390,7 +390,9 @@ class IndexStore:
                     if meta and self.indexes:
                         obj = getattr(meta, "obj", None)
                         indexed = v.indexed_values(obj if obj is not None else json.loads(meta), self.indexes)
-                    stored.append((vid, namespace, meta, json.dumps(indexed) if indexed else None, segment, position))
+                    stored.append(
+                        (vid, namespace, meta, v.compact_json(indexed) if indexed else None, segment, position)
+                    )
                     applied.append((vid, block[position], namespace, indexed or None))
                 self._release(conn, [existing[r[0]][1] for r in todo if r[0] in existing])
                 conn.executemany(

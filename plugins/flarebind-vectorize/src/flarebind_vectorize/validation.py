@@ -143,6 +143,9 @@ def check_namespace(op: str, namespace: Any) -> str | None:
     return namespace
 
 
+compact_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
 class MetadataJson(str):
     """Metadata as stored (compact JSON text), keeping the object it was made from so it is not parsed again."""
 
@@ -153,10 +156,12 @@ def metadata_json(op: str, vid: str, metadata: Any) -> str | None:
     """The metadata object as compact JSON (its stored form), within the 10 KiB limit."""
     if metadata is None:
         return None
-    if not isinstance(metadata, Mapping):
-        raise e.vector_error(op, e.BAD_METADATA, f'invalid metadata for id="{vid}": expected an object')
+    if not isinstance(metadata, dict):
+        if not isinstance(metadata, Mapping):
+            raise e.vector_error(op, e.BAD_METADATA, f'invalid metadata for id="{vid}": expected an object')
+        metadata = dict(metadata)
     try:
-        text = json.dumps(dict(metadata), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        text = compact_json(metadata)
     except (TypeError, ValueError) as exc:
         raise e.vector_error(op, e.BAD_METADATA, f'invalid metadata for id="{vid}": {exc}') from None
     size = len(text.encode())
@@ -172,7 +177,7 @@ def metadata_json(op: str, vid: str, metadata: Any) -> str | None:
 
 
 def field(item: Any, name: str) -> Any:
-    if isinstance(item, Mapping):
+    if isinstance(item, (dict, Mapping)):  # dict first: the ABC check is slow
         return item.get(name)
     return getattr(item, name, None)
 
