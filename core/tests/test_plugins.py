@@ -118,8 +118,9 @@ def test_first_party_plugins_cover_the_rest():
     } <= keys
     supports = {bt.config_key: bt.support for bt in plugins.registry.binding_types()}
     assert supports["ai"] is Support.ALWAYS_REMOTE
-    assert supports["vectorize"] is supports["mtls_certificates"] is supports["dispatch_namespaces"] is Support.REMOTE
-    assert supports["kv_namespaces"] is Support.LOCAL_AND_REMOTE
+    assert supports["mtls_certificates"] is supports["dispatch_namespaces"] is Support.REMOTE
+    # flarebind-vectorize ships a local simulator (an exact index), so Vectorize runs locally unless remote = true
+    assert supports["kv_namespaces"] is supports["vectorize"] is Support.LOCAL_AND_REMOTE
 
 
 # ---------------------------------------------------------------------------------------- contract v2: hooks

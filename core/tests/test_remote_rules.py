@@ -39,7 +39,6 @@ def test_ai_remote_true_is_silent(write_config):
 @pytest.mark.parametrize(
     ("body", "friendly"),
     [
-        ('[[vectorize]]\nbinding = "V"\nindex_name = "i"\n', "Vectorize Index"),
         ('[[mtls_certificates]]\nbinding = "M"\ncertificate_id = "c"\n', "mTLS Certificate"),
         ('[[dispatch_namespaces]]\nbinding = "D"\nnamespace = "n"\n', "Dispatch Namespace"),
     ],
@@ -56,6 +55,14 @@ def test_remote_class_without_remote_warns(write_config, body, friendly):
         ("error", f"{friendly} bindings do not support local development. {HINT}")
     ]
     assert diags_for(write_config, body + "remote = true\n") == []
+
+
+def test_vectorize_runs_locally_with_its_simulator(write_config):
+    # flarebind-vectorize is installed: no "do not support local development" warning, and remote stays allowed
+    body = '[[vectorize]]\nbinding = "V"\nindex_name = "i"\n'
+    assert diags_for(write_config, body) == []
+    assert diags_for(write_config, body + "remote = true\n") == []
+    assert diags_for(write_config, body + "remote = false\n") == []
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,129 @@ export default class extends WorkerEntrypoint {
   stream() { return new Response("streamed from rpc").body; }
   counter(start) { return new Counter(start); }
 }
+
+// A stand-in for a Vectorize index (workerd has no local Vectorize): the binding's RPC methods over a brute-force
+// index in module state, so tests drive the remote adapter's wire path (vectors, nested options, results, errors)
+// through the proxy. Test-only extras: configure(dimensions, metric) and flarebindReset().
+const vec = { dimensions: 32, metric: "cosine", rows: new Map(), mutation: null, at: null };
+function vecError(op, code, text) { return new Error(`${op}_ERROR (code = ${code}): ${text}`); }
+function vecMutation() {
+  vec.mutation = crypto.randomUUID();
+  vec.at = new Date().toISOString();
+  return { mutationId: vec.mutation };
+}
+function vecLookup(metadata, key) {
+  let node = metadata;
+  for (const part of key.split(".")) {
+    if (node === null || typeof node !== "object" || !(part in node)) return null;
+    node = node[part];
+  }
+  return node;
+}
+function vecMatches(metadata, filter) {
+  for (const [key, spec] of Object.entries(filter || {})) {
+    const ops = spec !== null && typeof spec === "object" && !Array.isArray(spec) ? spec : { $eq: spec };
+    const value = vecLookup(metadata, key);
+    for (const [op, arg] of Object.entries(ops)) {
+      const ok = {
+        $eq: () => value === arg, $ne: () => value !== arg,
+        $in: () => arg.includes(value), $nin: () => !arg.includes(value),
+        $lt: () => value !== null && value < arg, $lte: () => value !== null && value <= arg,
+        $gt: () => value !== null && value > arg, $gte: () => value !== null && value >= arg,
+      }[op];
+      if (!ok) throw vecError("VECTOR_QUERY", 40003, `invalid filter: unsupported operator "${op}" for "${key}"`);
+      if (!ok()) return false;
+    }
+  }
+  return true;
+}
+function vecScore(a, b) {
+  let dot = 0, na = 0, nb = 0, sq = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; sq += (a[i] - b[i]) ** 2;
+  }
+  if (vec.metric === "euclidean") return Math.sqrt(sq);
+  if (vec.metric === "dot-product") return -dot;
+  return na && nb ? dot / Math.sqrt(na * nb) : 0;
+}
+export class VectorizeStandIn extends WorkerEntrypoint {
+  configure(dimensions, metric) {
+    Object.assign(vec, { dimensions, metric, rows: new Map(), mutation: null, at: null });
+  }
+  flarebindReset() { this.configure(32, "cosine"); }
+  write(op, vectors, replace) {
+    for (const v of vectors) {
+      if (v.values.length !== vec.dimensions) {
+        const got = v.values.length;
+        throw vecError(op, 40012,
+          `invalid vector for id="${v.id}", expected ${vec.dimensions} dimensions, and got ${got} dimensions`);
+      }
+    }
+    for (const v of vectors) {
+      if (!replace && vec.rows.has(v.id)) continue;
+      const row = { id: v.id, values: Float32Array.from(v.values), namespace: v.namespace, metadata: v.metadata };
+      vec.rows.set(v.id, row);
+    }
+    return vecMutation();
+  }
+  insert(vectors) { return this.write("VECTOR_INSERT", vectors, false); }
+  upsert(vectors) { return this.write("VECTOR_UPSERT", vectors, true); }
+  query(vector, options = {}) {
+    let returnMetadata = options.returnMetadata ?? "none";
+    if (returnMetadata === true) returnMetadata = "all";
+    if (returnMetadata === false) returnMetadata = "none";
+    if (!["none", "indexed", "all"].includes(returnMetadata)) {
+      const got = JSON.stringify(returnMetadata);
+      throw new Error(`Invalid returnMetadata option. Expected: true, false, "none", "indexed" or "all"; got: ${got}`);
+    }
+    if (vector.length !== vec.dimensions) {
+      throw vecError("VECTOR_QUERY", 40006,
+        `invalid query vector, expected ${vec.dimensions} dimensions, and got ${vector.length} dimensions`);
+    }
+    const q = Float32Array.from(vector);
+    const sign = vec.metric === "cosine" ? -1 : 1;
+    const scored = [];
+    for (const row of vec.rows.values()) {
+      if (options.namespace !== undefined && row.namespace !== options.namespace) continue;
+      if (!vecMatches(row.metadata, options.filter)) continue;
+      scored.push({ row, score: vecScore(row.values, q) });
+    }
+    scored.sort((x, y) => sign * (x.score - y.score) || (x.row.id < y.row.id ? -1 : 1));
+    const matches = scored.slice(0, options.topK ?? 5).map(({ row, score }) => {
+      const m = { id: row.id, score };
+      if (options.returnValues) m.values = Array.from(row.values);
+      if (returnMetadata !== "none") m.metadata = row.metadata ?? {};
+      if (row.namespace !== undefined) m.namespace = row.namespace;
+      return m;
+    });
+    return { count: matches.length, matches };
+  }
+  queryById(id, options = {}) {
+    const row = vec.rows.get(id);
+    return row ? this.query(Array.from(row.values), options) : { count: 0, matches: [] };
+  }
+  // values as a Float32Array: the adapter must bring typed arrays back as numbers
+  getByIds(ids) {
+    return ids.filter((id) => vec.rows.has(id)).map((id) => {
+      const { values, namespace, metadata } = vec.rows.get(id);
+      const out = { id, values };
+      if (namespace !== undefined) out.namespace = namespace;
+      if (metadata !== undefined) out.metadata = metadata;
+      return out;
+    });
+  }
+  deleteByIds(ids) {
+    for (const id of ids) vec.rows.delete(id);
+    return vecMutation();
+  }
+  describe() {
+    return { vectorCount: vec.rows.size, dimensions: vec.dimensions, processedUpToDatetime: vec.at,
+      processedUpToMutation: vec.mutation };
+  }
+}
 """
+# proxy bindings that are JS stand-ins for types workerd cannot run locally: binding name -> the type they stand for
+STAND_IN_TYPES = {"FB_VEC_0": "vectorize"}
 
 
 def proxy_test_bindings(pool: int = POOL_SIZE) -> dict[str, dict[str, Any]]:
@@ -69,6 +191,7 @@ def proxy_test_bindings(pool: int = POOL_SIZE) -> dict[str, dict[str, Any]]:
             "database_id": f"00000000-0000-4000-8000-00000000000{i}",
         }
     bindings["FB_SVC"] = {"type": "service", "service": TARGET_NAME}
+    bindings["FB_VEC_0"] = {"type": "service", "service": TARGET_NAME, "entrypoint": "VectorizeStandIn"}
     return bindings
 
 
@@ -236,7 +359,7 @@ class ProxyBindingPool:
         self.channel = channel
         self.by_type: dict[str, list[str]] = {}
         for name in sorted(kinds):
-            type_name = KIND_TYPES.get(kinds[name])
+            type_name = STAND_IN_TYPES.get(name) or KIND_TYPES.get(kinds[name])
             if type_name:
                 self.by_type.setdefault(type_name, []).append(name)
         self.assigned: dict[tuple[str, Any], str] = {}
@@ -260,8 +383,10 @@ class ProxyBindingPool:
 
 
 async def empty_binding(channel: Any, name: str, type_name: str) -> None:
-    """Delete everything in a KV namespace, R2 bucket or D1 database behind the proxy (test isolation)."""
-    if type_name == "kv_namespace":
+    """Delete everything in a KV namespace, R2 bucket, D1 database or stand-in behind the proxy (test isolation)."""
+    if type_name == "vectorize":
+        await channel.call(name, [{"call": "flarebindReset"}])
+    elif type_name == "kv_namespace":
         while True:
             listed = await channel.call(name, [{"call": "list"}])
             keys = [k["name"] for k in listed["keys"]]

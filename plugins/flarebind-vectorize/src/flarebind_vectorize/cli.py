@@ -1,0 +1,636 @@
+"""``flarebind vectorize …``: wrangler's vectorize commands, on the local index by default.
+
+Index management (``create``, ``list``, ``get``, ``delete``, metadata indexes) works on the local state folder
+(``<persist>/v3/vectorize``). Data commands (``insert``, ``upsert``, ``query``, ``get-vectors``, ``delete-vectors``,
+``info``) call the Vectorize binding: the local one by default, the real index with ``--remote`` (through a remote
+proxy session, like every other remote binding). Messages are wrangler's (4.86) where wrangler prints one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from flarebind.plugin import config_options
+
+from flarebind_vectorize import validation as v
+
+WRANGLER_MAX_BATCH = 5000  # the HTTP API's batch limit, which wrangler enforces on --batch-size
+BINDING_BATCH = v.MAX_VECTORS_PER_CALL  # what one binding call takes
+
+
+class VectorizeCommandError(click.ClickException):
+    """An error printed wrangler-style (``✘ [ERROR] …``) with exit code 1."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        from flarebind.plugin import error
+
+        error(self.message)
+
+
+def _warn(message: str) -> None:
+    from flarebind.plugin import warning
+
+    warning(message)
+
+
+# -- where things are -----------------------------------------------------------------------------------------------
+
+
+def _project(config: str | None, env: str | None, persist_to: str | None, *, need: bool) -> Any:
+    from flarebind.plugin import find_config, load_project
+
+    if need or config is not None or find_config(None) is not None:
+        return load_project(config, env, persist_to)
+    return None
+
+
+@asynccontextmanager
+async def _local_catalog(config: str | None, env: str | None, persist_to: str | None) -> Any:
+    from flarebind.plugin import LocalContext
+
+    from flarebind_vectorize.local import catalog_for
+
+    project = _project(config, env, persist_to, need=False)
+    if project is not None:
+        ctx = project.local_context()
+    else:
+        ctx = LocalContext(persist_to=Path(persist_to).resolve() if persist_to else None, project_dir=Path.cwd())
+    try:
+        yield catalog_for(ctx), ctx
+    finally:
+        await ctx.dispose()
+        if project is not None:
+            await project.aclose()
+
+
+@asynccontextmanager
+async def _index_binding(name: str, remote: bool, config: str | None, env: str | None, persist_to: str | None) -> Any:
+    """The Vectorize binding for index ``name``: local, or through a remote session with ``--remote``."""
+    v.check_index_name(name)
+    if not remote:
+        from flarebind_vectorize.local import make_local
+
+        async with _local_catalog(config, env, persist_to) as (_catalog, ctx):
+            yield make_local("VECTORIZE", {"type": "vectorize", "index_name": name}, ctx)
+        return
+    project = _project(config, env, persist_to, need=True)
+    try:
+        # the config's binding for this index if there is one (its name), else a binding made up for the call
+        binding = next(
+            (n for n, s in project.bindings_of_type("vectorize").items() if s.get("index_name") == name), "VECTORIZE"
+        )
+        try:
+            index = await project.remote_binding(binding, {"type": "vectorize", "index_name": name})
+        except click.ClickException:
+            raise
+        except Exception as exc:  # the session layer's errors carry their own explanation
+            raise VectorizeCommandError(str(exc) or exc.__class__.__name__) from exc
+        yield index
+    finally:
+        await project.aclose()
+
+
+def _run(body: Callable[[], Awaitable[None]]) -> None:
+    from flarebind.plugin import FlarebindError, JsException
+
+    try:
+        asyncio.run(body())
+    except (JsException, TypeError, ValueError, FlarebindError, OSError) as exc:
+        raise VectorizeCommandError(str(exc)) from None
+
+
+def _local_only(command: str, remote: bool) -> None:
+    if remote:
+        raise VectorizeCommandError(
+            f"`flarebind vectorize {command} --remote` is not available: flarebind reaches a remote index through "
+            "its binding (the proxy worker), which cannot manage indexes. Use "
+            f"`wrangler vectorize {command} …` for the index on Cloudflare."
+        )
+
+
+def remote_options(func: Any) -> Any:
+    func = click.option("--remote", is_flag=True, default=False, help="Use the index on Cloudflare.")(func)
+    func = click.option("--local", is_flag=True, default=False, help="Use the local index (the default).")(func)
+    return config_options(func)
+
+
+def _is_remote(local: bool, remote: bool) -> bool:
+    if local and remote:
+        raise click.UsageError("Arguments local and remote are mutually exclusive")
+    return remote
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """A box-drawn table like wrangler's ``logger.table``."""
+    headers = list(rows[0])
+    cells = [[str(r.get(h) if r.get(h) is not None else "") for h in headers] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+
+    def line(left: str, mid: str, right: str) -> str:
+        return left + mid.join("─" * (w + 2) for w in widths) + right
+
+    def row(values: list[str]) -> str:
+        return "│" + "│".join(f" {val.ljust(w)} " for val, w in zip(values, widths, strict=True)) + "│"
+
+    out = [line("┌", "┬", "┐"), row(headers), line("├", "┼", "┤")]
+    out += [row(c) for c in cells]
+    out.append(line("└", "┴", "┘"))
+    return "\n".join(out)
+
+
+def _extra(ctx: click.Context, first: tuple[str, ...]) -> list[str]:
+    """wrangler's array options take several values after one flag (``--ids a b c``); click hands us the rest."""
+    return [*first, *ctx.args]
+
+
+# -- commands -------------------------------------------------------------------------------------------------------
+
+
+@click.group("vectorize")
+def vectorize_group() -> None:
+    """Manage Vectorize indexes (a local exact index by default, --remote for Cloudflare's)."""
+
+
+@vectorize_group.command("create")
+@click.argument("name")
+@click.option("--dimensions", type=int, help="The dimension size to configure this index for.")
+@click.option("--metric", type=click.Choice(list(v.METRICS)), help="The distance metric to use for searching.")
+@click.option("--preset", type=click.Choice(list(v.PRESETS)), help="An embeddings model preset (sets both).")
+@click.option("--description", help="An optional description for this index.")
+@click.option("--json", "as_json", is_flag=True, default=False, help="Return output as JSON")
+@remote_options
+def create(
+    name: str,
+    dimensions: int | None,
+    metric: str | None,
+    preset: str | None,
+    description: str | None,
+    as_json: bool,
+    local: bool,
+    remote: bool,
+    config: str | None,
+    env: str | None,
+    persist_to: str | None,
+) -> None:
+    """Create a Vectorize index."""
+    _local_only("create", _is_remote(local, remote))
+    if preset:
+        dimensions, metric = v.PRESETS[preset]
+        if not as_json:
+            click.echo(f"Configuring index based for the embedding model {preset}.")
+    elif not (dimensions and metric):
+        raise VectorizeCommandError(
+            "🚨 You must provide both dimensions and a metric, or a known model preset when creating an index."
+        )
+
+    async def body() -> None:
+        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
+            if not as_json:
+                click.echo(f"🚧 Creating index: '{name}'")
+            info = catalog.create(name, dimensions, metric, description)
+            if as_json:
+                click.echo(json.dumps(_index_json(info), indent=2))
+                return
+            click.echo(f"✅ Successfully created a new Vectorize index: '{name}'")
+            click.echo(
+                "To access your new Vectorize Index in your Worker, add the following snippet to your configuration "
+                "file:"
+            )
+            click.echo(json.dumps({"vectorize": [{"binding": "VECTORIZE", "index_name": name}]}, indent=2))
+
+    _run(body)
+
+
+def _index_json(info: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "created_on": info["created_on"],
+        "modified_on": info["modified_on"],
+        "name": info["name"],
+        "description": info["description"],
+        "config": {"dimensions": info["dimensions"], "metric": info["metric"]},
+    }
+
+
+@vectorize_group.command("list")
+@click.option("--json", "as_json", is_flag=True, default=False, help="Return output as JSON")
+@remote_options
+def list_indexes(
+    as_json: bool, local: bool, remote: bool, config: str | None, env: str | None, persist_to: str | None
+) -> None:
+    """List your Vectorize indexes."""
+    _local_only("list", _is_remote(local, remote))
+
+    async def body() -> None:
+        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
+            if not as_json:
+                click.echo("📋 Listing Vectorize indexes...")
+            infos = [catalog.open(n).info() for n in catalog.names()]
+            if as_json:
+                click.echo(json.dumps([_index_json(i) for i in infos], indent=2))
+                return
+            if not infos:
+                _warn(
+                    "\nYou haven't created any indexes on this account.\n\nUse 'wrangler vectorize create <name>' to "
+                    "create one, or visit\nhttps://developers.cloudflare.com/vectorize/ to get started.\n\t\t\t"
+                )
+                return
+            click.echo(table([_index_row(i) for i in infos]))
+
+    _run(body)
+
+
+def _index_row(info: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": info["name"],
+        "dimensions": str(info["dimensions"]),
+        "metric": info["metric"],
+        "description": info["description"],
+        "created": info["created_on"],
+        "modified": info["modified_on"],
+    }
+
+
+@vectorize_group.command("get")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, default=False, help="Return output as JSON")
+@remote_options
+def get_index(
+    name: str, as_json: bool, local: bool, remote: bool, config: str | None, env: str | None, persist_to: str | None
+) -> None:
+    """Get a Vectorize index by name."""
+    _local_only("get", _is_remote(local, remote))
+
+    async def body() -> None:
+        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
+            info = catalog.open(name).info()
+            if as_json:
+                click.echo(json.dumps(_index_json(info), indent=2))
+            else:
+                click.echo(table([_index_row(info)]))
+
+    _run(body)
+
+
+@vectorize_group.command("delete")
+@click.argument("name")
+@click.option("-y", "--force", is_flag=True, default=False, help="Skip confirmation")
+@remote_options
+def delete_index(
+    name: str, force: bool, local: bool, remote: bool, config: str | None, env: str | None, persist_to: str | None
+) -> None:
+    """Delete a Vectorize index."""
+    _local_only("delete", _is_remote(local, remote))
+
+    async def body() -> None:
+        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
+            click.echo(f"Deleting Vectorize index {name}")
+            if not force:
+                question = f"OK to delete the index '{name}'?"
+                if sys.stdin.isatty():
+                    if not click.confirm(question, default=True):
+                        click.echo("Deletion cancelled.")
+                        return
+                else:
+                    click.echo(f"? {question}\n🤖 Using fallback value in non-interactive context: yes")
+            catalog.delete(name)
+            click.echo(f"✅ Deleted index {name}")
+
+    _run(body)
+
+
+@vectorize_group.command("info")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, default=False, help="return output as JSON")
+@remote_options
+def info(
+    name: str, as_json: bool, local: bool, remote: bool, config: str | None, env: str | None, persist_to: str | None
+) -> None:
+    """Get additional details about the index."""
+    is_remote = _is_remote(local, remote)
+
+    async def body() -> None:
+        if not as_json:
+            click.echo("📋 Fetching index info...")
+        async with _index_binding(name, is_remote, config, env, persist_to) as index:
+            described = dict(await index.describe())
+        if as_json:
+            click.echo(json.dumps(described, indent=2))
+            return
+        click.echo(
+            table(
+                [
+                    {
+                        "dimensions": str(described["dimensions"]),
+                        "vectorCount": str(described["vectorCount"]),
+                        "processedUpToMutation": described.get("processedUpToMutation"),
+                        "processedUpToDatetime": described.get("processedUpToDatetime"),
+                    }
+                ]
+            )
+        )
+
+    _run(body)
+
+
+def read_ndjson(path: str) -> list[dict[str, Any]]:
+    """Vector records, one JSON object a line; a bad line is reported with its line number."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    if not text.strip():
+        raise VectorizeCommandError(f"🚨 Cannot read invalid or empty file: {path}.")
+    records = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise VectorizeCommandError(f"{path}:{number}: not a JSON object ({exc.msg}).") from None
+        if not isinstance(record, dict) or "id" not in record or "values" not in record:
+            raise VectorizeCommandError(f'{path}:{number}: a vector record needs "id" and "values".')
+        records.append(record)
+    return records
+
+
+def _write_command(kind: str) -> Any:
+    verb = {"insert": "insertion", "upsert": "upsertion"}[kind]
+
+    @click.option(
+        "--file", "file", required=True, help="A file containing line separated json (ndjson) vector objects."
+    )
+    @click.option("--batch-size", type=int, default=WRANGLER_MAX_BATCH, help="Vector records per batch.")
+    @click.option("--json", "as_json", is_flag=True, default=False, help="return output as JSON")
+    @remote_options
+    @click.argument("name")
+    def command(
+        name: str,
+        file: str,
+        batch_size: int,
+        as_json: bool,
+        local: bool,
+        remote: bool,
+        config: str | None,
+        env: str | None,
+        persist_to: str | None,
+    ) -> None:
+        is_remote = _is_remote(local, remote)
+        if batch_size > WRANGLER_MAX_BATCH:
+            raise VectorizeCommandError(
+                "🚨 The global rate limit for the Cloudflare API is 1200 requests per five minutes. Vectorize V2 "
+                f"indexes currently limit upload batches to {WRANGLER_MAX_BATCH} records at a time to stay within "
+                "the service limits."
+            )
+        records = read_ndjson(file)
+
+        async def body() -> None:
+            count = 0
+            async with _index_binding(name, is_remote, config, env, persist_to) as index:
+                for start in range(0, len(records), batch_size):
+                    batch = records[start : start + batch_size]
+                    mutation = None
+                    for sub in range(0, len(batch), BINDING_BATCH):  # the binding takes 1000 a call
+                        mutation = await getattr(index, kind)(batch[sub : sub + BINDING_BATCH])
+                    count += len(batch)
+                    if not as_json:
+                        click.echo(
+                            f"✨ Enqueued {len(batch)} vectors into index '{name}' for {verb}. Mutation changeset "
+                            f"identifier: {mutation['mutationId'] if mutation else ''}"
+                        )
+            if as_json:
+                click.echo(json.dumps({"index": name, "count": count}, indent=2))
+            else:
+                click.echo(f"✅ Successfully enqueued {count} vectors into index '{name}' for {verb}.")
+
+        _run(body)
+
+    command.__doc__ = f"{kind.capitalize()} vectors into a Vectorize index."
+    return command
+
+
+vectorize_group.command("insert")(_write_command("insert"))
+vectorize_group.command("upsert")(_write_command("upsert"))
+
+
+@vectorize_group.command("query", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("name")
+@click.option("--vector", "vector", multiple=True, help="Vector to query the Vectorize Index (--vector 1 2 3).")
+@click.option("--vector-id", help="Identifier for a vector in the index against which the index should be queried")
+@click.option("--top-k", type=int, default=v.DEFAULT_TOP_K, help="The number of results (nearest neighbors) to return")
+@click.option("--return-values", is_flag=True, default=False, help="Include the vector values in the results")
+@click.option("--return-metadata", type=click.Choice(list(v.RETURN_METADATA)), default="none")
+@click.option("--namespace", help="Filter the query results based on this namespace")
+@click.option("--filter", "filter_", help="Filter the query results based on this metadata filter (JSON).")
+@remote_options
+@click.pass_context
+def query(
+    ctx: click.Context,
+    name: str,
+    vector: tuple[str, ...],
+    vector_id: str | None,
+    top_k: int,
+    return_values: bool,
+    return_metadata: str,
+    namespace: str | None,
+    filter_: str | None,
+    local: bool,
+    remote: bool,
+    config: str | None,
+    env: str | None,
+    persist_to: str | None,
+) -> None:
+    """Query a Vectorize index."""
+    is_remote = _is_remote(local, remote)
+    values: list[float] | None = None
+    if vector:
+        values = []
+        for text in _extra(ctx, vector):
+            try:
+                values.append(float(text))
+            except ValueError:
+                continue  # wrangler drops what is not a number
+    elif ctx.args:
+        raise click.UsageError(f"unexpected arguments: {' '.join(ctx.args)}")
+    options: dict[str, Any] = {"topK": top_k, "returnValues": return_values, "returnMetadata": return_metadata}
+    if namespace:
+        options["namespace"] = namespace
+    if filter_:
+        try:
+            options["filter"] = json.loads(filter_)
+        except json.JSONDecodeError:
+            _warn("🚨 Invalid query filter. Please use the recommended format.")
+    if (values is None) == (vector_id is None):
+        raise VectorizeCommandError("🚨 Either vector or vector-id parameter must be provided, but not both.")
+
+    async def body() -> None:
+        click.echo("📋 Searching for relevant vectors...")
+        async with _index_binding(name, is_remote, config, env, persist_to) as index:
+            if values is not None:
+                result = await index.query(values, options)
+            else:
+                result = await index.queryById(vector_id, options)
+        if not result or result["count"] == 0:
+            _warn("Could not find any relevant vectors")
+            return
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+
+    _run(body)
+
+
+@vectorize_group.command("get-vectors", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("name")
+@click.option("--ids", multiple=True, required=True, help="Vector identifiers to fetch (--ids a b c).")
+@remote_options
+@click.pass_context
+def get_vectors(
+    ctx: click.Context,
+    name: str,
+    ids: tuple[str, ...],
+    local: bool,
+    remote: bool,
+    config: str | None,
+    env: str | None,
+    persist_to: str | None,
+) -> None:
+    """Get vectors from a Vectorize index."""
+    is_remote = _is_remote(local, remote)
+    wanted = _extra(ctx, ids)
+
+    async def body() -> None:
+        click.echo("📋 Fetching vectors...")
+        async with _index_binding(name, is_remote, config, env, persist_to) as index:
+            vectors = await index.getByIds(wanted)
+        if not vectors:
+            _warn("The index does not contain vectors corresponding to the provided identifiers")
+            return
+        click.echo(json.dumps(vectors, indent=2, ensure_ascii=False))
+
+    _run(body)
+
+
+@vectorize_group.command("delete-vectors", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("name")
+@click.option("--ids", multiple=True, required=True, help="Vector identifiers to delete (--ids a b c).")
+@remote_options
+@click.pass_context
+def delete_vectors(
+    ctx: click.Context,
+    name: str,
+    ids: tuple[str, ...],
+    local: bool,
+    remote: bool,
+    config: str | None,
+    env: str | None,
+    persist_to: str | None,
+) -> None:
+    """Delete vectors in a Vectorize index."""
+    is_remote = _is_remote(local, remote)
+    wanted = _extra(ctx, ids)
+
+    async def body() -> None:
+        click.echo("📋 Deleting vectors...")
+        async with _index_binding(name, is_remote, config, env, persist_to) as index:
+            mutation = await index.deleteByIds(wanted)
+        click.echo(
+            f"✅ Successfully enqueued {len(wanted)} vectors into index '{name}' for deletion. Mutation changeset "
+            f"identifier: {mutation['mutationId']}."
+        )
+
+    _run(body)
+
+
+@vectorize_group.command("create-metadata-index")
+@click.argument("name")
+@click.option("--property-name", "--propertyName", "property_name", required=True, help="The property to index.")
+@click.option("--type", "kind", required=True, type=click.Choice(list(v.METADATA_TYPES)), help="Its type.")
+@remote_options
+def create_metadata_index(
+    name: str,
+    property_name: str,
+    kind: str,
+    local: bool,
+    remote: bool,
+    config: str | None,
+    env: str | None,
+    persist_to: str | None,
+) -> None:
+    """Enable metadata filtering on the specified property."""
+    _local_only("create-metadata-index", _is_remote(local, remote))
+
+    async def body() -> None:
+        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
+            click.echo("📋 Creating metadata index...")
+            mutation = catalog.open(name).create_metadata_index(property_name, kind)
+            click.echo(
+                f"✅ Successfully enqueued metadata index creation request. Mutation changeset identifier: {mutation}."
+            )
+
+    _run(body)
+
+
+@vectorize_group.command("list-metadata-index")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, default=False, help="return output as JSON")
+@remote_options
+def list_metadata_index(
+    name: str, as_json: bool, local: bool, remote: bool, config: str | None, env: str | None, persist_to: str | None
+) -> None:
+    """List metadata properties on which metadata filtering is enabled."""
+    _local_only("list-metadata-index", _is_remote(local, remote))
+
+    async def body() -> None:
+        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
+            if not as_json:
+                click.echo("📋 Fetching metadata indexes...")
+            indexes = catalog.open(name).info()["metadataIndexes"]
+            rows = [{"propertyName": p, "indexType": t} for p, t in sorted(indexes.items())]
+            if as_json:
+                click.echo(json.dumps(rows, indent=2))
+                return
+            if not rows:
+                _warn(
+                    "\nYou haven't created any metadata indexes on this account.\n\nUse 'wrangler vectorize "
+                    "create-metadata-index <name>' to create one, or visit\nhttps://developers.cloudflare.com/vectorize/"
+                    " to get started.\n\t\t"
+                )
+                return
+            click.echo(table([{"propertyName": r["propertyName"], "type": r["indexType"]} for r in rows]))
+
+    _run(body)
+
+
+@vectorize_group.command("delete-metadata-index")
+@click.argument("name")
+@click.option("--property-name", "--propertyName", "property_name", required=True, help="The property to un-index.")
+@remote_options
+def delete_metadata_index(
+    name: str,
+    property_name: str,
+    local: bool,
+    remote: bool,
+    config: str | None,
+    env: str | None,
+    persist_to: str | None,
+) -> None:
+    """Delete metadata indexes."""
+    _local_only("delete-metadata-index", _is_remote(local, remote))
+
+    async def body() -> None:
+        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
+            click.echo("📋 Deleting metadata index...")
+            mutation = catalog.open(name).delete_metadata_index(property_name)
+            click.echo(
+                f"✅ Successfully enqueued metadata index deletion request. Mutation changeset identifier: {mutation}."
+            )
+
+    _run(body)
