@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flarebind.plugin import RemoteBinding, RemoteStream, shape
+from flarebind.plugin import JsException, RemoteBinding, RemoteStream, shape
 
 from flarebind_ai.binding import check_model, run_options
+from flarebind_ai.errors import InferenceUpstreamError
 from flarebind_ai.stream import AiStream
 from flarebind_ai.usage import USAGE
 
@@ -23,11 +24,23 @@ class RemoteAi(RemoteBinding):
         opts = run_options(options, kwargs)
         USAGE.admit(model)
         args = [model, inputs, opts] if opts else [model, inputs]
-        result = shape(await self._call([{"call": "run", "args": args}]))
+        try:
+            result = shape(await self._call([{"call": "run", "args": args}]))
+        except JsException as exc:
+            raise _named(exc) from None
         if isinstance(result, RemoteStream):
             return AiStream(result, on_close=result.aclose)
         USAGE.settle(model, result)
         return result
+
+
+def _named(exc: JsException) -> JsException:
+    """Workers AI's own error class for its errors, also when an RPC hop folded the name into the message."""
+    message = str(exc)
+    prefix = f"{InferenceUpstreamError.__name__}: "
+    if exc.name == "InferenceUpstreamError" or message.startswith(prefix):
+        return InferenceUpstreamError(message.removeprefix(prefix))
+    return exc
 
 
 def make_remote(name: str, spec: dict[str, Any], channel: Any) -> RemoteAi:
