@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from openai_standin import OpenAIStandIn  # noqa: E402
+from openai_standin import OpenAIStandIn
 
 CONFIG = """\
 name = "ai-test"
