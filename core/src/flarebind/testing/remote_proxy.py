@@ -70,7 +70,8 @@ export class AiStandIn extends WorkerEntrypoint {
     }
     if (/bge/.test(model)) {
       const texts = Array.isArray(inputs.text) ? inputs.text : [inputs.text];
-      return { shape: [texts.length, 4], data: texts.map((t) => [t.length, 0.5, -0.25, 1]), pooling: inputs.pooling ?? "mean" };
+      const data = texts.map((t) => [t.length, 0.5, -0.25, 1]);
+      return { shape: [texts.length, 4], data, pooling: inputs.pooling ?? "mean" };
     }
     if (/distilbert/.test(model)) return [{ label: "NEGATIVE", score: 0.25 }, { label: "POSITIVE", score: 0.75 }];
     if (/m2m100/.test(model)) return { translated_text: `[${inputs.target_lang}] ${inputs.text}` };
@@ -86,13 +87,17 @@ export class AiStandIn extends WorkerEntrypoint {
     if (/stable-diffusion|flux/.test(model)) return aiStream([PNG, inputs.prompt]);
     const prompt = inputs.prompt ?? inputs.messages.map((m) => m.content).join(" ");
     if (inputs.stream) {
-      return aiStream([...prompt.split(" ").map((w) => `data: ${JSON.stringify({ response: w })}\\n\\n`), "data: [DONE]\\n\\n"]);
+      const events = prompt.split(" ").map((w) => `data: ${JSON.stringify({ response: w })}\\n\\n`);
+      return aiStream([...events, "data: [DONE]\\n\\n"]);
     }
-    return { response: `echo: ${prompt}`, usage: { prompt_tokens: 1000, completion_tokens: 2000, total_tokens: 3000 } };
+    const usage = { prompt_tokens: 1000, completion_tokens: 2000, total_tokens: 3000 };
+    return { response: `echo: ${prompt}`, usage };
   }
-  async models(params) { return [{ name: "@cf/meta/llama-3.1-8b-instruct", task: { name: "Text Generation" }, params: params ?? null }]; }
+  async models(params) {
+    return [{ name: "@cf/meta/llama-3.1-8b-instruct", task: { name: "Text Generation" }, params: params ?? null }];
+  }
   async toMarkdown(files) {
-    return files.map((f) => ({ name: f.name, mimeType: "text/markdown", format: "markdown", tokens: 1, data: `# ${f.name}` }));
+    return files.map((f) => ({ name: f.name, mimeType: "text/markdown", tokens: 1, data: `# ${f.name}` }));
   }
 }
 """
