@@ -56,8 +56,8 @@ class OpenAICompatibleProvider:
         if task == TEXT_GENERATION:
             return await self._generate(model, inputs)
         raise InferenceUpstreamError(
-            f"{model} is a model for {task}, which an OpenAI-compatible provider cannot run; flarebind's local providers "
-            "run text generation and text embeddings. Set remote = true on the AI binding to use Workers AI."
+            f"{model} is a model for {task}, which an OpenAI-compatible provider cannot run; flarebind's local "
+            "providers run text generation and text embeddings. Set remote = true on the AI binding to use Workers AI."
         )
 
     # --------------------------------------------------------------------------------------------- requests
