@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests"))  # the repository's tests/: `fakes`
 
-from openai_standin import OpenAIStandIn
+from fakes.openai_server import OpenAIStandIn
 
 CONFIG = """\
 name = "ai-test"

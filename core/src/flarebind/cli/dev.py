@@ -49,6 +49,19 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--inspect", is_flag=True, help="Drop into pdb when the Worker raises an uncaught exception.")
 @click.option("--no-watch", "no_watch", is_flag=True, help="Do not reload on code or config changes.")
 @click.option(
+    "--ai-provider",
+    "ai_provider",
+    metavar="URL",
+    help="Run AI bindings without remote = true on this local model server (OpenAI-compatible, e.g. Ollama's "
+    "http://127.0.0.1:11434) instead of Workers AI.",
+)
+@click.option(
+    "--ai-max-calls",
+    "ai_max_calls",
+    type=click.IntRange(min=0),
+    help="Refuse remote Workers AI calls beyond this many in this session (they are billed).",
+)
+@click.option(
     "--allow-production-remote",
     is_flag=True,
     help="Allow remote bindings that point at resources [env.production] also binds.",
@@ -64,9 +77,24 @@ def dev_command(
     test_scheduled: bool,
     inspect: bool,
     no_watch: bool,
+    ai_provider: str | None,
+    ai_max_calls: int | None,
     allow_production_remote: bool,
 ) -> None:
     """Start a local server for developing your Worker."""
+    import os
+
+    # plugin settings reach the AI plugin through its environment variables (also how a library user sets them);
+    # the plugins are re-read so a provider lets AI bindings run locally
+    if ai_provider is not None:
+        os.environ["FLAREBIND_AI_PROVIDER"] = ai_provider
+    if ai_max_calls is not None:
+        os.environ["FLAREBIND_AI_MAX_CALLS"] = str(ai_max_calls)
+    os.environ["FLAREBIND_AI_SUMMARY"] = "1"  # one line on exit when remote AI calls were made
+    if ai_provider is not None:
+        from flarebind.plugins import reset_plugins
+
+        reset_plugins()
     from flarebind.cli.common import ConfigProblem
     from flarebind.cli.output import print_diagnostics, print_plugin_errors
     from flarebind.config.read import load_config

@@ -10,7 +10,9 @@ clear error, so a runaway loop in dev or a test suite cannot spend money; ``flar
 
 from __future__ import annotations
 
+import atexit
 import os
+import sys
 import threading
 from collections import Counter
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 from flarebind_ai.errors import AiCallLimitReached, AiConfigError
 
 MAX_CALLS_ENV = "FLAREBIND_AI_MAX_CALLS"
+SUMMARY_ENV = "FLAREBIND_AI_SUMMARY"  # set by `flarebind dev`: print the summary when the process exits
 
 # neurons per million (input, output) tokens, from Cloudflare's pricing page (2025 table)
 NEURONS_PER_M_TOKENS: dict[str, tuple[float, float]] = {
@@ -90,6 +93,8 @@ class Usage:
                     "binding at a local model (--ai-provider)."
                 )
             self.calls[model] += 1
+            if self.total == 1 and os.environ.get(SUMMARY_ENV):
+                atexit.register(self._print_summary)
 
     def settle(self, model: str, result: Any) -> None:
         neurons = estimate_neurons(model, result)
@@ -107,6 +112,11 @@ class Usage:
         if self.neurons and self.unestimated:
             estimate += f" (+{self.unestimated} calls without one)"
         return f"Workers AI: {self.total} remote call{'s' * (self.total != 1)} ({per_model}), {estimate}"
+
+    def _print_summary(self) -> None:
+        line = self.summary()
+        if line:
+            print(line, file=sys.stderr, flush=True)
 
     def reset(self) -> None:
         with self._lock:
