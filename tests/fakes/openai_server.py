@@ -32,6 +32,7 @@ class OpenAIStandIn:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go as separate writes: no 40 ms delayed-ACK stalls
 
             def log_message(self, *args: Any) -> None:
                 pass
