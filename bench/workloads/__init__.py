@@ -6,7 +6,15 @@ from bench.harness import Workload
 
 
 def all_workloads() -> dict[str, Workload]:
-    from bench.workloads import d1, kv, r2, remote, runtime, vectorize
+    from bench.workloads import ai, d1, kv, r2, remote, runtime, vectorize
 
-    workloads = [kv.WORKLOAD, r2.WORKLOAD, d1.WORKLOAD, vectorize.WORKLOAD, runtime.WORKLOAD, remote.WORKLOAD]
+    workloads = [
+        kv.WORKLOAD,
+        r2.WORKLOAD,
+        d1.WORKLOAD,
+        vectorize.WORKLOAD,
+        runtime.WORKLOAD,
+        remote.WORKLOAD,
+        ai.WORKLOAD,
+    ]
     return {w.name: w for w in workloads}

@@ -69,6 +69,19 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
     help="With --replay: must calls come in the recorded order, or may any unused recorded call answer?",
 )
 @click.option(
+    "--ai-provider",
+    "ai_provider",
+    metavar="URL",
+    help="Run AI bindings without remote = true on this local model server (OpenAI-compatible, e.g. Ollama's "
+    "http://127.0.0.1:11434) instead of Workers AI.",
+)
+@click.option(
+    "--ai-max-calls",
+    "ai_max_calls",
+    type=click.IntRange(min=0),
+    help="Refuse remote Workers AI calls beyond this many in this session (they are billed).",
+)
+@click.option(
     "--allow-production-remote",
     is_flag=True,
     help="Allow remote bindings that point at resources [env.production] also binds.",
@@ -87,6 +100,8 @@ def dev_command(
     record: str | None,
     replay: str | None,
     replay_order: str,
+    ai_provider: str | None,
+    ai_max_calls: int | None,
     allow_production_remote: bool,
 ) -> None:
     """Start a local server for developing your Worker."""
@@ -100,6 +115,17 @@ def dev_command(
     if replay:
         os.environ["FLAREBIND_REPLAY"] = os.path.abspath(replay)
         os.environ["FLAREBIND_REPLAY_ORDER"] = replay_order
+    # plugin settings reach the AI plugin through its environment variables (also how a library user sets them);
+    # the plugins are re-read so a provider lets AI bindings run locally
+    if ai_provider is not None:
+        os.environ["FLAREBIND_AI_PROVIDER"] = ai_provider
+    if ai_max_calls is not None:
+        os.environ["FLAREBIND_AI_MAX_CALLS"] = str(ai_max_calls)
+    os.environ["FLAREBIND_AI_SUMMARY"] = "1"  # one line on exit when remote AI calls were made
+    if ai_provider is not None:
+        from flarebind.plugins import reset_plugins
+
+        reset_plugins()
     from flarebind.cli.common import ConfigProblem
     from flarebind.cli.output import print_diagnostics, print_plugin_errors
     from flarebind.config.read import load_config

@@ -173,9 +173,56 @@ export class VectorizeStandIn extends WorkerEntrypoint {
       processedUpToMutation: vec.mutation };
   }
 }
+
+// A stand-in for Workers AI (workerd has no local AI and the real one is billed): the binding's methods with each
+// task's documented result shape, so tests drive the AI remote adapter's wire path (JSON answers, SSE and image
+// streams, options, errors) through the proxy.
+function aiStream(chunks, type) {
+  const bytes = chunks.map((c) => (typeof c === "string" ? new TextEncoder().encode(c) : c));
+  return new ReadableStream({ start(c) { for (const b of bytes) c.enqueue(b); c.close(); } });
+}
+const PNG = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82]);
+export class AiStandIn extends WorkerEntrypoint {
+  async run(model, inputs, options) {
+    if (model === "@cf/test/echo-options") return { options: options ?? null, inputs };
+    if (model === "@cf/bad/model") {
+      const e = new Error(`5007: No such model ${model} or task`); e.name = "InferenceUpstreamError"; throw e;
+    }
+    if (/bge/.test(model)) {
+      const texts = Array.isArray(inputs.text) ? inputs.text : [inputs.text];
+      const data = texts.map((t) => [t.length, 0.5, -0.25, 1]);
+      return { shape: [texts.length, 4], data, pooling: inputs.pooling ?? "mean" };
+    }
+    if (/distilbert/.test(model)) return [{ label: "NEGATIVE", score: 0.25 }, { label: "POSITIVE", score: 0.75 }];
+    if (/m2m100/.test(model)) return { translated_text: `[${inputs.target_lang}] ${inputs.text}` };
+    if (/bart-large-cnn/.test(model)) return { summary: inputs.input_text.split(".")[0] + "." };
+    if (/whisper/.test(model)) {
+      const n = (inputs.audio.length ?? inputs.audio.byteLength);
+      return { text: `heard ${n} bytes`, word_count: 3, words: [], vtt: "WEBVTT" };
+    }
+    if (/llava|uform/.test(model)) {
+      const n = (inputs.image.length ?? inputs.image.byteLength);
+      return { description: `an image of ${n} bytes` };
+    }
+    if (/stable-diffusion|flux/.test(model)) return aiStream([PNG, inputs.prompt]);
+    const prompt = inputs.prompt ?? inputs.messages.map((m) => m.content).join(" ");
+    if (inputs.stream) {
+      const events = prompt.split(" ").map((w) => `data: ${JSON.stringify({ response: w })}\\n\\n`);
+      return aiStream([...events, "data: [DONE]\\n\\n"]);
+    }
+    const usage = { prompt_tokens: 1000, completion_tokens: 2000, total_tokens: 3000 };
+    return { response: `echo: ${prompt}`, usage };
+  }
+  async models(params) {
+    return [{ name: "@cf/meta/llama-3.1-8b-instruct", task: { name: "Text Generation" }, params: params ?? null }];
+  }
+  async toMarkdown(files) {
+    return files.map((f) => ({ name: f.name, mimeType: "text/markdown", tokens: 1, data: `# ${f.name}` }));
+  }
+}
 """
 # proxy bindings that are JS stand-ins for types workerd cannot run locally: binding name -> the type they stand for
-STAND_IN_TYPES = {"FB_VEC_0": "vectorize"}
+STAND_IN_TYPES = {"FB_VEC_0": "vectorize", "FB_AI": "ai"}
 
 
 def proxy_test_bindings(pool: int = POOL_SIZE) -> dict[str, dict[str, Any]]:
@@ -192,6 +239,7 @@ def proxy_test_bindings(pool: int = POOL_SIZE) -> dict[str, dict[str, Any]]:
         }
     bindings["FB_SVC"] = {"type": "service", "service": TARGET_NAME}
     bindings["FB_VEC_0"] = {"type": "service", "service": TARGET_NAME, "entrypoint": "VectorizeStandIn"}
+    bindings["FB_AI"] = {"type": "service", "service": TARGET_NAME, "entrypoint": "AiStandIn"}
     return bindings
 
 
