@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
         spool,
     )
     from flarebind.remote.channel import RemoteStream  # noqa: F401
+    from flarebind.runtime.sdk.body import ReadableStream  # noqa: F401
+    from flarebind.runtime.sdk.response import JsResponse  # noqa: F401
     from flarebind.storage.blobs import BlobMissing, BlobStore, FileBlobStore, MemoryBlobStore, new_blob_id  # noqa: F401
     from flarebind.storage.sqlite import connect, durable_object_file_name, ensure_metadata_db  # noqa: F401
 
@@ -50,6 +52,9 @@ _LAZY = {
     "shape": "flarebind.remote.adapters",
     "spool": "flarebind.remote.adapters",
     "RemoteStream": "flarebind.remote.channel",
+    # the runtime's Fetch types, for bindings that hand a Worker a stream or a Response (Images)
+    "ReadableStream": "flarebind.runtime.sdk.body",
+    "JsResponse": "flarebind.runtime.sdk.response",
     "BlobMissing": "flarebind.storage.blobs",
     "BlobStore": "flarebind.storage.blobs",
     "FileBlobStore": "flarebind.storage.blobs",
