@@ -1,11 +1,13 @@
-"""flarebind plugin for the Images binding: declares the binding type and its adapters."""
+"""flarebind plugin for the Images binding: declares the type, its adapters and the image-resizing edge paths.
+
+Everything heavy (Pillow) is imported only when a binding is built or an image URL is served.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flarebind.bindings.types import BindingType, Shape, Support
-from flarebind.hookspecs import hookimpl
+from flarebind.plugin import BindingType, Shape, Support, hookimpl
 
 
 @hookimpl
@@ -15,9 +17,17 @@ def register_binding_types(register: Any) -> None:
             type="images",
             config_key="images",
             friendly_name="Images",
+            # Miniflare ships a local Images binding, so wrangler runs it locally unless `remote = true`
             support=Support.LOCAL_AND_REMOTE,
             shape=Shape.OBJECT,
             fields={"binding": str},
             required=("binding",),
+            simulator="full transformation API (Pillow)",
         )
     )
+
+
+@hookimpl
+def register_adapters(register: Any) -> None:
+    register.local("images", "flarebind_images.local:make_local")
+    register.remote("images", "flarebind_images.remote:make_remote")
