@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
         spool,
     )
     from flarebind.remote.channel import RemoteStream  # noqa: F401
+    from flarebind.remote.codec import Pipeline, StreamArg  # noqa: F401
     from flarebind.runtime.sdk.body import ReadableStream  # noqa: F401
     from flarebind.runtime.sdk.response import JsResponse  # noqa: F401
     from flarebind.storage.blobs import BlobMissing, BlobStore, FileBlobStore, MemoryBlobStore, new_blob_id  # noqa: F401
@@ -52,6 +53,9 @@ _LAZY = {
     "shape": "flarebind.remote.adapters",
     "spool": "flarebind.remote.adapters",
     "RemoteStream": "flarebind.remote.channel",
+    # a call's streamed body, and a value built on the proxy by a pipeline of ops (Images' draw of a transformer)
+    "StreamArg": "flarebind.remote.codec",
+    "Pipeline": "flarebind.remote.codec",
     # the runtime's Fetch types, for bindings that hand a Worker a stream or a Response (Images)
     "ReadableStream": "flarebind.runtime.sdk.body",
     "JsResponse": "flarebind.runtime.sdk.response",
