@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,7 +43,10 @@ def open_image(data: bytes) -> Image.Image:
     if len(data) > MAX_INPUT_BYTES:
         raise EngineError(TOO_LARGE, f"The image is larger than the {MAX_INPUT_BYTES // (1024 * 1024)} MB limit")
     try:
-        im = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():
+            # our own limit (below) is the one that applies; Pillow's bomb warning would only be noise
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
         raise EngineError(TOO_MANY_PIXELS, "The image exceeds the maximum image area of 100 megapixels") from None
     except (Image.UnidentifiedImageError, OSError, ValueError):
