@@ -31,3 +31,6 @@ def register_binding_types(register: Any) -> None:
 def register_adapters(register: Any) -> None:
     register.local("images", "flarebind_images.local:make_local")
     register.remote("images", "flarebind_images.remote:make_remote")
+    # the same engine behind /cdn-cgi/image/<options>/<source> in `flarebind dev` and fetch(url, cf={"image": …})
+    register.cdn_cgi("image", "flarebind_images.edge:serve_cdn_cgi")
+    register.fetch_cf("image", "flarebind_images.edge:fetch_with_image")
