@@ -702,6 +702,16 @@ async def test_a_drawn_transformer_is_consumed(images):
     assert str(info.value) == CONSUMED and info.value.code == 9525
 
 
+async def test_a_draw_chain_crosses_the_wire(images):
+    """A drawn transformer (its own transform) and a drawn stream, in one chain: accepted on both paths (the remote
+    path builds the drawn transformer on the proxy as a pipeline); the canvas keeps its size."""
+    base = png(Image.new("RGB", (60, 40), WHITE))
+    chain = images.input(base).draw(images.input(logo(RED, (40, 40))).transform({"width": 10}), {"top": 0, "left": 0})
+    result = await chain.draw(logo(), {"bottom": 0, "right": 0}).output({"format": "image/png"})
+    im = Image.open(io.BytesIO(await result.response().bytes()))
+    assert result.contentType() == "image/png" and im.size == (60, 40)
+
+
 async def test_draw_then_transform(images, full_engine):
     base = png(Image.new("RGB", (100, 100), WHITE))
     result = await (

@@ -51,6 +51,9 @@ class Default(WorkerEntrypoint):
             return await fetch(self.env.ORIGIN + "/source.png", cf={{"image": image}})
         if path == "/resized-missing":
             return await fetch(self.env.ORIGIN + "/nothing.png", cf={{"image": {{"width": 40}}}})
+        if path == "/info":
+            info = await self.env.IMAGES.info(request.body)
+            return Response.json(dict(info))
         if path == "/binding":
             result = await self.env.IMAGES.input(PNG).transform({{"width": 30}}).output({{"format": "image/png"}})
             return result.response()
@@ -130,6 +133,12 @@ def test_images_binding_is_local_by_default(dev: DevProcess) -> None:
     r = dev.get("/binding")
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     assert decoded(r.content).size == (30, 20)
+
+
+def test_a_request_body_is_an_images_input(dev: DevProcess) -> None:
+    data = halves_png(123, 45)
+    r = dev.client.post("/info", content=data, headers={"content-type": "image/png"})
+    assert r.json() == {"format": "image/png", "fileSize": len(data), "width": 123, "height": 45}
 
 
 def test_cdn_cgi_image_from_the_workers_own_path(dev: DevProcess) -> None:
