@@ -182,6 +182,11 @@ def test_cdn_cgi_errors_carry_cf_resized(dev: DevProcess) -> None:
     assert r.text.startswith("ERROR 9401: ")
 
 
+def test_onerror_redirect_sends_the_client_to_the_source(dev: DevProcess) -> None:
+    r = dev.get("/cdn-cgi/image/width=100,blur=999,onerror=redirect/photo.png", follow_redirects=False)
+    assert r.status_code == 302 and r.headers["location"] == "/photo.png" and r.headers["cf-resized"] == "err=9401"
+
+
 def test_other_cdn_cgi_paths_still_reach_the_worker(dev: DevProcess) -> None:
     assert dev.get("/cdn-cgi/nothing-registered/x").status_code == 404
 

@@ -168,18 +168,22 @@ async def serve_cdn_cgi(request: Any, fetch: Any) -> JsResponse:
     path = path[path.find("/") :]
     rest = path[len(PREFIX) :] if path.startswith(PREFIX) else ""
     opts_text, slash, source = rest.partition("/")
+    # an absolute URL keeps its own "//" (the path is not URL-encoded); anything else is a path on the origin
+    url = source if source.startswith(("http://", "https://")) else "/" + source
+    opts: dict[str, Any] = {}
     try:
         if not slash or not source:
             raise EngineError(BAD_OPTIONS, "Expected /cdn-cgi/image/<options>/<source-image>")
         opts = parse_url_options(opts_text)
         if not opts:
             raise EngineError(BAD_OPTIONS, "A transformation URL must specify at least one option")
-        # an absolute URL keeps its own "//" (the path is not URL-encoded); anything else is a path on the origin
-        url = source if source.startswith(("http://", "https://")) else "/" + source
         data = await _read_ok(await fetch(url))
         accept = request.headers.get("accept") or ""
         return await transform_source(data, opts, accept, fetch)
     except EngineError as exc:
+        if opts.get("onerror") == "redirect" and source:
+            # Cloudflare's onerror=redirect: on failure, send the client to the unresized source
+            return JsResponse(None, status=302, headers={"location": url, "cf-resized": f"err={exc.code}"})
         return error_response(exc)
 
 
