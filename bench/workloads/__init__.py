@@ -6,13 +6,14 @@ from bench.harness import Workload
 
 
 def all_workloads() -> dict[str, Workload]:
-    from bench.workloads import ai, d1, kv, r2, remote, runtime, vectorize
+    from bench.workloads import ai, d1, images, kv, r2, remote, runtime, vectorize
 
     workloads = [
         kv.WORKLOAD,
         r2.WORKLOAD,
         d1.WORKLOAD,
         vectorize.WORKLOAD,
+        images.WORKLOAD,
         runtime.WORKLOAD,
         remote.WORKLOAD,
         ai.WORKLOAD,

@@ -53,6 +53,8 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
     )
     from flarebind.remote.channel import RemoteStream  # noqa: F401
     from flarebind.remote.codec import UNDEFINED, Pipeline, StreamArg, WireHeaders  # noqa: F401
+    from flarebind.runtime.sdk.body import ReadableStream  # noqa: F401
+    from flarebind.runtime.sdk.response import JsResponse  # noqa: F401
     from flarebind.storage.blobs import BlobMissing, BlobStore, FileBlobStore, MemoryBlobStore, new_blob_id  # noqa: F401
     from flarebind.storage.sqlite import connect, durable_object_file_name, ensure_metadata_db  # noqa: F401
     from flarebind.testing.plugins import project_from_config, registered_plugin, registered_plugins, write_project  # noqa: F401
@@ -90,6 +92,9 @@ _LAZY = {
     "Pipeline": "flarebind.remote.codec",
     "StreamArg": "flarebind.remote.codec",
     "WireHeaders": "flarebind.remote.codec",
+    # the runtime's Fetch types, for bindings that hand a Worker a stream or a Response (Images)
+    "ReadableStream": "flarebind.runtime.sdk.body",
+    "JsResponse": "flarebind.runtime.sdk.response",
     "BlobMissing": "flarebind.storage.blobs",
     "BlobStore": "flarebind.storage.blobs",
     "FileBlobStore": "flarebind.storage.blobs",

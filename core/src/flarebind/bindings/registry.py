@@ -45,6 +45,9 @@ class BindingRegistry:
     def plugin_failed(self, plugin: str, reason: str) -> None:
         self.failed[plugin] = reason
 
+    # edge features a plugin serves: ("cdn-cgi", "image") -> handler, ("fetch-cf", "image") -> handler
+    edge: dict[tuple[str, str], Registered] = attrs.field(factory=dict)
+
     def add_type(self, binding_type: BindingType, plugin: str) -> None:
         for index, key in ((self.types, binding_type.type), (self.by_config_key, binding_type.config_key)):
             if key in index:
@@ -67,6 +70,18 @@ class BindingRegistry:
             other = table[type_name].plugin
             raise PluginError(plugin, f"a {mode} adapter for {type_name!r} is already registered by plugin {other!r}")
         table[type_name] = Registered(factory, plugin)
+
+    def add_edge(self, kind: str, name: str, handler: Factory | str, plugin: str) -> None:
+        if (kind, name) in self.edge:
+            other = self.edge[(kind, name)].plugin
+            raise PluginError(plugin, f"the {kind} handler {name!r} is already registered by plugin {other!r}")
+        self.edge[(kind, name)] = Registered(handler, plugin)
+
+    def edge_handler(self, kind: str, name: str) -> Factory | None:
+        """The handler a plugin registered for ``/cdn-cgi/<name>/…`` (kind ``cdn-cgi``) or for outbound
+        ``fetch(…, cf={name: …})`` (kind ``fetch-cf``), imported on first use; None when there is none."""
+        entry = self.edge.get((kind, name))
+        return resolve_factory(entry.value) if entry else None
 
     def binding_types(self) -> list[BindingType]:
         return [r.value for r in self.by_config_key.values()]
@@ -152,3 +167,18 @@ class AdapterRegistrar:
 
     def remote(self, type_name: str, factory: Factory | str) -> None:
         self.registry.add_adapter("remote", type_name, factory, self.plugin)
+
+    def cdn_cgi(self, name: str, handler: Factory | str) -> None:
+        """Serve ``/cdn-cgi/<name>/…`` in ``flarebind dev`` (as Cloudflare's edge serves ``/cdn-cgi/image/…``).
+
+        ``async handler(request, fetch) -> response``: ``request`` is the incoming JS ``Request``; ``fetch(url)``
+        fetches a source: a path or a URL on the dev server's own host goes to the Worker, any other URL out.
+        """
+        self.registry.add_edge("cdn-cgi", name, handler, self.plugin)
+
+    def fetch_cf(self, key: str, handler: Factory | str) -> None:
+        """Handle a Worker's outbound ``fetch(url, cf={key: options})`` (``cf.image`` resizing).
+
+        ``async handler(request, options, fetch) -> response``: ``fetch`` is the plain outbound fetch (no ``cf``).
+        """
+        self.registry.add_edge("fetch-cf", key, handler, self.plugin)

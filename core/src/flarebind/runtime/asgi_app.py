@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from flarebind.jsobject import JsObject
+from flarebind.runtime import edge
 from flarebind.runtime.sdk.body import ReadableStream
 from flarebind.runtime.sdk.request import JsRequest
 from flarebind.runtime.sdk.response import JsResponse
@@ -63,6 +64,9 @@ class RuntimeApp:
         query = scope.get("query_string", b"").decode("latin-1")
         if path in (SCHEDULED_PATH, LEGACY_SCHEDULED_PATH) or (self.test_scheduled and path == TEST_SCHEDULED_PATH):
             response = await self._scheduled(path, query)
+        elif path.startswith(edge.CDN_CGI_PREFIX) and (handler := edge.cdn_cgi_handler(path)) is not None:
+            # a plugin serves this edge path (/cdn-cgi/image/… by flarebind-images)
+            response = await edge.serve_cdn_cgi(handler, self.runtime, self._request(scope, receive))
         else:
             response = await self.runtime.handle_fetch(self._request(scope, receive))
         await self._send(scope, send, response)

@@ -240,6 +240,8 @@ def proxy_test_bindings(pool: int = POOL_SIZE) -> dict[str, dict[str, Any]]:
     bindings["FB_SVC"] = {"type": "service", "service": TARGET_NAME}
     bindings["FB_VEC_0"] = {"type": "service", "service": TARGET_NAME, "entrypoint": "VectorizeStandIn"}
     bindings["FB_AI"] = {"type": "service", "service": TARGET_NAME, "entrypoint": "AiStandIn"}
+    # Miniflare's local Images binding (sharp) behind the proxy: the Images conformance suite's remote path
+    bindings["FB_IMAGES"] = {"type": "images"}
     return bindings
 
 
@@ -392,7 +394,13 @@ def shared_dev_proxy() -> DevProxy:
 # ---------------------------------------------------------------- handing proxy bindings to tests
 
 # what the proxy's info endpoint calls each binding object (its JS class), by binding type
-KIND_TYPES = {"KvNamespace": "kv_namespace", "R2Bucket": "r2_bucket", "D1Database": "d1", "Fetcher": "service"}
+KIND_TYPES = {
+    "KvNamespace": "kv_namespace",
+    "R2Bucket": "r2_bucket",
+    "D1Database": "d1",
+    "Fetcher": "service",
+    "ImagesBindingImpl": "images",
+}
 _RESOURCE_FIELDS = ("id", "bucket_name", "database_id", "database_name", "service", "index_name", "namespace")
 
 
@@ -484,9 +492,11 @@ def write_test_config(directory: str | Path, bindings: dict[str, dict[str, Any]]
     """A ``wrangler.toml`` whose bindings are the test proxy's, all ``remote = true`` (input for deploy-proxy)."""
     bindings = bindings if bindings is not None else proxy_test_bindings()
     keys = {"kv_namespace": "kv_namespaces", "r2_bucket": "r2_buckets", "d1": "d1_databases", "service": "services"}
+    tables = {"images": "images"}  # one-binding keys, written as a [table]
     lines = ['name = "flarebind-remote-tests"', 'main = "src/entry.py"', 'compatibility_date = "2025-09-01"', ""]
     for name, spec in bindings.items():
-        lines.append(f"[[{keys[spec['type']]}]]")
+        table = tables.get(spec["type"])
+        lines.append(f"[{table}]" if table else f"[[{keys[spec['type']]}]]")
         lines.append(f'binding = "{name}"')
         for field, value in spec.items():
             if field != "type":

@@ -17,11 +17,18 @@ async def js_fetch(input: Any, init: Any = None, **kwargs: Any) -> JsResponse:
 
     options = init_options(init)
     options.update(kwargs)
-    options.pop("cf", None)  # Cloudflare cache / image options have no local meaning
+    cf = options.pop("cf", None)  # Cloudflare cache options have no local meaning; a plugin may handle some
     fetcher = options.pop("fetcher", None)
     request = JsRequest.new(input, options)
     if fetcher is not None:
         return await fetcher(request)
+    if cf:
+        from flarebind.runtime import edge
+
+        handled = edge.fetch_cf_handler(cf)
+        if handled is not None:
+            handler, cf_options = handled
+            return await handler(request, cf_options, js_fetch)  # type: ignore[no-any-return]
     body = await request.bytes() if request._body is not None else None
     follow = request.redirect != "manual"
     try:
