@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
     from flarebind.cli.output import error, info, warning  # noqa: F401
     from flarebind.remote.adapters import (  # noqa: F401
         RemoteBinding,
+        RemoteFetcher,
         body_arg,
         is_stream_source,
         known_length,
@@ -43,6 +44,7 @@ _LAZY = {
     "info": "flarebind.cli.output",
     "warning": "flarebind.cli.output",
     "RemoteBinding": "flarebind.remote.adapters",
+    "RemoteFetcher": "flarebind.remote.adapters",
     "body_arg": "flarebind.remote.adapters",
     "is_stream_source": "flarebind.remote.adapters",
     "known_length": "flarebind.remote.adapters",
