@@ -108,5 +108,7 @@ def test_first_party_plugins_cover_the_rest():
     } <= keys
     supports = {bt.config_key: bt.support for bt in plugins.registry.binding_types()}
     assert supports["ai"] is Support.ALWAYS_REMOTE
-    assert supports["vectorize"] is supports["mtls_certificates"] is supports["dispatch_namespaces"] is Support.REMOTE
+    assert supports["vectorize"] is supports["dispatch_namespaces"] is Support.REMOTE
+    # flarebind-mtls ships a local simulator (a local client certificate), so mTLS runs locally without `remote`
+    assert supports["mtls_certificates"] is Support.LOCAL_AND_REMOTE
     assert supports["kv_namespaces"] is Support.LOCAL_AND_REMOTE

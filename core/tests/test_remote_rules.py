@@ -40,7 +40,6 @@ def test_ai_remote_true_is_silent(write_config):
     ("body", "friendly"),
     [
         ('[[vectorize]]\nbinding = "V"\nindex_name = "i"\n', "Vectorize Index"),
-        ('[[mtls_certificates]]\nbinding = "M"\ncertificate_id = "c"\n', "mTLS Certificate"),
         ('[[dispatch_namespaces]]\nbinding = "D"\nnamespace = "n"\n', "Dispatch Namespace"),
     ],
 )
