@@ -1,11 +1,13 @@
-"""flarebind plugin for Browser Rendering (Browser Run): declares the binding type and its adapters."""
+"""flarebind plugin for Browser Rendering (Browser Run): declares the binding type and its adapters.
+
+The Python helper for Workers lives in :mod:`flarebind_browser.helper` (also served as ``workers.browser``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flarebind.bindings.types import BindingType, Shape, Support
-from flarebind.hookspecs import hookimpl
+from flarebind.plugin import BindingType, Shape, Support, hookimpl
 
 
 @hookimpl
@@ -19,5 +21,12 @@ def register_binding_types(register: Any) -> None:
             shape=Shape.OBJECT,
             fields={"binding": str},
             required=("binding",),
+            simulator="local headless Chromium (DevTools protocol)",
         )
     )
+
+
+@hookimpl
+def register_adapters(register: Any) -> None:
+    register.local("browser", "flarebind_browser.local:make_local")
+    register.remote("browser", "flarebind_browser.remote:make_remote")
