@@ -28,6 +28,7 @@ from flarebind.testing.node import NEWEST_COMPAT_DATE, node_env, wrangler_comman
 
 POOL_SIZE = 3
 TARGET_NAME = "flarebind-test-target"
+BROWSER_STANDIN_NAME = "flarebind-test-browser"
 # how long wrangler may take to come up on a loaded 2-core machine (a start-up wait, not a test limit)
 READY_WAIT_SECONDS = 180.0
 
@@ -56,6 +57,52 @@ export default class extends WorkerEntrypoint {
 """
 
 
+# Stands in for the Browser binding behind the proxy: wrangler dev's own browser binding downloads Chrome, which a
+# machine without internet cannot do. It keeps sessions as Miniflare's browser-rendering worker answers its
+# endpoints (no browser behind them), so the remote adapter's wire path runs through the proxy on workerd.
+BROWSER_STANDIN_WORKER = """\
+const sessions = new Map();
+const history = [];
+const json = (value, status = 200) => Response.json(value, { status });
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    const path = url.pathname;
+    if (path === "/v1/acquire" || (path === "/v1/devtools/browser" && request.method === "POST")) {
+      const sessionId = crypto.randomUUID();
+      sessions.set(sessionId, { sessionId, startTime: Date.now() });
+      return json({ sessionId });
+    }
+    if (path === "/v1/sessions") return json({ sessions: [...sessions.values()] });
+    if (path === "/v1/history") return json(history);
+    if (path === "/v1/limits") {
+      return json({ maxConcurrentSessions: 6, allowedBrowserAcquisitions: 6 - sessions.size,
+        timeUntilNextAllowedBrowserAcquisition: 0 });
+    }
+    if (path === "/v1/connectDevtools") {
+      const id = url.searchParams.get("browser_session");
+      if (!id) return new Response("browser_session must be set", { status: 400 });
+      return json({ error: "Browser not found" }, 404);
+    }
+    const m = /^\\/v1\\/devtools\\/(browser|session)\\/([^/]+)$/.exec(path);
+    if (m && m[1] === "session") {
+      const s = sessions.get(m[2]);
+      return s ? json(s) : json({ error: "Session not found" }, 404);
+    }
+    if (m && request.method === "DELETE") {
+      const s = sessions.get(m[2]);
+      if (s) {
+        sessions.delete(m[2]);
+        history.unshift({ ...s, endTime: Date.now(), closeReason: 1, closeReasonText: "NormalClosure" });
+      }
+      return json({ status: "closed" });
+    }
+    return json({ error: "Not found" }, 404);
+  },
+};
+"""
+
+
 def proxy_test_bindings(pool: int = POOL_SIZE) -> dict[str, dict[str, Any]]:
     bindings: dict[str, dict[str, Any]] = {}
     for i in range(pool):
@@ -69,6 +116,10 @@ def proxy_test_bindings(pool: int = POOL_SIZE) -> dict[str, dict[str, Any]]:
             "database_id": f"00000000-0000-4000-8000-00000000000{i}",
         }
     bindings["FB_SVC"] = {"type": "service", "service": TARGET_NAME}
+    # Fetcher-shaped types, typed for the pool by name (NAME_TYPES): mTLS's wire path is `fetch` through the proxy,
+    # answered by the echoing target (workerd cannot present a client certificate here); Browser by its stand-in
+    bindings["FB_MTLS"] = {"type": "service", "service": TARGET_NAME}
+    bindings["FB_BROWSER"] = {"type": "service", "service": BROWSER_STANDIN_NAME}
     return bindings
 
 
@@ -141,6 +192,12 @@ def start_dev_proxy(
     (target / "wrangler.jsonc").write_text(
         json.dumps({"name": TARGET_NAME, "main": "index.js", "compatibility_date": "2025-09-01"}, indent=2)
     )
+    browser = root / "browser-standin"
+    browser.mkdir(parents=True, exist_ok=True)
+    (browser / "index.js").write_text(BROWSER_STANDIN_WORKER)
+    (browser / "wrangler.jsonc").write_text(
+        json.dumps({"name": BROWSER_STANDIN_NAME, "main": "index.js", "compatibility_date": "2025-09-01"}, indent=2)
+    )
     port = free_port()
     log_path = root / "wrangler.log"
     command = [
@@ -150,6 +207,8 @@ def start_dev_proxy(
         str(config_path),
         "-c",
         str(target / "wrangler.jsonc"),
+        "-c",
+        str(browser / "wrangler.jsonc"),
         "--ip",
         "127.0.0.1",
         "--port",
@@ -222,6 +281,8 @@ def shared_dev_proxy() -> DevProxy:
 
 # what the proxy's info endpoint calls each binding object (its JS class), by binding type
 KIND_TYPES = {"KvNamespace": "kv_namespace", "R2Bucket": "r2_bucket", "D1Database": "d1", "Fetcher": "service"}
+# proxy bindings whose test type is not their JS class (stand-ins declared as services)
+NAME_TYPES = {"FB_MTLS": "mtls_certificate", "FB_BROWSER": "browser"}
 _RESOURCE_FIELDS = ("id", "bucket_name", "database_id", "database_name", "service", "index_name", "namespace")
 
 
@@ -236,7 +297,7 @@ class ProxyBindingPool:
         self.channel = channel
         self.by_type: dict[str, list[str]] = {}
         for name in sorted(kinds):
-            type_name = KIND_TYPES.get(kinds[name])
+            type_name = NAME_TYPES.get(name) or KIND_TYPES.get(kinds[name])
             if type_name:
                 self.by_type.setdefault(type_name, []).append(name)
         self.assigned: dict[tuple[str, Any], str] = {}

@@ -79,7 +79,7 @@ class DevtoolsConnection:
         with contextlib.suppress(ConnectionError, asyncio.CancelledError):
             while not self.closed:
                 await asyncio.sleep(PING_SECONDS)
-                await self._socket.send(_frame(b"ping"))
+                await self._socket.send("ping")  # unframed, as puppeteer sends it
 
     async def send(self, method: str, params: dict[str, Any] | None = None, session_id: str | None = None) -> Any:
         if self.closed:

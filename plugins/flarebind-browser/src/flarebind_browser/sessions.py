@@ -42,6 +42,7 @@ class Session:
         self.connection_id: str | None = None
         self.connection_start: int | None = None
         self.socket: DevtoolsSocket | None = None
+        self.closing = False
 
     def info(self) -> dict[str, Any]:
         out: dict[str, Any] = {"sessionId": self.id, "startTime": self.start_time}
@@ -86,14 +87,17 @@ class SessionManager:
         return session
 
     async def close(self, session_id: str, reason: int = 1, text: str = "NormalClosure") -> bool:
-        session = self.sessions.pop(session_id, None)
-        if session is None:
+        session = self.sessions.get(session_id)
+        if session is None or session.closing:
             return False
+        session.closing = True
         socket = session.socket
         session.socket = None
         if socket is not None:
             await socket.detach()
         await asyncio.to_thread(session.chrome.stop)
+        # listed until the process tree is gone, so "no session" means "no Chromium"
+        self.sessions.pop(session_id, None)
         self.history.insert(
             0,
             {
