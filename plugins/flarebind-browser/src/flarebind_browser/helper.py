@@ -154,11 +154,25 @@ class Page:
         self.url = "about:blank"
         self.closed = False
         self.viewport: dict[str, Any] = dict(DEFAULT_VIEWPORT)
+        self._lifecycle: dict[Any, set[Any]] = {}
+        self._changed = asyncio.Event()
 
     async def _send(self, method: str, params: dict[str, Any] | None = None) -> Any:
         return await self._conn.send(method, params, self._session)
 
+    def _on_event(self, method: str, session: str | None, params: dict[str, Any]) -> None:
+        # lifecycle events are recorded as they come: a fast page can finish loading before navigate's answer
+        if session == self._session and method == "Page.lifecycleEvent":
+            self._lifecycle.setdefault(params.get("loaderId"), set()).add(params.get("name"))
+            self._changed.set()
+
+    async def _lifecycle_reached(self, loader: str, name: str) -> None:
+        while name not in self._lifecycle.get(loader, ()):
+            self._changed.clear()
+            await self._changed.wait()
+
     async def _init(self, viewport: dict[str, Any]) -> None:
+        self._conn.on(self._on_event)
         await self._send("Page.enable")
         await self._send("Page.setLifecycleEventsEnabled", {"enabled": True})
         await self._send("Runtime.enable")
@@ -176,26 +190,15 @@ class Page:
         event = _LIFECYCLE.get(wait_until)
         if event is None:
             raise ValueError(f"Unknown value for options.waitUntil: {wait_until}")
-        loaders: dict[str, Any] = {}
-        waiter = self._conn.wait_for(
-            "Page.lifecycleEvent",
-            self._session,
-            lambda p: p.get("name") == event and p.get("loaderId") == loaders.get("id"),
-        )
-        try:
-            result = await self._send("Page.navigate", {"url": url})
-            if result.get("errorText"):
-                raise BrowserError(f"{result['errorText']} at {url}")
-            loaders["id"] = result.get("loaderId")
-            if loaders["id"] is not None:
-                try:
-                    await asyncio.wait_for(asyncio.shield(waiter), timeout)
-                except asyncio.TimeoutError:
-                    raise BrowserError(
-                        f"Navigation timeout of {int(timeout * 1000)} ms exceeded", "TimeoutError"
-                    ) from None
-        finally:
-            waiter.cancel()
+        result = await self._send("Page.navigate", {"url": url})
+        if result.get("errorText"):
+            raise BrowserError(f"{result['errorText']} at {url}")
+        loader = result.get("loaderId")
+        if loader is not None:  # None: a same-document navigation, already done
+            try:
+                await asyncio.wait_for(self._lifecycle_reached(loader, event), timeout)
+            except asyncio.TimeoutError:
+                raise BrowserError(f"Navigation timeout of {int(timeout * 1000)} ms exceeded", "TimeoutError") from None
         self.url = url
 
     async def set_content(self, html: str, *, wait_until: str = "load", timeout: float = NAVIGATION_TIMEOUT) -> None:

@@ -97,7 +97,8 @@ class SessionManager:
             await socket.detach()
         await asyncio.to_thread(session.chrome.stop)
         # listed until the process tree is gone, so "no session" means "no Chromium"
-        self.sessions.pop(session_id, None)
+        if self.sessions.pop(session_id, None) is None:
+            return True
         self.history.insert(
             0,
             {
@@ -154,7 +155,7 @@ class SessionManager:
 
     def _reap_dead(self) -> None:
         for session in list(self.sessions.values()):
-            if not session.chrome.alive():
+            if not session.closing and not session.chrome.alive():
                 # Chromium went away on its own (crash, killed): record it and clean up what is left
                 self.sessions.pop(session.id, None)
                 session.chrome.stop()
