@@ -131,3 +131,35 @@ async def test_navigation_errors_are_puppeteer_errors(browser_binding):
         assert str(thrown.value).startswith("Error: boom")
         assert await page.evaluate("(a, b) => a + b", 2, 3) == 5
         assert await page.evaluate("Promise.resolve({x: [1, 'two']})") == {"x": [1, "two"]}
+
+
+async def test_sessions_close_on_reload_and_dispose(tmp_path):
+    from flarebind_browser.testing import live_processes_in_session
+
+    main = tmp_path / "src" / "entry.py"
+    main.parent.mkdir(parents=True, exist_ok=True)
+    main.write_text(
+        textwrap.dedent("""
+        from workers import Response, WorkerEntrypoint
+        from workers.browser import acquire
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                return Response(await acquire(self.env.BROWSER))
+        """)
+    )
+    rt = Runtime(main=main, in_memory=True, compatibility_date="2026-05-01", compatibility_flags=["python_workers"],
+                 bindings={"BROWSER": {"type": "browser"}})  # fmt: skip
+    try:
+        await rt.ready
+        env = await rt.get_bindings()
+        first = await (await rt.dispatch_fetch("http://localhost/")).text()
+        pid = env.BROWSER._manager.sessions[first].chrome.pid
+        rt.reload()  # what `flarebind dev` does when the code changes
+        await rt.wait_until_settled()  # the reload closes sessions in the background
+        assert await helper.sessions(env.BROWSER) == [] and live_processes_in_session(pid) == []
+        second = await (await rt.dispatch_fetch("http://localhost/")).text()
+        pid = env.BROWSER._manager.sessions[second].chrome.pid
+    finally:
+        await rt.dispose()
+    assert live_processes_in_session(pid) == []

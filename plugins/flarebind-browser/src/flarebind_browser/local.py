@@ -1,7 +1,7 @@
 """The local Browser simulator's factory: sessions on system Chromium, shared by the bindings of one context.
 
 Every session is closed when the context is disposed (``flarebind dev`` exit, a platform proxy's end, a test's
-teardown), so no Chromium outlives the runtime that started it.
+teardown) and when the Worker's code is reloaded, so no Chromium outlives the runtime that started it.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ def session_manager(ctx: LocalContext, binding: str) -> SessionManager:
             await manager.aclose()
 
         ctx.add_cleanup(dispose)
+        # a reloaded Worker starts without the sessions its previous version opened (as a restarted workerd does)
+        ctx.add_reload_hook(manager.close_all)
         return manager
     return entry[1]
 
