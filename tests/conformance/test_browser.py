@@ -44,3 +44,18 @@ async def test_connect_devtools_needs_a_session(browser):
     assert resp.status == 400 and await resp.text() == "browser_session must be set"
     unknown = await browser.fetch("http://fake.host/v1/devtools/session/no-such-session")
     assert unknown.status == 404 and await unknown.json() == {"error": "Session not found"}
+
+
+async def test_launch_drives_a_page_locally_and_says_why_not_remotely(browser, binding_mode):
+    from flarebind_browser.errors import BrowserError
+
+    if binding_mode == "remote":
+        # the session is acquired on the remote side; its DevTools WebSocket cannot come back through the proxy
+        with pytest.raises(BrowserError) as info:
+            await helper.launch(browser)
+        assert "cannot cross the flarebind proxy" in str(info.value)
+        return
+    async with await helper.launch(browser) as session:
+        page = await session.new_page()
+        await page.set_content("<title>conformance</title><p>ok</p>")
+        assert await page.title() == "conformance"

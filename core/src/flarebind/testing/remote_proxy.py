@@ -82,7 +82,12 @@ export default {
     if (path === "/v1/connectDevtools") {
       const id = url.searchParams.get("browser_session");
       if (!id) return new Response("browser_session must be set", { status: 400 });
-      return json({ error: "Browser not found" }, 404);
+      if (!sessions.has(id)) return json({ error: "Browser not found" }, 404);
+      // what the real binding answers: a WebSocket (which cannot travel back through the proxy's protocol)
+      const pair = new WebSocketPair();
+      pair[1].accept();
+      pair[1].close(1000, "stand-in");
+      return new Response(null, { status: 101, webSocket: pair[0] });
     }
     const m = /^\\/v1\\/devtools\\/(browser|session)\\/([^/]+)$/.exec(path);
     if (m && m[1] === "session") {
