@@ -182,3 +182,43 @@ def test_certificate_ids_are_confined_to_the_state_folder(tmp_path, pems):
         add_certificate(tmp_path / "m", "ok-id", pems.client_cert.read_bytes(), pems.other_key.read_bytes())
     assert "cannot be used together" in str(info.value)
     assert not (tmp_path / "m" / "ok-id").exists()
+
+
+async def test_a_worker_forwards_its_request_through_the_certificate(pems, server, tmp_path):
+    import textwrap
+
+    from flarebind.runtime.runtime import Runtime
+
+    add(tmp_path / "state", pems)
+    main = tmp_path / "src" / "entry.py"
+    main.parent.mkdir(parents=True)
+    main.write_text(
+        textwrap.dedent(f"""
+        from workers import Response, WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                if request.method == "POST":
+                    upstream = await self.env.CERT.fetch("{server}/forwarded", method="POST",
+                                                         body=await request.text(), headers={{"x-test": "worker"}})
+                else:
+                    upstream = await self.env.CERT.fetch("{server}/plain")
+                return Response(await upstream.text(), status=upstream.status)
+        """)
+    )
+    async with Runtime(
+        main=main,
+        persist_to=tmp_path / "state",
+        compatibility_date="2026-05-01",
+        compatibility_flags=["python_workers"],
+        bindings={"CERT": {"type": "mtls_certificate", "certificate_id": CERT_ID}},
+    ) as rt:
+        resp = await rt.dispatch_fetch("http://localhost/", method="POST", body="from the client")
+        data = await resp.json()
+    assert resp.status == 200
+    assert (data["path"], data["body"], data["header"], data["client"]) == (
+        "/forwarded",
+        "from the client",
+        "worker",
+        "client.flarebind.test",
+    )
