@@ -81,6 +81,9 @@ class SessionManager:
             chrome = await launch_chrome(self.binding)
         finally:
             self._launching -= 1
+        if self._closed:  # disposed while Chromium was starting: it must not outlive the runtime
+            await asyncio.to_thread(chrome.stop)
+            raise RuntimeError("the Browser binding was disposed")
         session = Session(chrome, keep or DEFAULT_KEEP_ALIVE_MS)
         self.sessions[session.id] = session
         self._ensure_idle_watch()
