@@ -6,7 +6,7 @@ from bench.harness import Workload
 
 
 def all_workloads() -> dict[str, Workload]:
-    from bench.workloads import ai, d1, images, kv, r2, remote, runtime, vectorize
+    from bench.workloads import ai, browser, d1, images, kv, r2, remote, runtime, vectorize
 
     workloads = [
         kv.WORKLOAD,
@@ -17,5 +17,6 @@ def all_workloads() -> dict[str, Workload]:
         runtime.WORKLOAD,
         remote.WORKLOAD,
         ai.WORKLOAD,
+        browser.WORKLOAD,
     ]
     return {w.name: w for w in workloads}

@@ -118,9 +118,11 @@ def test_first_party_plugins_cover_the_rest():
     } <= keys
     supports = {bt.config_key: bt.support for bt in plugins.registry.binding_types()}
     assert supports["ai"] is Support.ALWAYS_REMOTE
-    assert supports["mtls_certificates"] is supports["dispatch_namespaces"] is Support.REMOTE
-    # flarebind-vectorize ships a local simulator (an exact index), so Vectorize runs locally unless remote = true
-    assert supports["kv_namespaces"] is supports["vectorize"] is Support.LOCAL_AND_REMOTE
+    assert supports["dispatch_namespaces"] is Support.REMOTE
+    # flarebind-vectorize, -mtls, -browser and -images ship local simulators (an exact index, a local client
+    # certificate, a local Chromium, Pillow), so those bindings run locally unless remote = true
+    local_and_remote = ("kv_namespaces", "vectorize", "mtls_certificates", "browser", "images")
+    assert {key: supports[key] for key in local_and_remote} == dict.fromkeys(local_and_remote, Support.LOCAL_AND_REMOTE)
 
 
 # ---------------------------------------------------------------------------------------- contract v2: hooks

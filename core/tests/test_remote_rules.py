@@ -39,7 +39,6 @@ def test_ai_remote_true_is_silent(write_config):
 @pytest.mark.parametrize(
     ("body", "friendly"),
     [
-        ('[[mtls_certificates]]\nbinding = "M"\ncertificate_id = "c"\n', "mTLS Certificate"),
         ('[[dispatch_namespaces]]\nbinding = "D"\nnamespace = "n"\n', "Dispatch Namespace"),
     ],
 )

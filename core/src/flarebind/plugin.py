@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
     from flarebind.output import error, info, warning  # noqa: F401
     from flarebind.remote.adapters import (  # noqa: F401
         RemoteBinding,
+        RemoteFetcher,
         body_arg,
         is_stream_source,
         known_length,
@@ -81,6 +82,7 @@ _LAZY = {
     "info": "flarebind.output",
     "warning": "flarebind.output",
     "RemoteBinding": "flarebind.remote.adapters",
+    "RemoteFetcher": "flarebind.remote.adapters",
     "body_arg": "flarebind.remote.adapters",
     "is_stream_source": "flarebind.remote.adapters",
     "known_length": "flarebind.remote.adapters",

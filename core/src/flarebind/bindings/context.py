@@ -46,6 +46,7 @@ class LocalContext:
     _cleanups: list[Callable[[], Any]] = attrs.field(factory=list, alias="_cleanups")
     # (kind, resource) -> the store every binding of that resource shares in this context
     _stores: dict[tuple[str, str], Any] = attrs.field(factory=dict, alias="_stores", eq=False, repr=False)
+    _reload_hooks: list[Callable[[], Any]] = attrs.field(factory=list, alias="_reload_hooks")
 
     def __attrs_post_init__(self) -> None:
         if self.persist_to is None and not self.in_memory:
@@ -97,6 +98,17 @@ class LocalContext:
     def add_cleanup(self, fn: Callable[[], Any]) -> None:
         """Run ``fn`` (sync or async) when the runtime or platform proxy is disposed, last registered first."""
         self._cleanups.append(fn)
+
+    def add_reload_hook(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` (sync or async) each time the Worker's code is reloaded (``flarebind dev``): for state that
+        belongs to one version of the code, such as open browser sessions."""
+        self._reload_hooks.append(fn)
+
+    async def reloaded(self) -> None:
+        for fn in list(self._reload_hooks):
+            result = fn()
+            if isinstance(result, Awaitable):
+                await result
 
     async def dispose(self) -> None:
         """Run the cleanups (sync or async), last registered first."""

@@ -302,6 +302,9 @@ class Runtime:
                 self.load_error = exc
             raise
         self.load_error = None
+        if old is not None and self._ctx is not None and _loop_running():
+            # simulators drop what belonged to the previous code (browser sessions), in the background
+            self._tracker.add(self._ctx.reloaded())
 
     def watched_files(self) -> dict[Path, list[str]]:
         """The files bindings read (``BindingType.path_fields``) -> the names of the bindings reading each."""
@@ -621,3 +624,11 @@ def runtime_options_for(
         "project_dir": config.dir,
         "local": local,
     }
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -28,6 +28,7 @@ from flarebind.testing.node import NEWEST_COMPAT_DATE, node_env, wrangler_comman
 
 POOL_SIZE = 3
 TARGET_NAME = "flarebind-test-target"
+BROWSER_STANDIN_NAME = "flarebind-test-browser"
 # how long wrangler may take to come up on a loaded 2-core machine (a start-up wait, not a test limit)
 READY_WAIT_SECONDS = 180.0
 
@@ -222,7 +223,64 @@ export class AiStandIn extends WorkerEntrypoint {
 }
 """
 # proxy bindings that are JS stand-ins for types workerd cannot run locally: binding name -> the type they stand for
-STAND_IN_TYPES = {"FB_VEC_0": "vectorize", "FB_AI": "ai"}
+STAND_IN_TYPES = {
+    "FB_VEC_0": "vectorize",
+    "FB_AI": "ai",
+    # Fetcher-shaped types: mTLS's wire path is `fetch` answered by the echoing target, Browser's by its stand-in
+    "FB_MTLS": "mtls_certificate",
+    "FB_BROWSER": "browser",
+}
+
+
+# Stands in for the Browser binding behind the proxy: wrangler dev's own browser binding downloads Chrome, which a
+# machine without internet cannot do. It keeps sessions as Miniflare's browser-rendering worker answers its
+# endpoints (no browser behind them), so the remote adapter's wire path runs through the proxy on workerd.
+BROWSER_STANDIN_WORKER = """\
+const sessions = new Map();
+const history = [];
+const json = (value, status = 200) => Response.json(value, { status });
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    const path = url.pathname;
+    if (path === "/v1/acquire" || (path === "/v1/devtools/browser" && request.method === "POST")) {
+      const sessionId = crypto.randomUUID();
+      sessions.set(sessionId, { sessionId, startTime: Date.now() });
+      return json({ sessionId });
+    }
+    if (path === "/v1/sessions") return json({ sessions: [...sessions.values()] });
+    if (path === "/v1/history") return json(history);
+    if (path === "/v1/limits") {
+      return json({ maxConcurrentSessions: 6, allowedBrowserAcquisitions: 6 - sessions.size,
+        timeUntilNextAllowedBrowserAcquisition: 0 });
+    }
+    if (path === "/v1/connectDevtools") {
+      const id = url.searchParams.get("browser_session");
+      if (!id) return new Response("browser_session must be set", { status: 400 });
+      if (!sessions.has(id)) return json({ error: "Browser not found" }, 404);
+      // what the real binding answers: a WebSocket (which cannot travel back through the proxy's protocol)
+      const pair = new WebSocketPair();
+      pair[1].accept();
+      pair[1].close(1000, "stand-in");
+      return new Response(null, { status: 101, webSocket: pair[0] });
+    }
+    const m = /^\\/v1\\/devtools\\/(browser|session)\\/([^/]+)$/.exec(path);
+    if (m && m[1] === "session") {
+      const s = sessions.get(m[2]);
+      return s ? json(s) : json({ error: "Session not found" }, 404);
+    }
+    if (m && request.method === "DELETE") {
+      const s = sessions.get(m[2]);
+      if (s) {
+        sessions.delete(m[2]);
+        history.unshift({ ...s, endTime: Date.now(), closeReason: 1, closeReasonText: "NormalClosure" });
+      }
+      return json({ status: "closed" });
+    }
+    return json({ error: "Not found" }, 404);
+  },
+};
+"""
 
 
 def proxy_test_bindings(pool: int = POOL_SIZE) -> dict[str, dict[str, Any]]:
@@ -242,6 +300,10 @@ def proxy_test_bindings(pool: int = POOL_SIZE) -> dict[str, dict[str, Any]]:
     bindings["FB_AI"] = {"type": "service", "service": TARGET_NAME, "entrypoint": "AiStandIn"}
     # Miniflare's local Images binding (sharp) behind the proxy: the Images conformance suite's remote path
     bindings["FB_IMAGES"] = {"type": "images"}
+    # Fetcher-shaped types, typed for the pool by name (STAND_IN_TYPES): mTLS's wire path is `fetch` through the proxy,
+    # answered by the echoing target (workerd cannot present a client certificate here); Browser by its stand-in
+    bindings["FB_MTLS"] = {"type": "service", "service": TARGET_NAME}
+    bindings["FB_BROWSER"] = {"type": "service", "service": BROWSER_STANDIN_NAME}
     return bindings
 
 
@@ -314,6 +376,12 @@ def start_dev_proxy(
     (target / "wrangler.jsonc").write_text(
         json.dumps({"name": TARGET_NAME, "main": "index.js", "compatibility_date": "2025-09-01"}, indent=2)
     )
+    browser = root / "browser-standin"
+    browser.mkdir(parents=True, exist_ok=True)
+    (browser / "index.js").write_text(BROWSER_STANDIN_WORKER)
+    (browser / "wrangler.jsonc").write_text(
+        json.dumps({"name": BROWSER_STANDIN_NAME, "main": "index.js", "compatibility_date": "2025-09-01"}, indent=2)
+    )
     port = free_port()
     log_path = root / "wrangler.log"
     command = [
@@ -323,6 +391,8 @@ def start_dev_proxy(
         str(config_path),
         "-c",
         str(target / "wrangler.jsonc"),
+        "-c",
+        str(browser / "wrangler.jsonc"),
         "--ip",
         "127.0.0.1",
         "--port",

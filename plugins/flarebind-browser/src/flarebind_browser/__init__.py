@@ -1,4 +1,7 @@
-"""flarebind plugin for Browser Rendering (Browser Run): declares the binding type and its adapters."""
+"""flarebind plugin for Browser Rendering (Browser Run): declares the binding type and its adapters.
+
+The Python helper for Workers lives in :mod:`flarebind_browser.helper` (also served as ``workers.browser``).
+"""
 
 from __future__ import annotations
 
@@ -23,5 +26,12 @@ def register_binding_types(register: Any) -> None:
             fields={"binding": str},
             required=("binding",),
             upload_metadata=upload_metadata,
+            simulator="local headless Chromium (DevTools protocol)",
         )
     )
+
+
+@hookimpl
+def register_adapters(register: Any) -> None:
+    register.local("browser", "flarebind_browser.local:make_local")
+    register.remote("browser", "flarebind_browser.remote:make_remote")
