@@ -75,7 +75,7 @@ async def test_a_project_binding_without_remote_runs_locally(project: Path, pems
     from flarebind.plugins import get_plugins
 
     bt = get_plugins().registry.get_type("mtls_certificate")
-    assert bt.simulator and table_mode(bt, None) == "local" and table_mode(bt, True) == "remote"
+    assert table_mode(bt, None) == f"local ({bt.simulator})" and table_mode(bt, True) == "remote"
     added = fb(project, "add-local", CERT_ID, "--cert", str(pems.client_cert), "--key", str(pems.client_key),
                "--ca", str(pems.ca))  # fmt: skip
     assert added.returncode == 0, added.stderr
