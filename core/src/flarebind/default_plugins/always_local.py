@@ -175,3 +175,9 @@ TYPES = [
 def register_binding_types(register: Any) -> None:
     for binding_type in TYPES:
         register(binding_type)
+
+
+# --- Workflows: simulated by flarebind.runtime.workflows (the engine is imported only when a binding is built) ---
+@hookimpl
+def register_adapters(register: Any) -> None:
+    register.local("workflow", "flarebind.runtime.workflows.binding:make_local_workflow")

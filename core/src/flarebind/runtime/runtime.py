@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flarebind.jsobject import JsObject, js_object
+from flarebind.runtime import background as _background
 from flarebind.runtime.compat import Compat, set_current_compat
 from flarebind.runtime.loader import LoadedWorker, WorkerLoadError, load_worker
 from flarebind.runtime.options import BINDING_OPTIONS, specs_from_options
@@ -192,6 +193,7 @@ class Runtime:
                 if not self.tolerate_load_errors:
                     raise
                 self.load_error = exc
+            await _background.attach(self)  # workflows / queues engines (flarebind.runtime.background)
         except BaseException:
             await self._release()
             raise
@@ -318,6 +320,7 @@ class Runtime:
         self._specs = new_specs
         self._env = self._build_env(new_specs, keep)
         self.reload()
+        await _background.attach(self)
 
     async def dispatch_fetch(
         self,
@@ -498,6 +501,7 @@ class Runtime:
     async def _release(self) -> None:
         from flarebind.runtime.finder import uninstall_shims
 
+        await _background.detach(self)
         if self._worker is not None:
             self._worker.unload()
             self._worker = None
