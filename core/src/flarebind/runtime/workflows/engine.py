@@ -215,11 +215,11 @@ class WorkflowEngine:
 
     def status(self, id: str) -> JsObject:
         row = self.require(id)
-        outputs = [
-            serial.loads(s["value"])
-            for s in self.store.steps(id)
-            if s["done"] and s["error"] is None and s["kind"] in ("do", "wait")
-        ]
+        outputs = []  # as Miniflare's status(): step results, and the payload of each received event
+        for s in self.store.steps(id):
+            if s["done"] and s["error"] is None and s["kind"] in ("do", "wait"):
+                value = serial.loads(s["value"])
+                outputs.append(value["payload"] if s["kind"] == "wait" else value)
         result = JsObject(status=row["status"], __LOCAL_DEV_STEP_OUTPUTS=outputs, output=serial.loads(row["output"]))
         if row["error"] is not None:
             result["error"] = serial.loads(row["error"])
