@@ -19,7 +19,8 @@ async def attach(runtime: Any) -> None:
         from flarebind.runtime.workflows.host import host_for
 
         host_for(ctx).attach(runtime)
-    if "queue" in types or runtime._options.get("queue_consumers"):
+    config_consumers = runtime.config is not None and (runtime.config.flat.get("queues") or {}).get("consumers")
+    if "queue" in types or runtime._options.get("queue_consumers") or config_consumers:
         from flarebind.runtime.queues.host import attach_runtime
 
         await attach_runtime(runtime)

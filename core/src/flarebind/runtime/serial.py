@@ -101,3 +101,30 @@ def plain(value: Any) -> Any:
     if isinstance(value, _dt.datetime):
         return value.isoformat()
     return value
+
+
+def plain_json(value: Any) -> Any:
+    """``value`` checked for ``JSON.stringify``: tuples and non-JSON types raise ``TypeError`` as the SDK would."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        for k in value:
+            if not isinstance(k, str):
+                raise TypeError(f"dict keys must be strings, got {type(k).__name__}")
+        return {k: plain_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_json(v) for v in value]
+    if isinstance(value, tuple):
+        raise TypeError("tuple is not supported; use a list")
+    if isinstance(value, _dt.datetime):
+        return value.isoformat()  # JSON.stringify(Date) gives its ISO string
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def js_dicts(value: Any) -> Any:
+    """Parsed JSON with dicts as attribute dicts (how the SDK hands JS objects to Python)."""
+    if isinstance(value, dict):
+        return JsObject({k: js_dicts(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [js_dicts(v) for v in value]
+    return value
