@@ -200,3 +200,19 @@ async def detach_runtime(runtime: Any) -> None:
 def hub_of(runtime: Any) -> QueueHub:
     """The hub a runtime's producers and consumers use (for tests and tools)."""
     return hub_for(runtime._ctx)
+
+
+async def enqueue(runtime: Any, queue: str, bodies: list[Any], **options: Any) -> None:
+    """Send ``bodies`` to ``queue`` as a producer of ``runtime`` would (checks and limits included)."""
+    from flarebind.runtime.queues.producer import Queue
+
+    await runtime.ready
+    producer = Queue("(test)", queue, hub_of(runtime), None, runtime.compat)
+    await producer.sendBatch([{"body": body, **options} for body in bodies])
+
+
+async def drain(runtime: Any, queue: str | None = None) -> int:
+    """Deliver every visible message of ``queue`` (default: every queue ``runtime`` consumes) now, without waiting
+    for batch timeouts; retries without delay are delivered too, until nothing visible is left."""
+    await runtime.ready
+    return await hub_of(runtime).drain(queue)

@@ -1,0 +1,104 @@
+"""Queues under a real `flarebind dev` process: messages in flight when the process is killed are delivered again."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from .devproc import DevProcess
+
+WORKER = """
+import asyncio
+from pathlib import Path
+from urllib.parse import urlparse
+
+from workers import Response, WorkerEntrypoint
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        parts = urlparse(request.url).path.strip("/").split("/")
+        if parts[0] == "send":
+            await self.env.JOBS.send(parts[1], delaySeconds=int(parts[2]))
+            return Response("sent")
+        return Response("?")
+
+    async def queue(self, batch, env, ctx):
+        for message in batch.messages:
+            with (ROOT / "marks.txt").open("a") as f:
+                f.write(f"{message.body}:{message.attempts}\\n")
+            if message.body == "hang" and not (ROOT / "release").exists():
+                await asyncio.sleep(3600)  # in flight when the process is killed
+"""
+
+CONFIG = """
+name = "qdev"
+main = "src/entry.py"
+compatibility_date = "2026-05-01"
+compatibility_flags = ["python_workers"]
+
+[[queues.producers]]
+binding = "JOBS"
+queue = "jobs"
+
+[[queues.consumers]]
+queue = "jobs"
+max_batch_size = 1
+max_batch_timeout = 0
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "entry.py").write_text(WORKER)
+    (tmp_path / "wrangler.toml").write_text(CONFIG)
+    return tmp_path
+
+
+def _marks(project: Path) -> list[str]:
+    path = project / "marks.txt"
+    return path.read_text().split() if path.exists() else []
+
+
+def _wait_marks(project: Path, count: int, dev: DevProcess, attempts: int = 400) -> list[str]:
+    for _ in range(attempts):
+        if len(_marks(project)) >= count:
+            return _marks(project)
+        time.sleep(0.05)
+    raise AssertionError(f"marks never reached {count}: {_marks(project)}\n{dev.output}")
+
+
+def test_killed_dev_server_redelivers_in_flight_and_delayed_messages(project: Path, clean_env: dict[str, str]):
+    dev = DevProcess(project, env=clean_env)
+    try:
+        dev.wait_for_output("Ready on http://127.0.0.1:")
+        assert dev.get("/send/hang/0").text == "sent"
+        assert _wait_marks(project, 1, dev) == ["hang:1"]  # the consumer holds it
+        assert dev.get("/send/later/3600").text == "sent"  # an hour's delay: still stored when killed
+        assert dev.get("/send/queued/0").text == "sent"  # behind the in-flight batch
+    finally:
+        dev.proc.kill()
+        dev.proc.wait()
+        dev.client.close()
+    assert _marks(project) == ["hang:1"]
+
+    (project / "release").write_text("")
+    dev = DevProcess(project, env=clean_env)
+    try:
+        dev.wait_for_output("Ready on http://127.0.0.1:")
+        marks = _wait_marks(project, 3, dev)
+        assert marks == ["hang:1", "hang:1", "queued:1"]  # redelivered, then the one queued behind it
+        dev.wait_for_output("QUEUE jobs 1/1")
+    finally:
+        assert dev.stop() == 0, dev.output
+    db = project / ".wrangler/state/v3/queues/flarebind-queues/queues.sqlite"
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT queue, content_type, leased FROM messages").fetchall()
+    assert rows == [("jobs", "json", 0)]  # only the delayed message remains, kept for its hour
