@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from .devproc import DevProcess
 
 WORKER = """
 import json
+import subprocess
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -125,3 +127,83 @@ def test_killed_dev_server_resumes_the_instance_without_rerunning_steps(project:
     finally:
         assert dev.stop() == 0, dev.output
     assert _marks(project) == ["first", "second"]  # "first" ran once, before the kill
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    from .devproc import BIN
+
+    return subprocess.run([str(BIN / "flarebind"), *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_workflows_cli_drives_a_running_dev_server(project: Path, clean_env: dict[str, str]) -> None:
+    dev = DevProcess(project, env=clean_env)
+    try:
+        dev.wait_for_output("Ready on http://127.0.0.1:")
+        port = str(dev.port)
+        local = ("--local", "--port", port)
+
+        listed = _cli("workflows", "list", *local, env=clean_env)
+        assert listed.returncode == 0, listed.stderr
+        assert "Showing 1 workflow from local dev session:" in listed.stdout
+        assert "│ pipeline │ wfdev       │ Pipeline   │" in listed.stdout
+
+        empty = _cli("workflows", "instances", "list", "pipeline", *local, env=clean_env)
+        assert 'There are no instances in workflow "pipeline"' in empty.stderr
+
+        trigger = _cli("workflows", "trigger", "pipeline", '{"x": 1}', "--id", "cli-1", *local, env=clean_env)
+        assert trigger.returncode == 0, trigger.stderr
+        assert trigger.stdout.strip() == '🚀 Workflow instance "cli-1" has been queued successfully'
+        _wait_status(dev, "cli-1", "waiting")
+
+        instances = _cli("workflows", "instances", "list", "pipeline", *local, env=clean_env)
+        assert "Showing 1 instance from page 1:" in instances.stdout
+        assert "cli-1" in instances.stdout and "⏰ Waiting" in instances.stdout
+
+        paused = _cli("workflows", "instances", "pause", "pipeline", "latest", *local, env=clean_env)
+        assert paused.returncode == 0, paused.stderr
+        assert 'Latest instance is "cli-1"' in paused.stdout
+        assert 'The instance "cli-1" from pipeline was paused successfully' in paused.stdout
+        assert _status(dev, "cli-1")["status"] == "paused"
+        resumed = _cli("workflows", "instances", "resume", "pipeline", "cli-1", *local, env=clean_env)
+        assert 'The instance "cli-1" from pipeline was resumed successfully' in resumed.stdout
+
+        # sent while the instance may still sleep: the event is buffered until wait_for_event takes it
+        sent = _cli(
+            "workflows", "instances", "send-event", "pipeline", "cli-1", "--type", "go",
+            "--payload", '{"who": "cli"}', *local, env=clean_env,
+        )  # fmt: skip
+        assert sent.returncode == 0, sent.stderr
+        assert sent.stdout.strip() == (
+            '📤 The event with type "go" and payload "{"who": "cli"}" was sent to the instance "cli-1" from pipeline'
+        )
+        assert _wait_status(dev, "cli-1", "complete")["output"] == "one+cli"
+
+        described = _describe(port, clean_env, "cli-1")
+        assert "Status:" in described and "✅ Completed" in described
+        assert "Last Successful Step: second" in described
+        assert "Name:     first" in described and "🎯 Step" in described and "💤 Sleeping" in described
+        assert 'Output:   "one+cli"' in described
+
+        details = _cli("workflows", "describe", "pipeline", *local, env=clean_env)
+        assert "Class Name:  Pipeline" in details.stdout and "complete:        1" in details.stdout
+
+        finished = _cli("workflows", "instances", "terminate", "pipeline", "cli-1", *local, env=clean_env)
+        assert finished.returncode == 1
+        assert "Local API error: (instance.cannot_terminate) Cannot terminate instance since its on a finite state" in (
+            finished.stderr
+        )
+        missing = _cli("workflows", "instances", "describe", "pipeline", "nope", *local, env=clean_env)
+        assert missing.returncode == 1 and "Local API error: Workflow instance 'nope' not found." in missing.stderr
+    finally:
+        assert dev.stop() == 0, dev.output
+    down = _cli("workflows", "list", "--local", "--port", port, env=clean_env)
+    assert down.returncode == 1
+    assert f"Could not connect to local dev session on port {port}." in down.stderr
+    remote = _cli("workflows", "list", env=clean_env)
+    assert remote.returncode == 1 and "add --local" in remote.stderr
+
+
+def _describe(port: str, env: dict[str, str], id: str = "latest") -> str:
+    result = _cli("workflows", "instances", "describe", "pipeline", id, "--local", "--port", port, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout

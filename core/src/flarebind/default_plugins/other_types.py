@@ -179,3 +179,8 @@ def register_binding_types(register: Any) -> None:
 @hookimpl
 def register_adapters(register: Any) -> None:
     register.local("queue", "flarebind.runtime.queues.producer:make_local_producer")
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    cli.add_lazy_command("queues", "flarebind.cli.queues_cmd:queues_group", help="Manage local Queues.")

@@ -36,12 +36,15 @@ def queues_db_path(v3: Path) -> Path:
 
 
 class QueueStore:
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, *, release_leases: bool = True) -> None:
+        """``release_leases``: a runtime opening the store takes over messages a killed process left in flight; a
+        CLI reading beside a running dev server must not."""
         self.path = path
         self.db: sqlite3.Connection = connect(path)
         self.db.row_factory = sqlite3.Row
         self.db.executescript(SCHEMA)
-        self.db.execute("UPDATE messages SET leased = 0 WHERE leased = 1")
+        if release_leases:
+            self.db.execute("UPDATE messages SET leased = 0 WHERE leased = 1")
 
     def close(self) -> None:
         self.db.close()
