@@ -100,5 +100,5 @@ def test_killed_dev_server_redelivers_in_flight_and_delayed_messages(project: Pa
     import sqlite3
 
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT queue, content_type, leased FROM messages").fetchall()
+        rows = conn.execute("SELECT queue, content_type, failed_attempts FROM messages").fetchall()
     assert rows == [("jobs", "json", 0)]  # only the delayed message remains, kept for its hour

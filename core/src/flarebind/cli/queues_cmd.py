@@ -2,7 +2,7 @@
 
 wrangler's ``queues`` commands manage queues on Cloudflare only; these are their local counterparts, shaped like
 them, over the persisted local broker (``.wrangler/state/v3/queues/flarebind-queues/queues.sqlite``). They read the
-config for producers and consumers and can run while ``flarebind dev`` is up (messages in flight stay leased).
+config for producers and consumers and can run while ``flarebind dev`` is up.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _store(project: Any) -> Any:
 
     ctx = project.local_context()
     path = queues_db_path(ctx.v3_dir())
-    return QueueStore(path if path.exists() else None, release_leases=False)
+    return QueueStore(path if path.exists() else None)
 
 
 def _topology(project: Any) -> dict[str, dict[str, list[str]]]:

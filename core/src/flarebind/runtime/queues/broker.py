@@ -35,7 +35,6 @@ class Broker:
         self.wake = asyncio.Event()
         self.lock = asyncio.Lock()
         self.deadline: float | None = None
-        self.in_flight: list[int] = []
         self.delivered = 0
         self.task: asyncio.Task[None] | None = None
 
@@ -51,9 +50,7 @@ class Broker:
                 await task
             except BaseException:
                 pass
-        if self.in_flight:  # a batch interrupted mid-handler: deliver it again later
-            self.hub.store.release(self.in_flight)
-            self.in_flight = []
+        # a batch interrupted mid-handler is still in the store: it is delivered again by the next consumer
 
     async def _loop(self) -> None:
         store = self.hub.store
@@ -83,24 +80,23 @@ class Broker:
         async with self.lock:
             store = self.hub.store
             now = self.hub.now_ms()
-            rows = store.lease(self.queue, now, self.settings.max_batch_size)
+            rows = store.next_batch(self.queue, now, self.settings.max_batch_size)
             self.deadline = None
             if not rows:
                 return 0
-            self.in_flight = [r["seq"] for r in rows]
             batch = MessageBatch(self.queue, self.runtime.log)
             for r in rows:
                 body = codec.decode(bytes(r["body"]), r["content_type"])
                 batch.messages.append(Message(batch, r["id"], r["timestamp_ms"], body, r["failed_attempts"] + 1))
-            m = store.metrics(self.queue)
-            metrics = JsObject(backlogCount=m["backlogCount"] - len(rows), backlogBytes=m["backlogBytes"])
+            count, size = store.backlog(self.queue)
+            batch_bytes = sum(r["bytes"] for r in rows)
+            metrics = JsObject(backlogCount=count - len(rows), backlogBytes=size - batch_bytes)
             batch.metadata = JsObject(metrics=metrics)
             started = time.perf_counter()
             ok = await call_handler(self.runtime, batch)
             elapsed = int((time.perf_counter() - started) * 1000)
             outcome = batch.outcome(ok)
             self._settle(rows, outcome)
-            self.in_flight = []
             acked = sum(1 for what, _ in outcome.values() if what == "ack")
             self.runtime.log(f"QUEUE {self.queue} {acked}/{len(rows)} ({elapsed}ms)")
             self.delivered += len(rows)
@@ -111,14 +107,14 @@ class Broker:
         max_attempts = s.max_retries + 1
         plural = "" if max_attempts == 1 else "s"
         now = self.hub.now_ms()
-        acked: list[int] = []
+        acked: list[tuple[int, int]] = []
         retried: list[tuple[int, int, float]] = []
-        moved: list[tuple[int, str]] = []
-        dropped: list[int] = []
+        moved: list[tuple[int, int, str]] = []
+        dropped: list[tuple[int, int]] = []
         for r in rows:
             decision, delay = outcome[r["id"]]
             if decision == "ack":
-                acked.append(r["seq"])
+                acked.append((r["seq"], r["bytes"]))
                 continue
             failed = r["failed_attempts"] + 1
             if failed < max_attempts:
@@ -129,14 +125,14 @@ class Broker:
                     f'▲ [WARNING] Moving message "{r["id"]}" on queue "{self.queue}" to dead letter queue '
                     f'"{s.dead_letter_queue}" after {max_attempts} failed attempt{plural}...'
                 )
-                moved.append((r["seq"], s.dead_letter_queue))
+                moved.append((r["seq"], r["bytes"], s.dead_letter_queue))
             else:
                 self.runtime.log(
                     f'▲ [WARNING] Dropped message "{r["id"]}" on queue "{self.queue}" after {max_attempts} '
                     f"failed attempt{plural}!"
                 )
-                dropped.append(r["seq"])
-        self.hub.store.settle(acked, retried, moved, dropped)
+                dropped.append((r["seq"], r["bytes"]))
+        self.hub.store.settle(self.queue, acked, retried, moved, dropped, now)
         if moved:
             self.hub.notify(s.dead_letter_queue)
 

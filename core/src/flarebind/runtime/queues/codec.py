@@ -13,6 +13,8 @@ from typing import Any
 from flarebind.runtime import serial
 
 CONTENT_TYPES = ("text", "bytes", "json", "v8")
+# built once (json.dumps with arguments builds an encoder per call); NaN/Infinity are not JSON (JSON.stringify: null)
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def js_typeof(value: Any) -> str:
@@ -54,7 +56,7 @@ def encode(body: Any, content_type: str) -> bytes:
         return bytes(body)
     if content_type == "json":
         try:
-            return json.dumps(serial.plain_json(body), separators=(",", ":"), ensure_ascii=False).encode()
+            return _JSON.encode(serial.plain_json(body)).encode()
         except (TypeError, ValueError) as exc:
             raise TypeError(f"Message body could not be serialised as JSON: {exc}") from None
     try:

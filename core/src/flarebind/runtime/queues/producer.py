@@ -93,24 +93,23 @@ class Queue:
             raise TypeError("sendBatch() requires at least one message")
         opts = _options(options, kwargs)
         encoded = []
+        largest = total = 0
         for message in messages:
-            m = _options(message, {})
+            m = message if isinstance(message, dict) and "content_type" not in message else _options(message, {})
             content_type, data = self._encode(m.get("body", _MISSING), m)
-            encoded.append((content_type, data, m.get("delaySeconds")))
+            encoded.append((content_type, data, m.get("delaySeconds", m.get("delay_seconds"))))
+            largest = max(largest, len(data))
+            total += len(data)
         try:
-            if len(encoded) > MAX_BATCH_COUNT:
-                raise _Rejected("Payload Too Large")
-            if max(len(d) for _, d, _ in encoded) > MAX_MESSAGE_BYTES:
-                raise _Rejected("Payload Too Large")
-            if sum(len(d) for _, d, _ in encoded) > MAX_BATCH_BYTES:
+            if len(encoded) > MAX_BATCH_COUNT or largest > MAX_MESSAGE_BYTES or total > MAX_BATCH_BYTES:
                 raise _Rejected("Payload Too Large")
             batch_delay = _delay(opts.get("delaySeconds"))
             default = batch_delay if batch_delay is not None else (_delay(self._delivery_delay) or 0)
             now = self._hub.now_ms()
             rows = []
             for content_type, data, own in encoded:
-                d = _delay(own)
-                rows.append(self._row(content_type, data, d if d is not None else default, now))
+                d = _delay(own) if own is not None else default
+                rows.append(self._row(content_type, data, d, now))
         except _Rejected as exc:
             raise self._failure("sendBatch", exc.status_text) from None
         self._hub.store.insert(self._queue, rows)
@@ -132,7 +131,8 @@ class Queue:
         return out
 
     def _response(self) -> JsObject:
-        return JsObject(metadata=JsObject(metrics=self._metrics()))
+        count, size = self._hub.store.backlog(self._queue)
+        return JsObject(metadata=JsObject(metrics=JsObject(backlogCount=count, backlogBytes=size)))
 
     def __repr__(self) -> str:
         return f"<Queue producer {self._binding} -> {self._queue}>"

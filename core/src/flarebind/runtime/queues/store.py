@@ -3,12 +3,13 @@
 Layout (flarebind's own; Miniflare keeps queues in memory only)::
 
     <persist_to>/v3/queues/flarebind-queues/queues.sqlite
-        messages(seq PK, queue, id, content_type, body, bytes, timestamp_ms, visible_ms, failed_attempts, leased)
+        messages(seq PK, queue, id, content_type, body, bytes, timestamp_ms, visible_ms, failed_attempts)
 
-A row is written (and committed) before ``send()`` resolves, marked ``leased`` while its batch is with the consumer,
-and deleted when acknowledged; a retry updates ``failed_attempts`` and ``visible_ms``. On open, leases left by a
-killed process are released, so messages that were in flight are delivered again (at-least-once, as Cloudflare).
-Queue names are never used as paths.
+A row is written (and committed) before ``send()`` resolves and deleted when its batch's outcome is committed: a
+retry updates ``failed_attempts`` and ``visible_ms`` instead, a move to the dead-letter queue changes ``queue``. A
+batch with the consumer is only marked in memory (one batch per queue is in flight, and a queue has one consumer),
+so the messages of a batch interrupted by a killed process are simply delivered again on the next start
+(at-least-once, as on Cloudflare). Queue names are never used as paths.
 """
 
 from __future__ import annotations
@@ -24,10 +25,9 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL, id TEXT NOT NULL, content_type TEXT NOT NULL,
     body BLOB NOT NULL, bytes INTEGER NOT NULL, timestamp_ms REAL NOT NULL, visible_ms REAL NOT NULL,
-    failed_attempts INTEGER NOT NULL DEFAULT 0, leased INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (queue, id)
+    failed_attempts INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS messages_visible ON messages (queue, leased, visible_ms, seq);
+CREATE INDEX IF NOT EXISTS messages_visible ON messages (queue, visible_ms, seq);
 """
 
 
@@ -36,15 +36,29 @@ def queues_db_path(v3: Path) -> Path:
 
 
 class QueueStore:
-    def __init__(self, path: Path | None, *, release_leases: bool = True) -> None:
-        """``release_leases``: a runtime opening the store takes over messages a killed process left in flight; a
-        CLI reading beside a running dev server must not."""
+    def __init__(self, path: Path | None) -> None:
         self.path = path
         self.db: sqlite3.Connection = connect(path)
         self.db.row_factory = sqlite3.Row
         self.db.executescript(SCHEMA)
-        if release_leases:
-            self.db.execute("UPDATE messages SET leased = 0 WHERE leased = 1")
+        # backlog (count, bytes) per queue, kept up to date by this process's writes so that every send and batch
+        # can report metrics without scanning the queue; metrics() recounts from the table
+        self._backlog: dict[str, list[int]] = {}
+
+    def backlog(self, queue: str) -> tuple[int, int]:
+        counts = self._backlog.get(queue)
+        if counts is None:
+            row = self.db.execute(
+                "SELECT count(*), coalesce(sum(bytes), 0) FROM messages WHERE queue = ?", (queue,)
+            ).fetchone()
+            counts = self._backlog[queue] = [int(row[0]), int(row[1])]
+        return counts[0], counts[1]
+
+    def _count(self, queue: str, messages: int, size: int) -> None:
+        counts = self._backlog.get(queue)
+        if counts is not None:
+            counts[0] += messages
+            counts[1] += size
 
     def close(self) -> None:
         self.db.close()
@@ -54,67 +68,69 @@ class QueueStore:
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany(
-                "INSERT OR REPLACE INTO messages (queue, id, content_type, body, bytes, timestamp_ms, visible_ms, "
+                "INSERT INTO messages (queue, id, content_type, body, bytes, timestamp_ms, visible_ms, "
                 "failed_attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(queue, id, ct, body, len(body), ts, vis, failed) for id, ct, body, ts, vis, failed in rows],
             )
+        self._count(queue, len(rows), sum(len(r[2]) for r in rows))
 
     def visible_count(self, queue: str, now_ms: float) -> int:
         return int(
             self.db.execute(
-                "SELECT count(*) FROM messages WHERE queue = ? AND leased = 0 AND visible_ms <= ?", (queue, now_ms)
+                "SELECT count(*) FROM messages WHERE queue = ? AND visible_ms <= ?", (queue, now_ms)
             ).fetchone()[0]
         )
 
     def next_visible_after(self, queue: str, now_ms: float) -> float | None:
         """When the next delayed (not yet visible) message becomes visible."""
         row = self.db.execute(
-            "SELECT min(visible_ms) FROM messages WHERE queue = ? AND leased = 0 AND visible_ms > ?", (queue, now_ms)
+            "SELECT min(visible_ms) FROM messages WHERE queue = ? AND visible_ms > ?", (queue, now_ms)
         ).fetchone()
         return None if row[0] is None else float(row[0])
 
-    def lease(self, queue: str, now_ms: float, limit: int) -> list[sqlite3.Row]:
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            rows = self.db.execute(
-                "SELECT * FROM messages WHERE queue = ? AND leased = 0 AND visible_ms <= ? "
-                "ORDER BY visible_ms, seq LIMIT ?",
-                (queue, now_ms, limit),
-            ).fetchall()
-            self.db.executemany("UPDATE messages SET leased = 1 WHERE seq = ?", [(r["seq"],) for r in rows])
-        return rows
+    def next_batch(self, queue: str, now_ms: float, limit: int) -> list[sqlite3.Row]:
+        """Up to ``limit`` visible messages, in the order they became visible (then the order they were sent)."""
+        return self.db.execute(
+            "SELECT * FROM messages WHERE queue = ? AND visible_ms <= ? ORDER BY visible_ms, seq LIMIT ?",
+            (queue, now_ms, limit),
+        ).fetchall()
 
     def settle(
         self,
-        acked: list[int],
+        queue: str,
+        acked: list[tuple[int, int]],
         retried: list[tuple[int, int, float]],
-        moved: list[tuple[int, str]],
-        dropped: list[int],
+        moved: list[tuple[int, int, str]],
+        dropped: list[tuple[int, int]],
+        now_ms: float = 0.0,
     ) -> None:
-        """Apply one batch's outcome atomically: delete acked/dropped, re-schedule retries, move to a DLQ."""
+        """Apply one batch's outcome atomically: delete acked/dropped ``(seq, bytes)``, re-schedule retries
+        ``(seq, failed attempts, visible_ms)``, move ``(seq, bytes, dlq)`` to a dead-letter queue."""
         with self.db:
             self.db.execute("BEGIN")
-            self.db.executemany("DELETE FROM messages WHERE seq = ?", [(s,) for s in acked + dropped])
+            self.db.executemany("DELETE FROM messages WHERE seq = ?", [(s,) for s, _ in acked + dropped])
             self.db.executemany(
-                "UPDATE messages SET leased = 0, failed_attempts = ?, visible_ms = ? WHERE seq = ?",
+                "UPDATE messages SET failed_attempts = ?, visible_ms = ? WHERE seq = ?",
                 [(failed, visible, seq) for seq, failed, visible in retried],
             )
-            for seq, dlq in moved:
-                # same id and timestamp on the dead-letter queue, attempts start again
+            for seq, _, dlq in moved:
+                # same id and timestamp on the dead-letter queue, attempts start again (at the end of its order)
                 self.db.execute(
-                    "INSERT OR REPLACE INTO messages (queue, id, content_type, body, bytes, timestamp_ms, visible_ms) "
-                    "SELECT ?, id, content_type, body, bytes, timestamp_ms, visible_ms FROM messages WHERE seq = ?",
-                    (dlq, seq),
+                    "INSERT INTO messages (queue, id, content_type, body, bytes, timestamp_ms, visible_ms) "
+                    "SELECT ?, id, content_type, body, bytes, timestamp_ms, ? FROM messages WHERE seq = ?",
+                    (dlq, now_ms, seq),
                 )
                 self.db.execute("DELETE FROM messages WHERE seq = ?", (seq,))
-
-    def release(self, seqs: list[int]) -> None:
-        self.db.executemany("UPDATE messages SET leased = 0 WHERE seq = ?", [(s,) for s in seqs])
+        self._count(queue, -len(acked) - len(dropped) - len(moved), -sum(b for _, b in acked + dropped))
+        for _, size, dlq in moved:
+            self._count(queue, 0, -size)
+            self._count(dlq, 1, size)
 
     def metrics(self, queue: str) -> dict[str, Any]:
         row = self.db.execute(
             "SELECT count(*), coalesce(sum(bytes), 0), min(timestamp_ms) FROM messages WHERE queue = ?", (queue,)
         ).fetchone()
+        self._backlog[queue] = [int(row[0]), int(row[1])]
         return {"backlogCount": int(row[0]), "backlogBytes": int(row[1]), "oldest": row[2]}
 
     def queues(self) -> list[tuple[str, int]]:
@@ -126,4 +142,5 @@ class QueueStore:
         ).fetchall()
 
     def purge(self, queue: str) -> int:
+        self._backlog.pop(queue, None)
         return self.db.execute("DELETE FROM messages WHERE queue = ?", (queue,)).rowcount

@@ -128,6 +128,14 @@ class WorkflowStore:
     def steps(self, instance_id: str) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM steps WHERE instance_id = ? ORDER BY rowid", (instance_id,)).fetchall()
 
+    def outputs(self, instance_id: str) -> list[sqlite3.Row]:
+        """Completed ``step.do`` results and received events, in the order they completed."""
+        return self.db.execute(
+            "SELECT kind, value FROM steps WHERE instance_id = ? AND done = 1 AND error IS NULL "
+            "AND kind IN ('do', 'wait') ORDER BY ended_ms, rowid",
+            (instance_id,),
+        ).fetchall()
+
     def start_step(self, instance_id: str, key: str, kind: str, name: str, now_ms: float, config: str | None) -> None:
         self.db.execute(
             "INSERT OR IGNORE INTO steps (instance_id, key, kind, name, started_ms, config) VALUES (?, ?, ?, ?, ?, ?)",
