@@ -23,6 +23,7 @@ def queue_proxy(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.mark.wrangler
+@pytest.mark.remote
 async def test_remote_producer_sends_through_the_session_to_workerds_queue(queue_proxy, tmp_path: Path) -> None:
     from flarebind.plugins import get_plugins
     from flarebind.remote.channel import channel_for_deployed_proxy

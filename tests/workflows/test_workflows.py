@@ -293,3 +293,27 @@ async def test_binding_errors(start_worker) -> None:
     assert (a.id, b.id) == ("a", "b")
     again = await env.WF.create({"id": "a"})  # locally an existing id gives back that instance
     assert again.id == "a"
+
+
+async def test_instance_details_record_each_attempt(start_worker, clock: FakeClock) -> None:
+    from flarebind.runtime.workflows.api import instance_details
+
+    rt = await start_worker(FLAKY, workflows={"WF": ("flaky", "Flaky")})
+    env = await rt.get_bindings()
+    instance = await env.WF.create({"id": "d1", "params": {"mode": "retry", "succeed_on": 2}})
+    await wait_status(instance, "complete", clock=clock)
+    engine = env.WF._engine
+    (step,) = instance_details(engine, "d1")["steps"]
+    assert (
+        step["name"] == "flaky"
+        and step["success"] is True
+        and step["output"]
+        == {
+            "attempt": 2,
+            "step": {"name": "flaky", "count": 1},
+        }
+    )
+    first, second = step["attempts"]
+    assert first["success"] is False and first["error"] == {"name": "ValueError", "message": "attempt 1 failed"}
+    assert second["success"] is True and second["start"] is not None and second["error"] is None
+    assert step["config"]["retries"] == {"limit": 3, "delay": 10000.0, "backoff": "exponential"}

@@ -92,17 +92,14 @@ def instance_details(engine: Any, id: str) -> dict[str, Any]:
         else:
             success = None if not s["done"] else error is None
             attempts = [
-                {"start": None, "end": None, "success": False, "error": None} for _ in range(max(s["attempts"] - 1, 0))
+                {
+                    "start": _iso(a.get("start")),
+                    "end": _iso(a.get("end")),
+                    "success": a.get("success"),
+                    "error": a.get("error"),
+                }
+                for a in json.loads(s["attempt_log"] or "[]")
             ]
-            if s["attempts"]:
-                attempts.append(
-                    {
-                        "start": None,
-                        "end": base["end"],
-                        "success": success,
-                        "error": error if success is False else None,
-                    }
-                )
             step = {
                 **base,
                 "success": success,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import hashlib
+import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -360,6 +361,7 @@ class WorkflowEngine:
             row = store.step(id, key)
         attempts = int(row["attempts"]) if row is not None else 0
         wake = row["wake_ms"] if row is not None else None
+        attempt_log = json.loads(row["attempt_log"]) if row is not None and row["attempt_log"] else []
         limit = cfg["retries"]["limit"]
         while True:
             if wake is not None:  # a retry delay, possibly left over from before a restart or pause
@@ -367,7 +369,8 @@ class WorkflowEngine:
                 await self.wait_ms(wake)
                 self._set_waiting(id, False)
             attempts += 1
-            store.update_step(id, key, attempts=attempts, wake_ms=None)
+            attempt_log.append({"start": self.now_ms(), "end": None, "success": None, "error": None})
+            store.update_step(id, key, attempts=attempts, wake_ms=None, attempt_log=json.dumps(attempt_log))
             ctx = JsObject(step=JsObject(name=name, count=count), attempt=attempts, config=cfg)
             self.in_step[id] = self.in_step.get(id, 0) + 1
             try:
@@ -387,12 +390,20 @@ class WorkflowEngine:
                 ) from None
             except Exception as exc:
                 record = E.error_record(exc)
+                attempt_log[-1].update(end=self.now_ms(), success=False, error=record)
                 if E.is_non_retryable(exc) or attempts >= limit + 1:
-                    store.update_step(id, key, done=1, ended_ms=self.now_ms(), error=serial.dumps(record))
+                    store.update_step(
+                        id,
+                        key,
+                        done=1,
+                        ended_ms=self.now_ms(),
+                        error=serial.dumps(record),
+                        attempt_log=json.dumps(attempt_log),
+                    )
                     self._check_pause(id)
                     raise E.rebuild(record) from None
                 wake = self.now_ms() + retry_delay_ms(cfg, attempts)
-                store.update_step(id, key, wake_ms=wake, error=None)
+                store.update_step(id, key, wake_ms=wake, error=None, attempt_log=json.dumps(attempt_log))
                 self.host.log(
                     f"▲ [WARNING] Workflow {self.name} instance {id}: step {name!r} attempt {attempts} failed "
                     f"({record['name']}: {record['message']}); retrying"
@@ -401,7 +412,8 @@ class WorkflowEngine:
             finally:
                 self.in_step[id] -= 1
                 self.steps_run += 1
-            store.update_step(id, key, done=1, ended_ms=self.now_ms(), value=text)
+            attempt_log[-1].update(end=self.now_ms(), success=True)
+            store.update_step(id, key, done=1, ended_ms=self.now_ms(), value=text, attempt_log=json.dumps(attempt_log))
             result = serial.loads(text)
             if id in self._outputs:
                 self._outputs[id].append(result)

@@ -5,7 +5,8 @@ Layout (flarebind's own; Miniflare keeps one Durable Object file per instance un
 
     <persist_to>/v3/workflows/flarebind-workflows-<workflow name>/workflow.sqlite
         instances(id PK, status, params, created_on, created_ms, started_ms, ended_ms, paused_ms, output, error)
-        steps(instance_id, key, kind, name, attempts, started_ms, ended_ms, wake_ms, config, value, error, done)
+        steps(instance_id, key, kind, name, attempts, started_ms, ended_ms, wake_ms, config, value, error, done,
+              attempt_log)      attempt_log: JSON [{start, end, success, error}] per attempt of a step.do
             key = sha1(name)-<k> for step.do, sha1(name+duration)-<k> for sleeps, sha1(name-k)-<k> for waits
             (the cache keys of workers-sdk's engine), so a replay finds each completed step by name and occurrence
         events(seq PK, instance_id, type, payload, timestamp_ms, taken_by)   FIFO per (instance, type)
@@ -34,7 +35,7 @@ CREATE TABLE IF NOT EXISTS instances (
 CREATE TABLE IF NOT EXISTS steps (
     instance_id TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0, started_ms REAL, ended_ms REAL, wake_ms REAL, config TEXT,
-    value TEXT, error TEXT, done INTEGER NOT NULL DEFAULT 0,
+    value TEXT, error TEXT, done INTEGER NOT NULL DEFAULT 0, attempt_log TEXT,
     PRIMARY KEY (instance_id, key)
 );
 CREATE TABLE IF NOT EXISTS events (
