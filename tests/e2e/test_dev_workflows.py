@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from .devproc import DevProcess
 
 WORKER = """
 import json
+import re
 import subprocess
 from pathlib import Path
 from urllib.parse import urlparse
@@ -152,7 +154,7 @@ def test_workflows_cli_drives_a_running_dev_server(project: Path, clean_env: dic
 
         trigger = _cli("workflows", "trigger", "pipeline", '{"x": 1}', "--id", "cli-1", *local, env=clean_env)
         assert trigger.returncode == 0, trigger.stderr
-        assert trigger.stdout.strip() == '🚀 Workflow instance "cli-1" has been queued successfully'
+        assert trigger.stdout.strip() == '🚀 Workflow instance "cli-1" has been triggered successfully'
         _wait_status(dev, "cli-1", "waiting")
 
         instances = _cli("workflows", "instances", "list", "pipeline", *local, env=clean_env)
@@ -180,12 +182,17 @@ def test_workflows_cli_drives_a_running_dev_server(project: Path, clean_env: dic
 
         described = _describe(port, clean_env, "cli-1")
         assert "Status:" in described and "✅ Completed" in described
-        assert "Last Successful Step: second" in described
-        assert "Name:     first" in described and "🎯 Step" in described and "💤 Sleeping" in described
-        assert 'Output:   "one+cli"' in described
+        assert re.search(r"^Last Successful Step:  second$", described, re.M)
+        assert (
+            re.search(r"^  Name:      first$", described, re.M)
+            and "🎯 Step" in described
+            and "💤 Sleeping" in described
+        )
+        assert re.search(r'^  Output:    "one\+cli"$', described, re.M)
 
         details = _cli("workflows", "describe", "pipeline", *local, env=clean_env)
-        assert "Class Name:  Pipeline" in details.stdout and "complete:        1" in details.stdout
+        assert re.search(r"^Class Name:   Pipeline$", details.stdout, re.M)
+        assert re.search(r"^  complete:         1$", details.stdout, re.M)
 
         finished = _cli("workflows", "instances", "terminate", "pipeline", "cli-1", *local, env=clean_env)
         assert finished.returncode == 1
@@ -207,3 +214,36 @@ def _describe(port: str, env: dict[str, str], id: str = "latest") -> str:
     result = _cli("workflows", "instances", "describe", "pipeline", id, "--local", "--port", port, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+@pytest.mark.wrangler
+def test_wranglers_own_workflows_commands_drive_flarebind_dev(project: Path, clean_env: dict[str, str]) -> None:
+    from flarebind.testing.node import node_env, wrangler_command
+
+    dev = DevProcess(project, env=clean_env)
+    try:
+        dev.wait_for_output("Ready on http://127.0.0.1:")
+
+        def wrangler(*args: str) -> subprocess.CompletedProcess[str]:
+            env = node_env({"WRANGLER_SEND_METRICS": "false", "NO_COLOR": "1"})
+            return subprocess.run(
+                [*wrangler_command(), "workflows", *args, "--local", "--port", str(dev.port)],
+                cwd=project,
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=120,
+            )
+
+        triggered = wrangler("trigger", "pipeline", '{"from": "wrangler"}', "--id", "w-1")
+        assert triggered.returncode == 0, triggered.stdout + triggered.stderr
+        assert 'Workflow instance "w-1" has been triggered successfully' in triggered.stdout
+        assert dev.get("/event/w-1/wrangler").text == "sent"
+        _wait_status(dev, "w-1", "complete")
+        described = wrangler("instances", "describe", "pipeline", "w-1")
+        assert described.returncode == 0, described.stdout + described.stderr
+        assert "✅ Completed" in described.stdout
+        assert re.search(r"^Last Successful Step:  second$", described.stdout, re.M)
+        assert '"one+wrangler"' in described.stdout
+    finally:
+        assert dev.stop() == 0, dev.output

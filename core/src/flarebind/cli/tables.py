@@ -40,9 +40,10 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def labelled(values: dict[str, Any], indent: int = 0) -> str:
-    """``Label:   value`` lines with aligned values (wrangler's ``formatLabelledValues``)."""
+    """``Label:   value`` lines, values aligned two spaces after the longest label (wrangler's
+    ``formatLabelledValues``)."""
     if not values:
         return ""
     width = max(len(k) for k in values) + 1
     pad = " " * indent
-    return "\n".join(f"{pad}{(k + ':').ljust(width)} {v}" for k, v in values.items())
+    return "\n".join(f"{pad}{(k + ':').ljust(width)}  {v}" for k, v in values.items())

@@ -209,7 +209,7 @@ def trigger_command(name: str, params: str, instance_id: str | None, local: bool
     if parsed is not None:
         body["params"] = parsed
     result = fetch_local(port, _instance_path(name), method="POST", body=body)
-    info(f'🚀 Workflow instance "{result["id"]}" has been queued successfully')
+    info(f'🚀 Workflow instance "{result["id"]}" has been triggered successfully')
 
 
 @workflows_group.group("instances")
