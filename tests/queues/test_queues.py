@@ -274,3 +274,17 @@ async def test_remote_producer_without_a_session_fails_loudly(start) -> None:
     env = await rt.get_bindings()
     with pytest.raises(JsException, match="has remote = true, but this runtime has no remote session"):
         await env.Q.send("x")
+
+
+async def test_v8_is_the_default_content_type_before_json_messages(start) -> None:
+    rt = await start(
+        producers={"Q": "jobs"}, consumers=[{"queue": "jobs", "max_batch_size": 1}], compatibility_date="2024-01-01"
+    )
+    env = await rt.get_bindings()
+    await env.Q.send({"raw": b"\x01", "items": {1, 2}})  # only v8 (structured clone) keeps bytes and sets
+    await settle()
+    ((_, [(body, _, _)]),) = batches(rt)
+    assert bytes(body["raw"]) == b"\x01" and body["items"] == {1, 2}
+    rt2 = await start(producers={"Q": "jobs"}, folder="json")
+    with pytest.raises(TypeError, match="is not JSON serialisable"):
+        await (await rt2.get_bindings()).Q.send({"raw": b"\x01"})

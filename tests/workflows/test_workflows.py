@@ -317,3 +317,78 @@ async def test_instance_details_record_each_attempt(start_worker, clock: FakeClo
     assert first["success"] is False and first["error"] == {"name": "ValueError", "message": "attempt 1 failed"}
     assert second["success"] is True and second["start"] is not None and second["error"] is None
     assert step["config"]["retries"] == {"limit": 3, "delay": 10000.0, "backoff": "exponential"}
+
+
+DEPS = """
+import asyncio
+from workers import WorkflowEntrypoint
+
+GATE = asyncio.Event()
+RUNS = []
+
+class Deps(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do()
+        async def base():
+            RUNS.append("base")
+            return 10
+
+        @step.do()
+        async def slow(ctx):
+            RUNS.append("slow")
+            await GATE.wait()
+            return ctx["attempt"]
+
+        @step.do(concurrent=True)
+        async def total(base, slow, ctx):
+            return {"sum": base + slow, "name": ctx["step"]["name"]}
+
+        return await total()
+"""
+
+
+async def test_implicit_dependencies_and_a_pause_that_waits_for_the_running_step(start_worker) -> None:
+    rt = await start_worker(DEPS, workflows={"WF": ("deps", "Deps")})  # 2026-05-01: implicit dependencies
+    module = rt.worker.module
+    env = await rt.get_bindings()
+    instance = await env.WF.create({"id": "d"})
+    await settle()
+    assert module.RUNS == ["base", "slow"]  # resolved together (concurrent=True)
+    await instance.pause()
+    assert (await instance.status())["status"] == "waitingForPause"  # "slow" is running: it may finish first
+    module.GATE.set()
+    await settle()
+    status = await instance.status()
+    assert status["status"] == "paused" and sorted(status["__LOCAL_DEV_STEP_OUTPUTS"]) == [1, 10]
+    await instance.resume()
+    status = await wait_status(instance, "complete")
+    assert status["output"] == {"sum": 11, "name": "total"}
+    assert module.RUNS == ["base", "slow"]  # neither ran again after the pause
+
+
+async def test_legacy_signature_checks_depends(start_worker) -> None:
+    rt = await start_worker(
+        """
+        from workers import WorkflowEntrypoint
+
+        class Legacy(WorkflowEntrypoint):
+            async def run(self, event, step):
+                @step.do("a")
+                async def a():
+                    return 1
+
+                @step.do("b")
+                async def b(x):
+                    return x
+
+                return await b()
+        """,
+        workflows={"WF": ("legacy", "Legacy")},
+        compatibility_date="2025-11-02",
+    )
+    env = await rt.get_bindings()
+    status = await wait_status(await env.WF.create(), "errored")
+    assert status["error"] == {
+        "name": "TypeError",
+        "message": "Step has 1 non-ctx parameter(s) but no 'depends' list provided",
+    }
