@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from flarebind.runtime.queues.host import ConsumerSettings, QueueHub
 
 POLL_SECONDS = 0.5  # how often a file-backed broker looks for messages another process sent
+WORKER_RETRY_SECONDS = 0.5  # how often a broker whose consumer Worker is not loaded looks again
 
 
 class Broker:
@@ -58,6 +59,14 @@ class Broker:
         timeout_ms = self.settings.max_batch_timeout * 1000
         while True:
             self.wake.clear()
+            if self.runtime.worker is None:
+                # the consumer Worker failed to load (dev keeps serving the error): hold the messages rather than
+                # spend their retries, and look again after the next reload
+                try:
+                    await asyncio.wait_for(self.wake.wait(), WORKER_RETRY_SECONDS)
+                except asyncio.TimeoutError:
+                    pass
+                continue
             now = self.hub.now_ms()
             visible = store.visible_count(self.queue, now)
             if visible >= self.settings.max_batch_size or (
@@ -77,6 +86,11 @@ class Broker:
 
     async def flush(self) -> int:
         """Deliver one batch of visible messages now (the timer's job; :meth:`drain` calls it directly)."""
+        if self.runtime.worker is None:
+            raise RuntimeError(
+                f"Queue {self.queue}: the consumer Worker is not loaded ({self.runtime.load_error}); "
+                "fix it before draining"
+            )
         async with self.lock:
             store = self.hub.store
             now = self.hub.now_ms()

@@ -121,6 +121,7 @@ class WorkflowEngine:
         self.wakers: dict[str, asyncio.Event] = {}
         self.in_step: dict[str, int] = {}
         self.pause_requested: set[str] = set()
+        self.deferred: set[str] = set()
         self.steps_run = 0  # step callbacks executed by this engine (benchmarks read it)
         # per instance, loaded from the store on first use and kept current by this engine: status() and the step
         # limit then cost O(1) per step instead of a scan of the instance's steps
@@ -152,20 +153,38 @@ class WorkflowEngine:
         now = self.now_ms()
         created_on = _dt.datetime.fromtimestamp(now / 1000, tz=_dt.timezone.utc).isoformat().replace("+00:00", "Z")
         # locally an existing id returns the existing instance (production throws)
+        self.start_deferred()
         if self.store.insert_instance(id, params_text, created_on, now):
             self.start(id)
         return str(id)
 
+    def start_deferred(self) -> None:
+        if self.deferred and self.host.runner is not None and self.host.runner.worker is not None:
+            for id in list(self.deferred):
+                row = self.store.instance(id)
+                if row is not None and row["status"] in LIVE:
+                    self.start(id)
+                else:
+                    self.deferred.discard(id)
+
     def require(self, id: str) -> Any:
+        self.start_deferred()
         row = self.store.instance(id) if isinstance(id, str) else None
         if row is None:
             raise JsException(E.NOT_FOUND)
         return row
 
     def start(self, id: str) -> None:
-        """Run (or re-run, replaying completed steps) the instance, if the Worker is attached."""
+        """Run (or re-run, replaying completed steps) the instance, if the Worker is attached and loaded.
+
+        While ``flarebind dev`` serves a Worker that failed to load, instances wait (``deferred``) instead of
+        erroring; the next binding call after a good reload starts them."""
         if self.host.runner is None or id in self.tasks:
             return
+        if self.host.runner.worker is None:
+            self.deferred.add(id)
+            return
+        self.deferred.discard(id)
         task = asyncio.get_running_loop().create_task(self._drive(id), name=f"workflow {self.name}/{id}")
         self.tasks[id] = task
         task.add_done_callback(lambda t, id=id: self.tasks.pop(id, None) if self.tasks.get(id) is t else None)
