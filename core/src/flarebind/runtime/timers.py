@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Any
 
 
 class FakeClock:
@@ -56,8 +57,9 @@ async def wait_until(clock: Callable[[], float], deadline: float, wake: asyncio.
     """Wait until ``clock() >= deadline``; returns True early if ``wake`` is set first."""
     if wake is not None and wake.is_set():
         return True
+    timer: asyncio.Future[Any]
     if isinstance(clock, FakeClock):
-        timer: asyncio.Future[None] = clock._wait(deadline)
+        timer = clock._wait(deadline)
     else:
         remaining = deadline - clock()
         if remaining <= 0:
@@ -66,7 +68,7 @@ async def wait_until(clock: Callable[[], float], deadline: float, wake: asyncio.
     if wake is None:
         await timer
         return False
-    waker = asyncio.ensure_future(wake.wait())
+    waker: asyncio.Future[Any] = asyncio.ensure_future(wake.wait())
     try:
         done, _ = await asyncio.wait({timer, waker}, return_when=asyncio.FIRST_COMPLETED)
     finally:

@@ -108,8 +108,8 @@ class Queue:
             now = self._hub.now_ms()
             rows = []
             for content_type, data, own in encoded:
-                d = _delay(own) if own is not None else default
-                rows.append(self._row(content_type, data, d, now))
+                d = _delay(own)
+                rows.append(self._row(content_type, data, default if d is None else d, now))
         except _Rejected as exc:
             raise self._failure("sendBatch", exc.status_text) from None
         self._hub.store.insert(self._queue, rows)

@@ -65,6 +65,7 @@ class QueueStore:
 
     def insert(self, queue: str, rows: Iterable[tuple[str, str, bytes, float, float, int]]) -> None:
         """``rows``: (id, content_type, body, timestamp_ms, visible_ms, failed_attempts), in one transaction."""
+        rows = list(rows)
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany(

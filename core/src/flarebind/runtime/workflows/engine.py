@@ -187,7 +187,12 @@ class WorkflowEngine:
         self.deferred.discard(id)
         task = asyncio.get_running_loop().create_task(self._drive(id), name=f"workflow {self.name}/{id}")
         self.tasks[id] = task
-        task.add_done_callback(lambda t, id=id: self.tasks.pop(id, None) if self.tasks.get(id) is t else None)
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self.tasks.get(id) is done:
+                del self.tasks[id]
+
+        task.add_done_callback(forget)
 
     async def _stop(self, id: str) -> None:
         task = self.tasks.pop(id, None)
@@ -509,6 +514,7 @@ class WorkflowEngine:
             store.start_step(id, key, "wait", name, self.now_ms(), serial.dumps({"type": type, "timeout": timeout_ms}))
             store.update_step(id, key, wake_ms=self.now_ms() + timeout_ms)
             row = store.step(id, key)
+            assert row is not None
         deadline = row["wake_ms"]
         waker = self.waker(id)
         self._set_waiting(id, True)
