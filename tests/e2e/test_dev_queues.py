@@ -102,3 +102,42 @@ def test_killed_dev_server_redelivers_in_flight_and_delayed_messages(project: Pa
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT queue, content_type, failed_attempts FROM messages").fetchall()
     assert rows == [("jobs", "json", 0)]  # only the delayed message remains, kept for its hour
+
+
+PRODUCER = """
+from urllib.parse import urlparse
+from workers import Response, WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        body = urlparse(request.url).path.strip("/")
+        await self.env.OUT.send(body)
+        return Response("sent " + body)
+"""
+
+
+def test_consumer_in_another_dev_process_sharing_the_state_folder(tmp_path: Path, clean_env: dict[str, str]):
+    consumer = tmp_path / "consumer"
+    (consumer / "src").mkdir(parents=True)
+    (consumer / "src" / "entry.py").write_text(WORKER)
+    (consumer / "wrangler.toml").write_text(CONFIG)
+    producer = tmp_path / "producer"
+    (producer / "src").mkdir(parents=True)
+    (producer / "src" / "entry.py").write_text(PRODUCER)
+    (producer / "wrangler.toml").write_text(
+        'name = "qproducer"\nmain = "src/entry.py"\ncompatibility_date = "2026-05-01"\n'
+        'compatibility_flags = ["python_workers"]\n\n[[queues.producers]]\nbinding = "OUT"\nqueue = "jobs"\n'
+    )
+    state = str(tmp_path / "shared-state")
+    first = DevProcess(producer, "--persist-to", state, env=clean_env)
+    second = DevProcess(consumer, "--persist-to", state, env=clean_env)
+    try:
+        first.wait_for_output("Ready on http://127.0.0.1:")
+        second.wait_for_output("Ready on http://127.0.0.1:")
+        assert first.get("/from-producer").text == "sent from-producer"
+        assert _wait_marks(consumer, 1, second) == ["from-producer:1"]
+        second.wait_for_output("QUEUE jobs 1/1")
+    finally:
+        assert first.stop() == 0, first.output
+        assert second.stop() == 0, second.output
