@@ -392,3 +392,68 @@ async def test_legacy_signature_checks_depends(start_worker) -> None:
         "name": "TypeError",
         "message": "Step has 1 non-ctx parameter(s) but no 'depends' list provided",
     }
+
+
+LIMITS = """
+from workers import WorkflowEntrypoint
+
+class Limits(WorkflowEntrypoint):
+    async def run(self, event, step):
+        mode = event["payload"]["mode"]
+        if mode == "config":
+            @step.do("bad", config={"retry": {"limit": 1}})
+            async def bad():
+                return 1
+            return await bad()
+        if mode == "name":
+            @step.do("x" * 257)
+            async def long():
+                return 1
+            return await long()
+        if mode == "limit":
+            for i in range(4):
+                @step.do(f"s{i}")
+                async def one():
+                    return i
+                await one()
+        if mode == "timeout":
+            import asyncio
+
+            @step.do("slow", config={"timeout": "5 seconds", "retries": {"limit": 0, "delay": 0}})
+            async def slow():
+                await asyncio.Event().wait()
+            return await slow()
+        if mode == "unserialisable":
+            @step.do("obj")
+            async def obj():
+                return object()
+            return await obj()
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "error"),
+    [
+        (
+            "config",
+            'Step config for "bad" is in a invalid format. '
+            "See https://developers.cloudflare.com/workflows/build/sleeping-and-retrying/",
+        ),
+        ("name", f'Step name "{"x" * 257}" exceeds max length (256 chars) or invalid characters found'),
+        ("limit", "The limit of 3 steps has been reached. This limit can be changed in your worker configuration."),
+        ("timeout", "Execution timed out after 5000ms"),
+        (
+            "unserialisable",
+            'The execution of the Workflow instance was terminated, as the step "obj" returned a value which is not '
+            "serialisable",
+        ),
+    ],
+)
+async def test_engine_errors_use_the_local_engines_texts(start_worker, clock: FakeClock, mode: str, error: str) -> None:
+    rt = await start_worker(
+        LIMITS,
+        bindings={"WF": {"type": "workflow", "name": "limits", "class_name": "Limits", "limits": {"steps": 3}}},
+    )
+    env = await rt.get_bindings()
+    status = await wait_status(await env.WF.create({"params": {"mode": mode}}), "errored", clock=clock)
+    assert status["error"]["message"] == error
