@@ -29,9 +29,14 @@ class Message:
     def __init__(self, batch: MessageBatch, id: str, timestamp_ms: float, body: Any, attempts: int) -> None:
         self._batch = batch
         self.id = id
-        self.timestamp = _dt.datetime.fromtimestamp(timestamp_ms / 1000, tz=_dt.timezone.utc)
+        self._timestamp_ms = timestamp_ms
         self.body = body
         self.attempts = attempts
+
+    @property
+    def timestamp(self) -> _dt.datetime:
+        """When the message was sent (a ``datetime``, as the SDK gives a JS ``Date``)."""
+        return _dt.datetime.fromtimestamp(self._timestamp_ms / 1000, tz=_dt.timezone.utc)
 
     def ack(self) -> None:
         self._batch._decide(self.id, "ack", None)
