@@ -141,3 +141,16 @@ def test_consumer_in_another_dev_process_sharing_the_state_folder(tmp_path: Path
     finally:
         assert first.stop() == 0, first.output
         assert second.stop() == 0, second.output
+
+
+def test_bad_consumer_config_is_a_config_error_not_a_traceback(project: Path, clean_env: dict[str, str]) -> None:
+    (project / "wrangler.toml").write_text(CONFIG + '\n[[queues.consumers]]\nqueue = "jobs"\n')
+    dev = DevProcess(project, env=clean_env)
+    try:
+        assert dev.proc.wait(120) == 1
+    finally:
+        dev.client.close()
+    dev._reader.join(10)
+    assert "✘ [ERROR]" in dev.output
+    assert 'Multiple consumers defined for queue "jobs": "qdev" and "qdev"' in dev.output
+    assert "Traceback" not in dev.output

@@ -263,10 +263,15 @@ async def test_messages_survive_a_restart_and_reach_a_consumer_in_another_worker
 
 
 async def test_consumer_config_errors(start) -> None:
-    with pytest.raises(QueueConfigError, match=r'^Dead letter queue for queue "jobs" cannot be itself$'):
+    with pytest.raises(QueueConfigError) as bad_dlq:
         await start(consumers=[{"queue": "jobs", "dead_letter_queue": "jobs"}])
-    with pytest.raises(QueueConfigError, match=r'^Multiple consumers defined for queue "jobs": "entry" and "entry"$'):
+    assert bad_dlq.value.message == 'Dead letter queue for queue "jobs" cannot be itself'
+    assert bad_dlq.value.diagnostics[0].path == "queues.consumers[0]"
+    with pytest.raises(QueueConfigError) as twice:
         await start(consumers=[{"queue": "jobs"}, {"queue": "jobs"}], folder="two")
+    assert twice.value.message == 'Multiple consumers defined for queue "jobs": "entry" and "entry"'
+    with pytest.raises(QueueConfigError, match="must be a number from 1 to 100, got 500"):
+        await start(consumers=[{"queue": "jobs", "max_batch_size": 500}], folder="three")
 
 
 async def test_remote_producer_without_a_session_fails_loudly(start) -> None:

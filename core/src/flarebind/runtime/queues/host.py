@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from flarebind.errors import FlarebindError
+from flarebind.config.diagnostics import ConfigError, Diagnostic
 from flarebind.runtime.queues.broker import Broker
 from flarebind.runtime.queues.store import QueueStore, queues_db_path
 
@@ -24,8 +24,12 @@ DEFAULT_RETRIES = 2
 _HUBS: dict[str, QueueHub] = {}
 
 
-class QueueConfigError(FlarebindError):
-    """A ``queues.consumers`` entry Miniflare would refuse."""
+class QueueConfigError(ConfigError):
+    """A ``queues.consumers`` entry Miniflare would refuse (``message`` is its text; shown like config errors)."""
+
+    def __init__(self, message: str, file: Any = None, path: str | None = None) -> None:
+        self.message = message
+        super().__init__([Diagnostic("error", message, file=file, path=path)], file)
 
 
 @attrs.define
@@ -38,30 +42,33 @@ class ConsumerSettings:
     retry_delay: int | None = None
 
     @classmethod
-    def from_entry(cls, entry: dict[str, Any], where: str) -> ConsumerSettings:
-        queue = entry.get("queue")
+    def from_entry(cls, entry: dict[str, Any], file: Any, path: str) -> ConsumerSettings:
+        def fail(message: str) -> QueueConfigError:
+            return QueueConfigError(message, file, path)
+
+        queue = entry.get("queue") if isinstance(entry, dict) else None
         if not isinstance(queue, str) or not queue:
-            raise QueueConfigError(f'{where}: a queue consumer needs "queue" (the name of the queue to consume)')
+            raise fail(f'{path}: a queue consumer needs "queue" (the name of the queue to consume)')
 
         def number(key: str, low: float, high: float, default: Any) -> Any:
             value = entry.get(key, default)
             if value is None:
                 return None
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-                raise QueueConfigError(
-                    f'{where}: "{key}" of the consumer of queue "{queue}" must be a number from {low:g} to {high:g}, '
+                raise fail(
+                    f'{path}: "{key}" of the consumer of queue "{queue}" must be a number from {low:g} to {high:g}, '
                     f"got {value!r}"
                 )
             return value
 
         dlq = entry.get("dead_letter_queue")
         if dlq is not None and dlq == queue:
-            raise QueueConfigError(f'Dead letter queue for queue "{queue}" cannot be itself')
+            raise fail(f'Dead letter queue for queue "{queue}" cannot be itself')
         # max_concurrency and visibility_timeout_ms are accepted without effect: as in Miniflare, one batch per
         # queue is with the consumer at a time
         if entry.get("type") not in (None, "worker"):
-            raise QueueConfigError(
-                f'{where}: consumer type {entry.get("type")!r} for queue "{queue}" is not simulated locally '
+            raise fail(
+                f'{path}: consumer type {entry.get("type")!r} for queue "{queue}" is not simulated locally '
                 "(only Worker consumers are; pull consumers are read over HTTP from Cloudflare)"
             )
         return cls(
@@ -146,15 +153,16 @@ def _mark(ctx: Any, key: str) -> None:
     ctx.add_cleanup(lambda: _MARKED.pop(id(ctx), None))
 
 
-def consumer_entries(runtime: Any) -> tuple[list[dict[str, Any]], str]:
+def consumer_entries(runtime: Any) -> tuple[list[dict[str, Any]], Any]:
+    """The consumer entries and the config file they come from (None for ``Runtime(queue_consumers=...)``)."""
     explicit = runtime._options.get("queue_consumers")
     if explicit:
-        return list(explicit), "queue_consumers"
+        return list(explicit), None
     config = runtime.config
     if config is None:
-        return [], ""
+        return [], None
     queues = config.flat.get("queues") or {}
-    return list(queues.get("consumers") or []), str(config.path)
+    return list(queues.get("consumers") or []), config.path
 
 
 def worker_name(runtime: Any) -> str:
@@ -164,18 +172,18 @@ def worker_name(runtime: Any) -> str:
 
 
 async def attach_runtime(runtime: Any) -> None:
-    entries, where = consumer_entries(runtime)
+    entries, file = consumer_entries(runtime)
     hub = hub_for(runtime._ctx)
     if not entries:
         return
-    settings = [ConsumerSettings.from_entry(e, where) for e in entries]
+    settings = [ConsumerSettings.from_entry(e, file, f"queues.consumers[{i}]") for i, e in enumerate(entries)]
     seen: dict[str, str] = {}
     name = worker_name(runtime)
     for s in settings:
         owner = hub.brokers.get(s.queue)
         if s.queue in seen or (owner is not None and owner.runtime is not runtime):
             other = seen.get(s.queue) or worker_name(owner.runtime)  # type: ignore[union-attr]
-            raise QueueConfigError(f'Multiple consumers defined for queue "{s.queue}": "{other}" and "{name}"')
+            raise QueueConfigError(f'Multiple consumers defined for queue "{s.queue}": "{other}" and "{name}"', file)
         seen[s.queue] = name
     for s in settings:
         old = hub.brokers.pop(s.queue, None)
