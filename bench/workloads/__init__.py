@@ -6,7 +6,7 @@ from bench.harness import Workload
 
 
 def all_workloads() -> dict[str, Workload]:
-    from bench.workloads import ai, browser, d1, images, kv, r2, remote, runtime, vectorize
+    from bench.workloads import ai, browser, d1, images, kv, queues, r2, remote, runtime, vectorize
 
     workloads = [
         kv.WORKLOAD,
@@ -14,6 +14,7 @@ def all_workloads() -> dict[str, Workload]:
         d1.WORKLOAD,
         vectorize.WORKLOAD,
         images.WORKLOAD,
+        queues.WORKLOAD,
         runtime.WORKLOAD,
         remote.WORKLOAD,
         ai.WORKLOAD,

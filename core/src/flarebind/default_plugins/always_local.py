@@ -175,3 +175,16 @@ TYPES = [
 def register_binding_types(register: Any) -> None:
     for binding_type in TYPES:
         register(binding_type)
+
+
+# --- Workflows: simulated by flarebind.runtime.workflows (the engine is imported only when a binding is built) ---
+@hookimpl
+def register_adapters(register: Any) -> None:
+    register.local("workflow", "flarebind.runtime.workflows.binding:make_local_workflow")
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    cli.add_lazy_command(
+        "workflows", "flarebind.cli.workflows_cmd:workflows_group", help="Manage Workflows (of a local dev session)."
+    )

@@ -219,3 +219,16 @@ TYPES = [
 def register_binding_types(register: Any) -> None:
     for binding_type in TYPES:
         register(binding_type)
+
+
+# --- Queues: producers simulated by flarebind.runtime.queues (imported only when a binding is built); with
+# `remote = true` the generic remote adapter sends through the session, and queues.producer refuses to run
+# locally in that case (see make_local_producer) ---
+@hookimpl
+def register_adapters(register: Any) -> None:
+    register.local("queue", "flarebind.runtime.queues.producer:make_local_producer")
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    cli.add_lazy_command("queues", "flarebind.cli.queues_cmd:queues_group", help="Manage local Queues.")

@@ -21,6 +21,7 @@ from flarebind.runtime.sdk.response import JsResponse
 SCHEDULED_PATH = "/cdn-cgi/handler/scheduled"
 LEGACY_SCHEDULED_PATH = "/cdn-cgi/mf/scheduled"
 TEST_SCHEDULED_PATH = "/__scheduled"
+WORKFLOWS_API_PATH = "/cdn-cgi/explorer/api/workflows"
 
 
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
@@ -64,6 +65,11 @@ class RuntimeApp:
         query = scope.get("query_string", b"").decode("latin-1")
         if path in (SCHEDULED_PATH, LEGACY_SCHEDULED_PATH) or (self.test_scheduled and path == TEST_SCHEDULED_PATH):
             response = await self._scheduled(path, query)
+        elif path.startswith(WORKFLOWS_API_PATH):
+            # the local explorer's Workflows API (`workflows … --local`), in flarebind.runtime.workflows.api
+            from flarebind.runtime.workflows.api import handle_asgi
+
+            response = await handle_asgi(self.runtime, scope, receive)
         elif path.startswith(edge.CDN_CGI_PREFIX) and (handler := edge.cdn_cgi_handler(path)) is not None:
             # a plugin serves this edge path (/cdn-cgi/image/… by flarebind-images)
             response = await edge.serve_cdn_cgi(handler, self.runtime, self._request(scope, receive))

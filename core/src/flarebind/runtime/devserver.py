@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from flarebind.config.diagnostics import ConfigError
 from flarebind.runtime.asgi_app import RuntimeApp
 from flarebind.runtime.loader import WorkerLoadError
 from flarebind.runtime.runtime import Runtime, runtime_options_for
@@ -310,4 +311,10 @@ def run_dev_server(server: DevServer) -> None:
         asyncio.run(server.run())
     except KeyboardInterrupt:
         pass
+    except ConfigError as exc:  # found while starting, e.g. queues.consumers checked by the queue broker
+        from flarebind.cli.output import print_diagnostics
+
+        print_diagnostics(exc.diagnostics, exc.file)
+        sys.stdout.flush()
+        raise SystemExit(1) from None
     sys.stdout.flush()

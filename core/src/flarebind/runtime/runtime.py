@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flarebind.jsobject import JsObject, js_object
+from flarebind.runtime import background as _background
 from flarebind.runtime.compat import Compat, set_current_compat
 from flarebind.runtime.loader import LoadedWorker, WorkerLoadError, load_worker
 from flarebind.runtime.options import binding_options, specs_from_options
@@ -79,6 +80,7 @@ class Runtime:
         log: Callable[[str], None] | None = None,
         record: str | Path | None = None,
         replay: str | Path | None = None,
+        queue_consumers: list[dict[str, Any]] | None = None,
         **binding_options_: Any,
     ) -> None:
         # the per-type keywords (kv_namespaces=, d1_databases=, r2_buckets=, …) are what installed binding types
@@ -102,6 +104,7 @@ class Runtime:
             "project_dir": project_dir,
             "clock": clock,
             "local": local,
+            "queue_consumers": queue_consumers,  # [{"queue": …, "max_batch_size": …}], as queues.consumers
         }
         self._cassette = {"record": record, "replay": replay}  # remote calls to/from a cassette
         self.error_bodies = error_bodies
@@ -201,6 +204,7 @@ class Runtime:
                 if not self.tolerate_load_errors:
                     raise
                 self.load_error = exc
+            await _background.attach(self)  # workflows / queues engines (flarebind.runtime.background)
         except BaseException:
             await self._release()
             raise
@@ -352,6 +356,7 @@ class Runtime:
         self._specs = new_specs
         self._env = self._build_env(new_specs, keep)
         self.reload()
+        await _background.attach(self)
 
     async def dispatch_fetch(
         self,
@@ -494,20 +499,13 @@ class Runtime:
                 self._log_uncaught(exc, "scheduled handler")
                 return "exception"
 
-    async def dispatch_queue(self, queue: str, messages: list[Any]) -> JsObject:
-        """Deliver a batch to the queue handler; returns the outcome and which messages were acked / retried."""
+    async def dispatch_queue(self, queue: str, messages: list[Any], *, attempts: int = 1) -> JsObject:
+        """Deliver one batch (message bodies) to the queue handler now, outside any broker; returns the outcome
+        (``"ok"`` / ``"exception"``) and the ids acknowledged and retried (flarebind.runtime.queues.consumer)."""
+        from flarebind.runtime.queues.consumer import dispatch_bodies
+
         await self.ready
-        worker = self._worker
-        assert worker is not None
-        batch = _MessageBatch(queue, messages)
-        outcome = "ok"
-        with self._invocation() as ctx:
-            try:
-                await self._run_event_handler(worker, "queue", batch, ctx)
-            except Exception as exc:
-                self._log_uncaught(exc, "queue handler")
-                outcome = "exception"
-        return JsObject(outcome=outcome, acked=batch.acked, retried=batch.retried)
+        return await dispatch_bodies(self, queue, messages, attempts=attempts)
 
     async def wait_until_settled(self) -> None:
         """Wait for every ``ctx.waitUntil`` task started so far (tests use this instead of sleeping)."""
@@ -532,6 +530,7 @@ class Runtime:
     async def _release(self) -> None:
         from flarebind.runtime.finder import uninstall_shims
 
+        await _background.detach(self)
         if self._worker is not None:
             self._worker.unload()
             self._worker = None
@@ -544,38 +543,6 @@ class Runtime:
         if self._shims:
             uninstall_shims()
             self._shims = False
-
-
-class _Message:
-    def __init__(self, batch: _MessageBatch, index: int, body: Any) -> None:
-        import uuid
-
-        self._batch = batch
-        self.id = uuid.uuid4().hex
-        self.timestamp = time.time()
-        self.body = body
-        self.attempts = 1
-        self._index = index
-
-    def ack(self) -> None:
-        self._batch.acked.append(self.id)
-
-    def retry(self, options: Any = None, **kwargs: Any) -> None:
-        self._batch.retried.append(self.id)
-
-
-class _MessageBatch:
-    def __init__(self, queue: str, bodies: list[Any]) -> None:
-        self.queue = queue
-        self.acked: list[str] = []
-        self.retried: list[str] = []
-        self.messages = [_Message(self, i, b) for i, b in enumerate(bodies)]
-
-    def ackAll(self) -> None:
-        self.acked = [m.id for m in self.messages]
-
-    def retryAll(self, options: Any = None, **kwargs: Any) -> None:
-        self.retried = [m.id for m in self.messages]
 
 
 def read_runtime_config(

@@ -8,7 +8,8 @@ Fixtures, each isolated per test (in-memory state unless ``flarebind_persist_to`
 - ``flarebind_plugins``: plugin objects to register in-process for ``env`` / ``worker`` (default none); override
   it to test a plugin that is not installed.
 - ``worker``: the config's Worker running in-process; ``await worker.fetch("/path", method=..., body=...)`` returns a
-  ``workers.Response``; also ``worker.env``, ``worker.scheduled(cron=...)``, ``worker.queue(...)``, ``worker.settle()``.
+  ``workers.Response``; also ``worker.env``, ``worker.scheduled(cron=...)``, ``worker.queue(...)``, ``worker.settle()``,
+  ``worker.enqueue(queue, *bodies)`` / ``worker.drain(queue)`` (local queues, delivered deterministically).
 
 Tests marked ``@pytest.mark.flarebind_remote`` use remote bindings (``remote = true`` in the config) and run only with
 ``--flarebind-remote``; without it they are skipped with the reason.
@@ -190,6 +191,18 @@ class WorkerClient:
 
     async def queue(self, queue: str, messages: list[Any]) -> Any:
         return await self.runtime.dispatch_queue(queue, messages)
+
+    async def enqueue(self, queue: str, *bodies: Any, **options: Any) -> None:
+        """Send messages to a local queue (``contentType=``, ``delaySeconds=`` as for ``sendBatch``)."""
+        from flarebind.runtime.queues.host import enqueue
+
+        await enqueue(self.runtime, queue, list(bodies), **options)
+
+    async def drain(self, queue: str | None = None) -> int:
+        """Deliver every visible queued message to the consumer now (no batch timeout); returns how many."""
+        from flarebind.runtime.queues.host import drain
+
+        return await drain(self.runtime, queue)
 
     async def settle(self) -> None:
         """Wait for every ``ctx.waitUntil`` task the Worker started."""

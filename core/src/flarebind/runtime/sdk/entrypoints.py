@@ -27,13 +27,12 @@ class DurableObject:
 
 
 class WorkflowEntrypoint:
-    """Workflow classes may be defined (and exported); running them locally is not simulated yet."""
+    """``class MyWorkflow(WorkflowEntrypoint)`` with ``async def run(self, event, step)``; one instance per run,
+    driven by flarebind.runtime.workflows (``step`` is its Python step API)."""
 
     def __init__(self, ctx: Any, env: Any) -> None:
-        raise NotSimulatedError(
-            f"{type(self).__name__}: Workflows are not simulated by flarebind yet; "
-            "a Worker that defines one still loads, but its runs cannot execute locally."
-        )
+        self.ctx = ctx
+        self.env = env
 
 
 def handler(func: Any) -> Any:

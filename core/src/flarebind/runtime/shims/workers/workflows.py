@@ -1,4 +1,4 @@
-"""``workers.workflows``: names Workflow code imports (Workflows themselves are not simulated yet)."""
+"""``workers.workflows``: names Workflow code imports (the engine is flarebind.runtime.workflows)."""
 
 from flarebind.runtime.sdk.workers_extras import NonRetryableError
 
