@@ -1,5 +1,6 @@
 """Types that only ever run locally (wrangler's ``local-only`` class) and have no simulator in flarebind yet.
 
+Durable Object namespaces are the exception: their local adapter is the runtime's simulation (registered below).
 Declaring them makes their config keys known (no "Unexpected fields" warning), lets ``remote = true`` on them be the
 clear error Cloudflare's docs promise, and shows them in the bindings table as ``local``.
 """
@@ -175,3 +176,11 @@ TYPES = [
 def register_binding_types(register: Any) -> None:
     for binding_type in TYPES:
         register(binding_type)
+
+
+# -- Durable Objects: simulated by the runtime (flarebind.runtime.durable_objects), imported only when built --------
+
+
+@hookimpl
+def register_adapters(register: Any) -> None:
+    register.local("durable_object_namespace", "flarebind.runtime.durable_objects.namespace:make_local")

@@ -9,6 +9,7 @@ BINDING_OPTIONS: dict[str, tuple[str, str]] = {
     "kv_namespaces": ("kv_namespace", "id"),
     "d1_databases": ("d1", "database_id"),
     "r2_buckets": ("r2_bucket", "bucket_name"),
+    "durable_objects": ("durable_object_namespace", "class_name"),
 }
 
 
