@@ -64,12 +64,18 @@ def _make_server(app: Any, host: str, port: int, on_started: Callable[[], None])
         lifespan="off",
         loop="none",
         http="auto",
-        ws="none",
+        ws=_websocket_protocol(),  # WebSocket upgrades (the websockets library, imported on first use)
         timeout_graceful_shutdown=2,
         server_header=False,
         proxy_headers=False,  # no proxy in front of a dev server; skips a middleware per request
     )
     return DevUvicorn(config)
+
+
+def _websocket_protocol() -> Any:
+    from flarebind.runtime.websockets.asgi import LazyWebSocketProtocol
+
+    return LazyWebSocketProtocol
 
 
 class DevError(click.ClickException):

@@ -21,6 +21,7 @@ from flarebind.errors import JsException
 from flarebind.runtime.durable_objects.alarms import AlarmScheduler
 from flarebind.runtime.durable_objects.ids import IdFactory
 from flarebind.runtime.durable_objects.storage import DurableObjectStorage, _Connection
+from flarebind.runtime.websockets.socket import current_object
 
 EVICT_AFTER = 10.0
 MAX_QUEUED = 1000  # events waiting for one object before callers get "overloaded"
@@ -262,8 +263,12 @@ class ObjectRecord:
             instance = await self.ensure_instance()
             await self.wait_gate()
             runtime = self.namespace.host.runtime
-            with runtime._invocation():
-                result = await call(instance)
+            token = current_object.set(self)
+            try:
+                with runtime._invocation():
+                    result = await call(instance)
+            finally:
+                current_object.reset(token)
             self.storage.flush()  # output gate: nothing leaves before its writes are durable
             return result
         except DurableObjectAbort as exc:
