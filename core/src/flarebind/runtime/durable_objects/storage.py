@@ -60,8 +60,11 @@ class _Connection:
 
     def open(self) -> sqlite3.Connection:
         if self.conn is None:
-            from flarebind.storage.sqlite import connect
+            from flarebind.storage.sqlite import connect, ensure_metadata_db
 
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                ensure_metadata_db(self.path.parent)  # Miniflare keeps one beside each class's objects
             conn = connect(self.path)
             conn.execute(KV_TABLE)
             conn.execute(METADATA_TABLE)

@@ -72,7 +72,7 @@ class _Connection:
         except ConnectionClosed:
             pass
         finally:
-            received = connection.close_rcvd
+            received = getattr(connection.protocol, "close_rcvd", None)
             if received is not None:
                 code, reason, clean = received.code, received.reason, True
             sender.cancel()
