@@ -69,6 +69,27 @@ class Counter(DurableObject):
         self.ctx.abort("reset please")
 
 
+class Loader(DurableObject):
+    def __init__(self, ctx, env):
+        super().__init__(ctx, env)
+        self.loaded = None
+        ctx.blockConcurrencyWhile(self.load)  # not awaited, as constructors do
+
+    async def load(self):
+        await asyncio.sleep(0.02)
+        self.loaded = await self.ctx.storage.get("seed") or "fresh"
+
+    def value(self):
+        return self.loaded
+
+    def later(self):
+        async def work():
+            await asyncio.sleep(0.01)
+            await self.ctx.storage.put("later", "done")
+        self.ctx.waitUntil(work())
+        return "returned first"
+
+
 class Helper:
     def greet(self, name):
         return f"hi {name}"
@@ -103,6 +124,7 @@ DOS = {
     "COUNTER": {"class_name": "Counter", "use_sqlite": True, "worker_name": "app"},
     "BROKEN": {"class_name": "Broken", "worker_name": "app"},
     "PLAIN": {"class_name": "NotADurableObject", "worker_name": "app"},
+    "LOADER": {"class_name": "Loader", "worker_name": "app"},
 }
 
 
@@ -245,3 +267,11 @@ async def test_script_name_of_another_worker_is_a_clear_error(run_worker):
     env = await rt.get_bindings()
     with pytest.raises(Exception, match="lives in another Worker"):
         env.X.idFromName("a")
+
+
+async def test_block_concurrency_while_holds_events_until_loaded_and_wait_until_runs_after(rt):
+    stub = await rt.get_durable_object("LOADER", "l")
+    assert await asyncio.gather(stub.value(), stub.value()) == ["fresh", "fresh"]
+    assert await stub.later() == "returned first"
+    await rt.wait_until_settled()
+    assert await rt.run_in_durable_object(stub, lambda obj, ctx: ctx.storage.get("later")) == "done"

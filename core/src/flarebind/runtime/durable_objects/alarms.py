@@ -35,6 +35,7 @@ class AlarmScheduler:
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._firing: set[asyncio.Future[bool]] = set()
+        self._closed = False
         if folder is not None and (folder / "metadata.sqlite").exists():
             for actor, ns in self._db().execute("SELECT actor_id, scheduled_time FROM _cf_ALARM"):
                 if ns is not None:
@@ -82,7 +83,7 @@ class AlarmScheduler:
     # -- firing ---------------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None and self.times:
+        if self._task is None and self.times and not self._closed:
             self._task = asyncio.ensure_future(self._loop())
 
     def start_soon(self) -> None:
@@ -101,7 +102,7 @@ class AlarmScheduler:
 
     async def _loop(self) -> None:
         self._wake = asyncio.Event()
-        while True:
+        while not self._closed:
             for actor in self.due():
                 task = asyncio.ensure_future(self.fire(actor))
                 self._firing.add(task)
@@ -154,6 +155,8 @@ class AlarmScheduler:
         return True
 
     async def close(self) -> None:
+        # the flag as well as cancel(): Python 3.11's wait_for can swallow a cancel that races a wake-up
+        self._closed = True
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
