@@ -6,7 +6,7 @@ from bench.harness import Workload
 
 
 def all_workloads() -> dict[str, Workload]:
-    from bench.workloads import d1, kv, r2, remote, runtime
+    from bench.workloads import d1, durable_objects, kv, r2, remote, runtime
 
-    workloads = [kv.WORKLOAD, r2.WORKLOAD, d1.WORKLOAD, runtime.WORKLOAD, remote.WORKLOAD]
+    workloads = [kv.WORKLOAD, r2.WORKLOAD, d1.WORKLOAD, runtime.WORKLOAD, durable_objects.WORKLOAD, remote.WORKLOAD]
     return {w.name: w for w in workloads}
