@@ -90,6 +90,32 @@ def _value(value: Any) -> Any:
     return memoryview(value) if isinstance(value, bytes) else value
 
 
+_PLAIN = (str, int, float, bytes, type(None))
+
+
+class Guard:
+    """The connection's SQLite authorizer (installed once: setting one expires every prepared statement).
+
+    While user SQL is being prepared it refuses transactions and ``_cf_`` names. Statements are checked when
+    prepared; the runtime's own statements are prepared with the guard off.
+    """
+
+    def __init__(self) -> None:
+        self.active = False
+        self.refused: list[str] = []
+
+    def __call__(self, action: int, arg1: Any, arg2: Any, db: Any, trigger: Any) -> int:
+        if not self.active:
+            return sqlite3.SQLITE_OK
+        if action in _DENY_TRANSACTION:
+            self.refused.append(_TRANSACTION_TEXT)
+            return sqlite3.SQLITE_DENY
+        if any(isinstance(n, str) and n.lower().startswith("_cf_") for n in (arg1, arg2)):
+            self.refused.append("not authorized: SQLITE_AUTH")  # _cf_KV / _cf_METADATA belong to the runtime
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+
 def _binding(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bytes)):
         return value
@@ -108,33 +134,27 @@ class SqlStorage:
 
     def exec(self, query: str, *bindings: Any) -> SqlStorageCursor:
         conn = self._storage._write_connection()
-        statements = split_statements(str(query))
-        if not statements:
+        text = str(query)
+        # one statement is the common case; only text with an inner ";" needs SQLite's completeness splitting
+        statements = split_statements(text) if ";" in text.rstrip().rstrip(";") else [text]
+        if not statements or not text.strip():
             raise JsException("SQL code did not contain a statement.", name="Error")
-        refused: list[str] = []
-
-        def authorizer(action: int, arg1: Any, arg2: Any, db: Any, trigger: Any) -> int:
-            if action in _DENY_TRANSACTION:
-                refused.append(_TRANSACTION_TEXT)
-                return sqlite3.SQLITE_DENY
-            if any(isinstance(n, str) and n.lower().startswith("_cf_") for n in (arg1, arg2)):
-                refused.append("not authorized: SQLITE_AUTH")  # _cf_KV / _cf_METADATA belong to the runtime
-                return sqlite3.SQLITE_DENY
-            return sqlite3.SQLITE_OK
-
+        guard = self._storage._guard
+        guard.refused.clear()
+        guard.active = True
         before = conn.total_changes
-        conn.set_authorizer(authorizer)
         try:
             for statement in statements[:-1]:
                 conn.execute(statement)
-            cursor = conn.execute(statements[-1], [_binding(b) for b in bindings])
+            cursor = conn.execute(statements[-1], [b if type(b) in _PLAIN else _binding(b) for b in bindings])
             rows = cursor.fetchall()
             columns = [d[0] for d in cursor.description or ()]
         except sqlite3.Error as exc:
-            message = refused[0] if refused else str(exc)
-            raise JsException(message if refused else f"{message}: SQLITE_ERROR", name="Error") from None
+            if guard.refused:
+                raise JsException(guard.refused[0], name="Error") from None
+            raise JsException(f"{exc}: SQLITE_ERROR", name="Error") from None
         finally:
-            conn.set_authorizer(None)
+            guard.active = False
         return SqlStorageCursor(columns, rows, conn.total_changes - before)
 
     @property

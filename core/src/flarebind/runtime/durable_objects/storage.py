@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from flarebind.errors import JsException
 from flarebind.runtime.durable_objects import v8
-from flarebind.runtime.durable_objects.sql import SqlStorage
+from flarebind.runtime.durable_objects.sql import Guard, SqlStorage
 
 if TYPE_CHECKING:
     from flarebind.runtime.durable_objects.host import ObjectRecord
@@ -57,6 +57,7 @@ class _Connection:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.conn: sqlite3.Connection | None = None
+        self.guard = Guard()
 
     def open(self) -> sqlite3.Connection:
         if self.conn is None:
@@ -68,6 +69,7 @@ class _Connection:
             conn = connect(self.path)
             conn.execute(KV_TABLE)
             conn.execute(METADATA_TABLE)
+            conn.set_authorizer(self.guard)
             self.conn = conn
         return self.conn
 
@@ -88,15 +90,19 @@ class DurableObjectStorage:
         self._sql_enabled = sql_enabled
         self._savepoints = 0
         self._commit_scheduled = False
+        self._guard = connection.guard
         self._sql = SqlStorage(self)
         self._kv = SyncKvStorage(self)
 
     # -- connection and the implicit transaction ----------------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
-        return self._file.open()
+        return self._file.conn or self._file.open()
 
     def _write_connection(self) -> sqlite3.Connection:
+        conn = self._file.conn
+        if conn is not None and conn.in_transaction:
+            return conn  # the common case: this turn's implicit transaction is already open
         conn = self._file.open()
         if not conn.in_transaction:
             try:
@@ -163,7 +169,10 @@ class DurableObjectStorage:
                 )
             rows = [(_key(k), v8.serialize(v)) for k, v in key.items()]
         else:
-            rows = [(_key(key), v8.serialize(value))]
+            self._write_connection().execute(
+                "INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", (_key(key), v8.serialize(value))
+            )
+            return
         self._write_connection().executemany("INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", rows)
 
     async def delete(self, keys: Any, options: Any = None, **kwargs: Any) -> Any:

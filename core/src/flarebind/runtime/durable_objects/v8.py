@@ -180,7 +180,19 @@ class _Writer:
         self.buf += b"."
 
 
+_HEADER = bytes([0xFF, VERSION])
+_SMALL = {n: bytes([n]) for n in range(128)}
+
+
 def serialize(value: Any) -> bytes:
+    # fast paths for the values storage sees most (short Latin-1 strings, small ints); the writer does the rest
+    if type(value) is str and len(value) < 128:
+        try:
+            return _HEADER + b'"' + _SMALL[len(value)] + value.encode("latin-1")
+        except UnicodeEncodeError:
+            pass
+    elif type(value) is int and -64 <= value < 64:
+        return _HEADER + b"I" + _SMALL[(value << 1) ^ (value >> 63)]
     writer = _Writer()
     writer.value(value)
     return bytes(writer.buf)
@@ -377,6 +389,8 @@ def _hashable(value: Any) -> Any:
 
 
 def deserialize(data: bytes) -> Any:
+    if len(data) > 3 and data[0] == 0xFF and data[1] == VERSION and data[2] == 0x22 and data[3] < 0x80:
+        return data[4 : 4 + data[3]].decode("latin-1")  # a short one-byte string
     reader = _Reader(data)
     if reader.data[0] == 0xFF:
         reader.pos = 1
