@@ -311,3 +311,20 @@ async def test_stream_consumer_keeps_an_outbound_websocket_with_sync_kv_and_alar
         assert stats == {"cursor": 1002, "seen": 3, "closed": [4000, "feed over"]}
         assert await rt.dispatch_alarm("FIREHOSE", "consumer") is True
         assert await rt.run_in_durable_object(stub, lambda obj, ctx: ctx.storage.kv.get("alarm_ran")) is True
+
+
+def test_dev_reports_a_migration_that_cannot_apply(chat_project, flarebind_cmd, clean_env):
+    import subprocess
+
+    config = json.loads((chat_project / "wrangler.jsonc").read_text())
+    config["migrations"].append({"tag": "v2", "new_classes": ["Chatroom"]})
+    (chat_project / "wrangler.jsonc").write_text(json.dumps(config))
+    proc = subprocess.run(
+        [*flarebind_cmd, "dev", "--port", "0"], cwd=chat_project, env=clean_env, capture_output=True, text=True
+    )
+    assert proc.returncode == 1
+    assert (
+        "✘ [ERROR] wrangler.jsonc [[migrations]]: Cannot apply new_classes migration to existing class Chatroom"
+        in proc.stdout + proc.stderr
+    )
+    assert "Traceback" not in proc.stdout + proc.stderr

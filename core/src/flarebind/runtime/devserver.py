@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from flarebind.runtime.asgi_app import RuntimeApp
+from flarebind.runtime.durable_objects.migrations import DurableObjectConfigError
 from flarebind.runtime.loader import WorkerLoadError
 from flarebind.runtime.runtime import Runtime, runtime_options_for
 
@@ -146,13 +147,20 @@ class DevServer:
 
     async def run(self) -> None:
         listener = bind_socket(self.ip, self.port)
-        runtime = Runtime(**self._runtime_options(self.config))
+        try:
+            runtime = Runtime(**self._runtime_options(self.config))
+        except DurableObjectConfigError as exc:  # e.g. [[migrations]] that cannot apply: an error, not a traceback
+            listener.close()
+            raise DevError(str(exc)) from None
         runtime.config = self.config
         runtime.tolerate_load_errors = True
         runtime.inspect = self.inspect
         self.runtime = runtime
         try:
-            await runtime.ready
+            try:
+                await runtime.ready
+            except DurableObjectConfigError as exc:
+                raise DevError(str(exc)) from None
             if runtime.load_error is not None:
                 _echo(f"✘ [ERROR] {runtime.load_error}\n", err=True)
             app = RuntimeApp(runtime, test_scheduled=self.test_scheduled)

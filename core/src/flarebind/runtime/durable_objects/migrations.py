@@ -9,13 +9,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flarebind.errors import FlarebindError
+
 DEFAULT_WORKER_NAME = "worker"
 _CLASS_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 # wrangler's worker names are lowercase letters, digits, - and _; we accept any case and dots, never a path part
 _WORKER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}")
 
 
-class MigrationError(ValueError):
+class DurableObjectConfigError(FlarebindError, ValueError):
+    """A Durable Object binding or ``[[migrations]]`` entry that cannot be used (shown as a config error)."""
+
+
+class MigrationError(DurableObjectConfigError):
     """A ``[[migrations]]`` entry that cannot be applied (wrangler's words)."""
 
 
@@ -47,7 +53,7 @@ def sqlite_classes(migrations: Any) -> set[str]:
 
 def check_class_name(name: Any, binding: str) -> str:
     if not isinstance(name, str) or not _CLASS_NAME.fullmatch(name):
-        raise ValueError(
+        raise DurableObjectConfigError(
             f"Durable Object binding {binding!r}: class_name {name!r} is not a valid class name "
             "(letters, digits, _ and $; it names the state folder .wrangler/state/v3/do/<worker>-<class>)."
         )
@@ -56,7 +62,7 @@ def check_class_name(name: Any, binding: str) -> str:
 
 def check_worker_name(name: Any, binding: str) -> str:
     if not isinstance(name, str) or not _WORKER_NAME.fullmatch(name) or ".." in name:
-        raise ValueError(
+        raise DurableObjectConfigError(
             f"Durable Object binding {binding!r}: worker name {name!r} cannot name a state folder "
             "(use letters, digits, -, _ and .; set `name` in your Wrangler config)."
         )
@@ -69,7 +75,10 @@ def annotate_specs(specs: dict[str, dict[str, Any]], config: Any) -> None:
     do_specs = {n: s for n, s in specs.items() if s.get("type") == "durable_object_namespace"}
     if not do_specs:
         return
-    sql = sqlite_classes(config.flat.get("migrations"))
+    try:
+        sql = sqlite_classes(config.flat.get("migrations"))
+    except MigrationError as exc:
+        raise MigrationError(f"{config.path.name} [[migrations]]: {exc}") from None
     for spec in do_specs.values():
         spec.setdefault("worker_name", config.name or DEFAULT_WORKER_NAME)
         if not spec.get("script_name") or spec.get("script_name") == config.name:
