@@ -74,15 +74,9 @@ async def bridge(ws: Any, receive: Any, send: Any) -> None:
             else:
                 await send({"type": "websocket.send", "bytes": bytes(data)})
 
-    sender = asyncio.ensure_future(pump_out())
-    try:
-        while not sender.done():
-            receiving = asyncio.ensure_future(receive())
-            done, _ = await asyncio.wait({receiving, sender}, return_when=asyncio.FIRST_COMPLETED)
-            if receiving not in done:
-                receiving.cancel()
-                break
-            message = receiving.result()
+    async def pump_in() -> None:
+        while True:
+            message = await receive()
             if message["type"] == "websocket.receive":
                 text = message.get("text")
                 ws.send(text if text is not None else message.get("bytes") or b"")
@@ -90,11 +84,19 @@ async def bridge(ws: Any, receive: Any, send: Any) -> None:
                 code = int(message.get("code") or 1005)
                 # the peer hears the client's close (1005/1006 "no status" become 1000 for JS close())
                 ws.close(code if 1000 <= code < 5000 and code not in (1005, 1006) else 1000, message.get("reason"))
-                break
-    finally:
-        if not sender.done():
-            try:
+                return
+
+    # two plain loops (no asyncio.wait per message): whichever side ends first ends the bridge
+    sender = asyncio.ensure_future(pump_out())
+    reader = asyncio.ensure_future(pump_in())
+    try:
+        await asyncio.wait({sender, reader}, return_when=asyncio.FIRST_COMPLETED)
+        if reader.done() and not sender.done():
+            try:  # the client closed: give the Worker a moment to answer the close, then stop
                 await asyncio.wait_for(asyncio.shield(sender), 1.0)
             except (asyncio.TimeoutError, Exception):
-                sender.cancel()
-        await asyncio.gather(sender, return_exceptions=True)
+                pass
+    finally:
+        for task in (sender, reader):
+            task.cancel()
+        await asyncio.gather(sender, reader, return_exceptions=True)
