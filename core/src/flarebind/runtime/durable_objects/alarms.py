@@ -83,7 +83,8 @@ class AlarmScheduler:
     # -- firing ---------------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None and self.times and not self._closed:
+        # alarms fire only once a Worker is attached (a platform proxy has none to run them)
+        if self._task is None and self.times and not self._closed and self.namespace.host.runtime is not None:
             self._task = asyncio.ensure_future(self._loop())
 
     def start_soon(self) -> None:
