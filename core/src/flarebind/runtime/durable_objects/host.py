@@ -341,4 +341,5 @@ class ObjectRecord:
         self.reset()
         for socket in list(self.sockets):
             socket._drop()
+        self.storage.flush()
         self.file.close()

@@ -6,9 +6,11 @@ Layout (shared with ``wrangler dev``): ``<persist>/v3/do/<worker>-<Class>/<64-he
 ``metadata.sqlite`` (``alarms.py``).
 
 Crash safety and gates: storage calls complete synchronously (as on workerd's SQLite backend, reads never yield).
-The first write opens an implicit transaction that commits on the next turn of the event loop, so writes made
-without an intervening ``await`` are atomic together; a response leaving the object first commits what is
-pending (the output gate, ``host.py``). A killed process loses at most the writes of the current turn.
+KV writes are coalesced in memory and written, with any SQL writes, in one implicit transaction that commits on the
+next turn of the event loop, so writes made without an intervening ``await`` are atomic together; a response
+leaving the object first commits what is pending (the output gate, ``host.py``). A killed process loses at most
+the writes of the current turn. Read values are cached (serialised, so every ``get`` returns a fresh copy); the
+file is the object's alone while it runs, as under workerd.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 KV_TABLE = "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID"
 METADATA_TABLE = "CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value BLOB)"
 ALARM_KEY = 1
+CACHE_LIMIT = 10_000  # cached serialised values per object; the cache is simply cleared when it grows past this
 _SQL_DISABLED = (
     "SQL is not enabled for this Durable Object class. To enable it, change `new_classes` to `new_sqlite_classes` "
     "in your wrangler.toml migrations (or set use_sqlite for this namespace)."
@@ -90,6 +93,8 @@ class DurableObjectStorage:
         self._sql_enabled = sql_enabled
         self._savepoints = 0
         self._commit_scheduled = False
+        self._pending: dict[str, bytes | None] = {}  # KV writes of this turn (None: a delete)
+        self._cache: dict[str, bytes | None] = {}  # key -> stored bytes (None: known to be absent)
         self._guard = connection.guard
         self._sql = SqlStorage(self)
         self._kv = SyncKvStorage(self)
@@ -123,24 +128,77 @@ class DurableObjectStorage:
             self._commit_scheduled = True
             asyncio.get_running_loop().call_soon(self._auto_commit)
 
+    def _schedule_commit(self) -> None:
+        if self._commit_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()  # no loop (a synchronous caller): write now
+            return
+        self._commit_scheduled = True
+        loop.call_soon(self._auto_commit)
+
+    def _apply_pending(self) -> None:
+        """Write this turn's coalesced KV writes into the open transaction."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        conn = self._write_connection()
+        puts = [(k, v) for k, v in pending.items() if v is not None]
+        deletes = [(k,) for k, v in pending.items() if v is None]
+        if puts:
+            conn.executemany("INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", puts)
+        if deletes:
+            conn.executemany("DELETE FROM _cf_KV WHERE key = ?", deletes)
+
     def flush(self) -> None:
         """Commit pending writes now (the output gate before a response leaves)."""
+        if self._savepoints:
+            return
+        self._apply_pending()
         conn = self._file.conn
-        if conn is not None and conn.in_transaction and self._savepoints == 0:
+        if conn is not None and conn.in_transaction:
             conn.commit()
 
     def discard(self) -> None:
         """Roll back writes not yet committed (the object was aborted: its output gate broke)."""
+        self._pending.clear()
+        self._cache.clear()
         conn = self._file.conn
         if conn is not None and conn.in_transaction:
             conn.rollback()
         self._savepoints = 0
 
+    def _raw(self, key: str) -> bytes | None:
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        row = self._connection().execute("SELECT value FROM _cf_KV WHERE key = ?", (key,)).fetchone()
+        data = None if row is None else bytes(row[0])
+        if len(self._cache) >= CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[key] = data
+        return data
+
+    def _store(self, key: str, data: bytes | None) -> None:
+        if self._savepoints:  # inside transaction(): write through, so that a rollback undoes it
+            conn = self._write_connection()
+            if data is None:
+                conn.execute("DELETE FROM _cf_KV WHERE key = ?", (key,))
+            else:
+                conn.execute("INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", (key, data))
+        else:
+            self._pending[key] = data
+            self._schedule_commit()
+        self._cache[key] = data
+
     # -- KV -------------------------------------------------------------------------------------------------------
 
     def _get_one(self, key: str) -> Any:
-        row = self._connection().execute("SELECT value FROM _cf_KV WHERE key = ?", (key,)).fetchone()
-        return None if row is None else v8.deserialize(row[0])
+        data = self._raw(key)
+        return None if data is None else v8.deserialize(data)
 
     async def get(self, keys: Any, options: Any = None, **kwargs: Any) -> Any:
         return self._get(keys)
@@ -148,13 +206,8 @@ class DurableObjectStorage:
     def _get(self, keys: Any) -> Any:
         if isinstance(keys, (list, tuple)):
             names = sorted({_key(k) for k in keys}, key=lambda k: k.encode())
-            if not names:
-                return {}
-            marks = ",".join("?" * len(names))
-            rows = self._connection().execute(
-                f"SELECT key, value FROM _cf_KV WHERE key IN ({marks}) ORDER BY key", names
-            )
-            return {k: v8.deserialize(v) for k, v in rows}
+            found = ((name, self._raw(name)) for name in names)
+            return {name: v8.deserialize(data) for name, data in found if data is not None}
         return self._get_one(_key(keys))
 
     async def put(self, key: Any, value: Any = None, options: Any = None, **kwargs: Any) -> None:
@@ -167,24 +220,25 @@ class DurableObjectStorage:
                     "put() may only be called with a single key-value pair and optional options as arguments. "
                     "Did you mean to pass an object of key-value pairs instead?"
                 )
-            rows = [(_key(k), v8.serialize(v)) for k, v in key.items()]
+            rows = [(_key(k), v8.serialize(v)) for k, v in key.items()]  # all serialised before any is stored
+            for name, data in rows:
+                self._store(name, data)
         else:
-            self._write_connection().execute(
-                "INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", (_key(key), v8.serialize(value))
-            )
-            return
-        self._write_connection().executemany("INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", rows)
+            self._store(_key(key), v8.serialize(value))
 
     async def delete(self, keys: Any, options: Any = None, **kwargs: Any) -> Any:
         return self._delete(keys)
 
     def _delete(self, keys: Any) -> Any:
-        conn = self._write_connection()
         if isinstance(keys, (list, tuple)):
-            before = conn.total_changes
-            conn.executemany("DELETE FROM _cf_KV WHERE key = ?", [(_key(k),) for k in keys])
-            return conn.total_changes - before
-        return conn.execute("DELETE FROM _cf_KV WHERE key = ?", (_key(keys),)).rowcount > 0
+            return sum(self._delete_one(_key(k)) for k in dict.fromkeys(keys))
+        return self._delete_one(_key(keys))
+
+    def _delete_one(self, key: str) -> bool:
+        existed = self._raw(key) is not None
+        if existed:
+            self._store(key, None)
+        return existed
 
     async def list(self, options: Any = None, **kwargs: Any) -> dict[str, Any]:
         return dict(self._list(_options(options, kwargs)))
@@ -196,6 +250,7 @@ class DurableObjectStorage:
             raise TypeError("list() cannot be called with both start and startAfter values.")
         if limit is not None and int(limit) <= 0:
             raise TypeError("List limit must be positive.")
+        self._apply_pending()
         where, params = [], []
         if start is not None:
             where.append("key >= ?")
@@ -222,7 +277,10 @@ class DurableObjectStorage:
     async def deleteAll(self, options: Any = None, **kwargs: Any) -> None:
         if self._savepoints:
             raise JsException("Cannot call deleteAll() within a transaction", name="Error")
+        self._pending.clear()
         self._write_connection().execute("DELETE FROM _cf_KV")
+        self._cache.clear()
+        self._schedule_commit()
         if self._record.compat_delete_all_deletes_alarm:
             self._record.alarms.delete(self._record)
 
@@ -232,6 +290,7 @@ class DurableObjectStorage:
 
     async def transaction(self, closure: Callable[[Any], Any], options: Any = None) -> Any:
         txn = Transaction(self)
+        self._apply_pending()
         conn = self._write_connection()
         name = f"_fb_txn_{self._savepoints}"
         conn.execute(f"SAVEPOINT {name}")
@@ -252,6 +311,7 @@ class DurableObjectStorage:
     def transactionSync(self, fn: Callable[[], Any]) -> Any:
         if not self._sql_enabled:
             raise JsException("Durable Object is not backed by SQL.", name="Error")
+        self._apply_pending()
         conn = self._write_connection()
         name = f"_fb_txn_{self._savepoints}"
         conn.execute(f"SAVEPOINT {name}")
@@ -271,6 +331,7 @@ class DurableObjectStorage:
         self._savepoints -= 1
         if rollback:
             conn.execute(f"ROLLBACK TO {name}")
+            self._cache.clear()  # values written inside the transaction were cached
         conn.execute(f"RELEASE {name}")
 
     async def sync(self) -> None:
