@@ -117,3 +117,16 @@ async def test_outbound_connection_failure_fires_error_and_close(run_worker):
     ws.addEventListener("close", lambda e: events.put_nowait(("close", e.code, e.wasClean)))
     assert await asyncio.wait_for(events.get(), 10) == "error"
     assert await asyncio.wait_for(events.get(), 10) == ("close", 1006, False)
+
+
+async def test_a_lost_connection_is_an_unclean_close_for_the_peer():
+    from flarebind.runtime.websockets.socket import WebSocketPair
+
+    client, server = WebSocketPair.new().object_values()
+    closes: list = []
+    server.addEventListener("close", lambda e: closes.append((e.code, e.wasClean)))
+    server.accept()
+    client.accept()
+    client._lost()  # what the dev server does when the network connection drops without a close frame
+    assert closes == [(1006, False)]
+    assert server.readyState == client.readyState == 3

@@ -82,8 +82,10 @@ async def bridge(ws: Any, receive: Any, send: Any) -> None:
                 ws.send(text if text is not None else message.get("bytes") or b"")
             elif message["type"] == "websocket.disconnect":
                 code = int(message.get("code") or 1005)
-                # the peer hears the client's close (1005/1006 "no status" become 1000 for JS close())
-                ws.close(code if 1000 <= code < 5000 and code not in (1005, 1006) else 1000, message.get("reason"))
+                if code in (1005, 1006) or not 1000 <= code < 5000:
+                    ws._lost(1006 if code != 1005 else 1005)  # no close frame, or no status in it
+                else:
+                    ws.close(code, message.get("reason"))  # the peer hears the client's close
                 return
 
     # two plain loops (no asyncio.wait per message): whichever side ends first ends the bridge

@@ -128,6 +128,17 @@ class WebSocket:
         if self.readyState == CLOSED:
             self._finished()
 
+    def _lost(self, code: int = 1006) -> None:
+        """The network connection behind this end ended without a close frame: the peer hears an unclean close
+        (``code`` 1005 "no status" or 1006 "abnormal"), as workerd reports it."""
+        if self._sent_close or self.readyState == CLOSED:
+            return
+        self._sent_close = True
+        self.readyState = CLOSED
+        if self._peer is not None:
+            self._peer._receive("close", JsObject(type="close", code=code, reason="", wasClean=code == 1005))
+        self._finished()
+
     # -- events ---------------------------------------------------------------------------------------------------
 
     def addEventListener(self, kind: str, listener: Any, options: Any = None) -> None:
