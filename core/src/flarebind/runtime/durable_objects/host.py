@@ -221,7 +221,7 @@ class ObjectRecord:
     def _construct(self) -> Any:
         from flarebind.runtime.durable_objects.state import DurableObjectState
 
-        cls = self.namespace.object_class()
+        cls: Any = self.namespace.object_class()
         runtime = self.namespace.host.runtime
         self._write_name()
         self.state = DurableObjectState(self)

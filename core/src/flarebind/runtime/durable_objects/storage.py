@@ -251,7 +251,8 @@ class DurableObjectStorage:
         if limit is not None and int(limit) <= 0:
             raise TypeError("List limit must be positive.")
         self._apply_pending()
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if start is not None:
             where.append("key >= ?")
             params.append(_key(start))
