@@ -66,12 +66,20 @@ class _Connection:
         if self.conn is None:
             from flarebind.storage.sqlite import connect, ensure_metadata_db
 
-            if self.path is not None:
+            if self.path is None:
+                conn = connect(None)
+            else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 ensure_metadata_db(self.path.parent)  # Miniflare keeps one beside each class's objects
-            conn = connect(self.path)
+                conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=30)
+                conn.execute("PRAGMA busy_timeout = 30000")
+                # NORMAL before WAL, and the tables in one transaction: a new object costs one sync, not three
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("BEGIN")
             conn.execute(KV_TABLE)
             conn.execute(METADATA_TABLE)
+            conn.execute("COMMIT")
             conn.set_authorizer(self.guard)
             self.conn = conn
         return self.conn
