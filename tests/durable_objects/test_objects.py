@@ -275,3 +275,30 @@ async def test_block_concurrency_while_holds_events_until_loaded_and_wait_until_
     assert await stub.later() == "returned first"
     await rt.wait_until_settled()
     assert await rt.run_in_durable_object(stub, lambda obj, ctx: ctx.storage.get("later")) == "done"
+
+
+async def test_a_throwing_block_concurrency_while_resets_the_object(run_worker):
+    source = (
+        WORKER
+        + """
+
+class Flaky(DurableObject):
+    ATTEMPTS = []
+
+    def __init__(self, ctx, env):
+        super().__init__(ctx, env)
+        Flaky.ATTEMPTS.append(1)
+        ctx.blockConcurrencyWhile(self.load)
+
+    async def load(self):
+        await asyncio.sleep(0.01)
+        if len(Flaky.ATTEMPTS) == 1:
+            raise RuntimeError("first load fails")
+
+    def attempts(self):
+        return len(Flaky.ATTEMPTS)
+"""
+    )
+    rt = await run_worker(source, durable_objects={"FLAKY": {"class_name": "Flaky"}})
+    stub = await rt.get_durable_object("FLAKY", "f")
+    assert await stub.attempts() == 2  # the failed load reset the object; the call ran on a fresh instance

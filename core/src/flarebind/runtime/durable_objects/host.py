@@ -260,8 +260,11 @@ class ObjectRecord:
         self._cancel_eviction()
         try:
             await self.wait_gate()
-            instance = await self.ensure_instance()
-            await self.wait_gate()
+            while True:
+                instance = await self.ensure_instance()
+                await self.wait_gate()  # e.g. the constructor's blockConcurrencyWhile
+                if self.instance is instance:
+                    break  # (else its callback threw and reset the object: construct it again)
             runtime = self.namespace.host.runtime
             token = current_object.set(self)
             try:
