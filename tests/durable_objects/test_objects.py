@@ -301,4 +301,6 @@ class Flaky(DurableObject):
     )
     rt = await run_worker(source, durable_objects={"FLAKY": {"class_name": "Flaky"}})
     stub = await rt.get_durable_object("FLAKY", "f")
-    assert await stub.attempts() == 2  # the failed load reset the object; the call ran on a fresh instance
+    with pytest.raises(RuntimeError, match="first load fails"):  # the waiting call fails with the load's error
+        await stub.attempts()
+    assert await stub.attempts() == 2  # the object was reset: the next call constructs it again

@@ -161,6 +161,7 @@ class ObjectRecord:
         self._evict: asyncio.TimerHandle | None = None
         self._constructing: asyncio.Future[Any] | None = None
         self._named = False
+        self.reset_error: BaseException | None = None  # what a blockConcurrencyWhile callback threw
 
     @property
     def compat_delete_all_deletes_alarm(self) -> bool:
@@ -214,6 +215,7 @@ class ObjectRecord:
             self.reset()
             raise
         self.instance = instance
+        self.reset_error = None
         self._constructing.set_result(instance)
         self._constructing = None
         return instance
@@ -260,11 +262,11 @@ class ObjectRecord:
         self._cancel_eviction()
         try:
             await self.wait_gate()
-            while True:
-                instance = await self.ensure_instance()
-                await self.wait_gate()  # e.g. the constructor's blockConcurrencyWhile
-                if self.instance is instance:
-                    break  # (else its callback threw and reset the object: construct it again)
+            instance = await self.ensure_instance()
+            await self.wait_gate()  # e.g. the constructor's blockConcurrencyWhile
+            if self.instance is not instance:
+                # its callback threw and reset the object: the waiting events fail with that error, as in workerd
+                raise self.reset_error or JsException("Durable Object reset while the event waited.", name="Error")
             runtime = self.namespace.host.runtime
             token = current_object.set(self)
             try:

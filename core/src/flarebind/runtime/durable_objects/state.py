@@ -64,7 +64,8 @@ class DurableObjectState:
                 if inspect.isawaitable(result):
                     result = await result
                 return result
-            except BaseException:
+            except BaseException as exc:
+                record.reset_error = exc
                 record.abort()
                 raise
             finally:
