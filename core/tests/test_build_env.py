@@ -12,14 +12,14 @@ def test_unsimulated_and_remote_only_bindings_raise_on_use():
     env = build_env(
         {
             "GREETING": {"type": "plain_text", "value": "hi"},
-            "DO": {"type": "durable_object_namespace", "class_name": "Counter"},
+            "AE": {"type": "analytics_engine", "dataset": "events"},
             "DISPATCHER": {"type": "dispatch_namespace", "namespace": "n"},
         },
         LocalContext(in_memory=True),
     )
     assert env.GREETING == env["GREETING"] == "hi"
-    expected = r"^Binding DO \(Durable Object\): no installed plugin provides a local simulation"
+    expected = r"^Binding AE \(Analytics Engine Dataset\): no installed plugin provides a local simulation"
     with pytest.raises(NotSimulatedError, match=expected):
-        env.DO.get("id")
+        env.AE.writeDataPoint({})
     with pytest.raises(RemoteRequiredError, match=r"^Binding DISPATCHER needs to be run remotely$"):
         env.DISPATCHER.get("user-worker")

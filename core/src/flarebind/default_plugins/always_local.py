@@ -1,5 +1,6 @@
 """Types that only ever run locally (wrangler's ``local-only`` class) and have no simulator in flarebind yet.
 
+Durable Object namespaces are the exception: their local adapter is the runtime's simulation (registered below).
 Declaring them makes their config keys known (no "Unexpected fields" warning), lets ``remote = true`` on them be the
 clear error Cloudflare's docs promise, and shows them in the bindings table as ``local``.
 """
@@ -43,6 +44,8 @@ TYPES = [
         required=("name", "class_name"),
         name_field="name",
         resource=_do_resource,
+        runtime_option="durable_objects",  # Runtime(durable_objects={"COUNTER": "Counter"}), as Miniflare's option
+        runtime_field="class_name",
     ),
     BindingType(
         type="workflow",
@@ -177,10 +180,12 @@ def register_binding_types(register: Any) -> None:
         register(binding_type)
 
 
-# --- Workflows: simulated by flarebind.runtime.workflows (the engine is imported only when a binding is built) ---
+# --- Workflows and Durable Objects: simulated by flarebind.runtime.workflows / .durable_objects (each engine is
+# imported only when a binding is built) ---
 @hookimpl
 def register_adapters(register: Any) -> None:
     register.local("workflow", "flarebind.runtime.workflows.binding:make_local_workflow")
+    register.local("durable_object_namespace", "flarebind.runtime.durable_objects.namespace:make_local")
 
 
 @hookimpl

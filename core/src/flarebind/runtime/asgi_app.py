@@ -56,9 +56,10 @@ class RuntimeApp:
                 elif message["type"] == "lifespan.shutdown":
                     await send({"type": "lifespan.shutdown.complete"})
                     return
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
-            # WebSockets are not bridged yet: refuse the upgrade cleanly
-            await send({"type": "websocket.close", "code": 1011})
             return
         started = time.perf_counter()
         path = scope.get("path", "/")
@@ -81,6 +82,18 @@ class RuntimeApp:
             self.log(
                 f"[flarebind:info] {scope['method']} {path} {response.status} {_phrase(response.status)} ({ms:.0f}ms)"
             )
+
+    async def _websocket(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """An upgrade request: the Worker answers it like any fetch (``websockets/asgi.py`` bridges a 101)."""
+        from flarebind.runtime.websockets.asgi import serve_websocket
+
+        started = time.perf_counter()
+        http_scope = {**scope, "method": "GET", "scheme": "https" if scope.get("scheme") == "wss" else "http"}
+        response = await self.runtime.handle_fetch(self._request(http_scope, receive))
+        status = await serve_websocket(scope, receive, send, response)
+        if self.access_log:
+            ms = (time.perf_counter() - started) * 1000
+            self.log(f"[flarebind:info] GET {scope.get('path', '/')} {status} {_phrase(status)} ({ms:.0f}ms)")
 
     def _request(self, scope: dict[str, Any], receive: Any) -> JsRequest:
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])]

@@ -22,6 +22,7 @@ import click
 
 from flarebind.config.diagnostics import ConfigError
 from flarebind.runtime.asgi_app import RuntimeApp
+from flarebind.runtime.durable_objects.migrations import DurableObjectConfigError
 from flarebind.runtime.loader import WorkerLoadError
 from flarebind.runtime.runtime import Runtime, runtime_options_for
 
@@ -65,12 +66,18 @@ def _make_server(app: Any, host: str, port: int, on_started: Callable[[], None])
         lifespan="off",
         loop="none",
         http="auto",
-        ws="none",
+        ws=_websocket_protocol(),  # WebSocket upgrades (the websockets library, imported on first use)
         timeout_graceful_shutdown=2,
         server_header=False,
         proxy_headers=False,  # no proxy in front of a dev server; skips a middleware per request
     )
     return DevUvicorn(config)
+
+
+def _websocket_protocol() -> Any:
+    from flarebind.runtime.websockets.asgi import LazyWebSocketProtocol
+
+    return LazyWebSocketProtocol
 
 
 class DevError(click.ClickException):
@@ -141,13 +148,20 @@ class DevServer:
 
     async def run(self) -> None:
         listener = bind_socket(self.ip, self.port)
-        runtime = Runtime(**self._runtime_options(self.config))
+        try:
+            runtime = Runtime(**self._runtime_options(self.config))
+        except DurableObjectConfigError as exc:  # e.g. [[migrations]] that cannot apply: an error, not a traceback
+            listener.close()
+            raise DevError(str(exc)) from None
         runtime.config = self.config
         runtime.tolerate_load_errors = True
         runtime.inspect = self.inspect
         self.runtime = runtime
         try:
-            await runtime.ready
+            try:
+                await runtime.ready
+            except DurableObjectConfigError as exc:
+                raise DevError(str(exc)) from None
             if runtime.load_error is not None:
                 _echo(f"✘ [ERROR] {runtime.load_error}\n", err=True)
             app = RuntimeApp(runtime, test_scheduled=self.test_scheduled)

@@ -15,6 +15,7 @@ from typing import Any
 from flarebind.jsobject import JsObject, js_object
 from flarebind.runtime import background as _background
 from flarebind.runtime.compat import Compat, set_current_compat
+from flarebind.runtime.durable_objects.testing import DurableObjectsRuntime
 from flarebind.runtime.loader import LoadedWorker, WorkerLoadError, load_worker
 from flarebind.runtime.options import binding_options, specs_from_options
 from flarebind.runtime.sdk.calling import relaxed_call as _relaxed_call
@@ -49,7 +50,7 @@ def _stderr(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-class Runtime:
+class Runtime(DurableObjectsRuntime):
     """Run a Python Worker in this process with its bindings.
 
     ``Runtime(main="src/entry.py", kv_namespaces={"KV": {"id": "kv-id"}}, d1_databases={"DB": {"id": "db"}},
@@ -283,6 +284,8 @@ class Runtime:
         finally:
             current_env.reset(token)
         self.generation += 1
+        self._worker = worker
+        self._attach_durable_objects()  # Durable Objects restart with the new code
         return worker
 
     # -- public API -----------------------------------------------------------------------------------------------
@@ -579,6 +582,9 @@ def runtime_options_for(
             f'{config.path.name} has no "main": set it to your Worker\'s entry module, e.g. main = "src/entry.py".'
         )
     specs = convert_config_bindings_to_start_worker_bindings(config)
+    from flarebind.runtime.durable_objects.migrations import annotate_specs
+
+    annotate_specs(specs, config)  # Durable Objects: worker name and SQL-enabled classes from [[migrations]]
     for name, value in (vars or {}).items():
         specs[name] = {"type": "plain_text" if isinstance(value, str) else "json", "value": value}
     return {

@@ -204,6 +204,14 @@ class WorkerClient:
 
         return await drain(self.runtime, queue)
 
+    async def durable_object(self, binding: str, name_or_id: Any) -> Any:
+        """A stub for a Durable Object (``idFromName(name)``, or an id): ``await stub.method()``, ``stub.fetch``."""
+        return await self.runtime.get_durable_object(binding, name_or_id)
+
+    async def run_alarm(self, binding: str, name_or_id: Any) -> bool:
+        """Run a Durable Object's alarm now, if one is set; returns whether it ran."""
+        return bool(await self.runtime.dispatch_alarm(binding, name_or_id))
+
     async def settle(self) -> None:
         """Wait for every ``ctx.waitUntil`` task the Worker started."""
         await self.runtime.wait_until_settled()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from flarebind.errors import NotSimulatedError
-
 
 class WorkerEntrypoint:
     """``class Default(WorkerEntrypoint)``: one instance per event, ``self.env`` / ``self.ctx`` set before the call."""
@@ -17,13 +15,14 @@ class WorkerEntrypoint:
 
 
 class DurableObject:
-    """Durable Object classes may be defined (and exported); running them locally is not simulated yet."""
+    """``class Counter(DurableObject)``: one instance per object id, run by ``flarebind.runtime.durable_objects``.
+
+    ``self.ctx`` is the object's ``DurableObjectState`` (id, storage, WebSocket hibernation), ``self.env`` the env.
+    """
 
     def __init__(self, ctx: Any, env: Any) -> None:
-        raise NotSimulatedError(
-            f"{type(self).__name__}: Durable Objects are not simulated by flarebind yet; "
-            "a Worker that defines one still loads, but its instances cannot run locally."
-        )
+        self.ctx = ctx
+        self.env = env
 
 
 class WorkflowEntrypoint:

@@ -22,6 +22,10 @@ async def js_fetch(input: Any, init: Any = None, **kwargs: Any) -> JsResponse:
     request = JsRequest.new(input, options)
     if fetcher is not None:
         return await fetcher(request)
+    if (request.headers.get("upgrade") or "").lower() == "websocket":  # outbound WebSocket (websockets/client.py)
+        from flarebind.runtime.websockets.client import fetch_upgrade
+
+        return await fetch_upgrade(request)
     if cf:
         from flarebind.runtime import edge
 

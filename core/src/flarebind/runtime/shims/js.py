@@ -22,6 +22,7 @@ from flarebind.runtime.sdk.jsapi import (
 )
 from flarebind.runtime.sdk.request import JsRequest as Request
 from flarebind.runtime.sdk.response import JsResponse as Response
+from flarebind.runtime.websockets.socket import WebSocket, WebSocketPair, WebSocketRequestResponsePair
 
 __all__ = [
     "JSON",
@@ -38,6 +39,9 @@ __all__ = [
     "TextDecoder",
     "TextEncoder",
     "URLSearchParams",
+    "WebSocket",
+    "WebSocketPair",
+    "WebSocketRequestResponsePair",
     "atob",
     "btoa",
     "caches",
@@ -51,5 +55,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(
         f"flarebind's `js` module has no {name!r}: this JS global is not available when running Python Workers "
         "locally with flarebind (supported: Response, Request, Headers, URL, URLSearchParams, Object, JSON, "
-        "console, fetch, Date, TextEncoder, TextDecoder, Error, FormData, Blob, File, btoa, atob, caches, crypto)"
+        "console, fetch, Date, TextEncoder, TextDecoder, Error, FormData, Blob, File, btoa, atob, caches, crypto, "
+        "WebSocket, WebSocketPair, WebSocketRequestResponsePair)"
     )

@@ -1,0 +1,166 @@
+"""``ctx.storage.sql``: synchronous SQL over the object's own SQLite file, with workerd's restrictions.
+
+Statements run on the object's connection inside its implicit transaction (see ``storage.py``), so reads see the
+object's uncommitted writes and writes commit together. Transactions through SQL (``BEGIN``, ``SAVEPOINT``) and
+names beginning with ``_cf_`` are refused, as workerd refuses them. ``rowsRead`` counts the rows a statement
+returned (SQLite's Python binding does not expose its scan counters); ``rowsWritten`` counts changed rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from flarebind.errors import JsException
+from flarebind.jsobject import JsObject
+
+if TYPE_CHECKING:
+    from flarebind.runtime.durable_objects.storage import DurableObjectStorage
+
+_TRANSACTION_TEXT = (
+    "To execute a transaction, please use the state.storage.transaction() or state.storage.transactionSync() "
+    "APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT statements. The JavaScript API is safer because it "
+    "will automatically roll back on exceptions, and because it interacts correctly with Durable Objects' "
+    "automatic atomic write coalescing."
+)
+_DENY_TRANSACTION = {sqlite3.SQLITE_TRANSACTION, getattr(sqlite3, "SQLITE_SAVEPOINT", 32)}
+
+
+def split_statements(query: str) -> list[str]:
+    """``a; b; c`` -> complete statements (SQLite's own completeness test, so ``;`` inside strings is kept)."""
+    statements: list[str] = []
+    current = ""
+    for piece in query.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \t\r\n;"):
+                statements.append(current)
+            current = ""
+    if current.strip(" \t\r\n;"):
+        statements.append(current[:-1])
+    return statements
+
+
+class SqlStorageCursor:
+    """What ``sql.exec`` returns: iterate row objects, ``toArray()``, ``one()``, ``raw()``, ``next()``, counters."""
+
+    def __init__(self, columns: list[str], rows: list[tuple[Any, ...]], written: int) -> None:
+        self.columnNames = columns
+        self._rows = rows
+        self._pos = 0
+        self.rowsRead = len(rows)
+        self.rowsWritten = written
+
+    def _object(self, row: tuple[Any, ...]) -> JsObject:
+        return JsObject(zip(self.columnNames, (_value(v) for v in row), strict=True))
+
+    def __iter__(self) -> Iterator[JsObject]:
+        while self._pos < len(self._rows):
+            row = self._rows[self._pos]
+            self._pos += 1
+            yield self._object(row)
+
+    def next(self) -> JsObject:
+        if self._pos < len(self._rows):
+            row = self._rows[self._pos]
+            self._pos += 1
+            return JsObject(done=False, value=self._object(row))
+        return JsObject(done=True)
+
+    def toArray(self) -> list[JsObject]:
+        return list(self)
+
+    def one(self) -> JsObject:
+        remaining = len(self._rows) - self._pos
+        if remaining == 0:
+            raise JsException("Expected exactly one result from SQL query, but got no results.", name="Error")
+        if remaining > 1:
+            raise JsException("Expected exactly one result from SQL query, but got multiple results.", name="Error")
+        return next(iter(self))
+
+    def raw(self) -> Iterator[list[Any]]:
+        while self._pos < len(self._rows):
+            row = self._rows[self._pos]
+            self._pos += 1
+            yield [_value(v) for v in row]
+
+
+def _value(value: Any) -> Any:
+    return memoryview(value) if isinstance(value, bytes) else value
+
+
+_PLAIN = (str, int, float, bytes, type(None))
+
+
+class Guard:
+    """The connection's SQLite authorizer (installed once: setting one expires every prepared statement).
+
+    While user SQL is being prepared it refuses transactions and ``_cf_`` names. Statements are checked when
+    prepared; the runtime's own statements are prepared with the guard off.
+    """
+
+    def __init__(self) -> None:
+        self.active = False
+        self.refused: list[str] = []
+
+    def __call__(self, action: int, arg1: Any, arg2: Any, db: Any, trigger: Any) -> int:
+        if not self.active:
+            return sqlite3.SQLITE_OK
+        if action in _DENY_TRANSACTION:
+            self.refused.append(_TRANSACTION_TEXT)
+            return sqlite3.SQLITE_DENY
+        if any(isinstance(n, str) and n.lower().startswith("_cf_") for n in (arg1, arg2)):
+            self.refused.append("not authorized: SQLITE_AUTH")  # _cf_KV / _cf_METADATA belong to the runtime
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+
+def _binding(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bytes)):
+        return value
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (memoryview, bytearray)):
+        return bytes(value)
+    raise TypeError(f"Unsupported binding type for SQL: {type(value).__name__} (use str, int, float, bytes or None)")
+
+
+class SqlStorage:
+    """``ctx.storage.sql``."""
+
+    def __init__(self, storage: DurableObjectStorage) -> None:
+        self._storage = storage
+
+    def exec(self, query: str, *bindings: Any) -> SqlStorageCursor:
+        conn = self._storage._write_connection()
+        text = str(query)
+        # one statement is the common case; only text with an inner ";" needs SQLite's completeness splitting
+        statements = split_statements(text) if ";" in text.rstrip().rstrip(";") else [text]
+        if not statements or not text.strip():
+            raise JsException("SQL code did not contain a statement.", name="Error")
+        guard = self._storage._guard
+        guard.refused.clear()
+        guard.active = True
+        before = conn.total_changes
+        try:
+            for statement in statements[:-1]:
+                conn.execute(statement)
+            cursor = conn.execute(statements[-1], [b if type(b) in _PLAIN else _binding(b) for b in bindings])
+            rows = cursor.fetchall()
+            columns = [d[0] for d in cursor.description or ()]
+        except sqlite3.Error as exc:
+            if guard.refused:
+                raise JsException(guard.refused[0], name="Error") from None
+            raise JsException(f"{exc}: SQLITE_ERROR", name="Error") from None
+        finally:
+            guard.active = False
+        return SqlStorageCursor(columns, rows, conn.total_changes - before)
+
+    @property
+    def databaseSize(self) -> int:
+        conn = self._storage._connection()
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        return int((pages - free) * size)
