@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
     )
     from flarebind.remote.channel import RemoteStream  # noqa: F401
     from flarebind.storage.blobs import BlobMissing, BlobStore, FileBlobStore, MemoryBlobStore, new_blob_id  # noqa: F401
+    from flarebind.storage.paths import UnsafeResourceName, confined  # noqa: F401
     from flarebind.storage.sqlite import connect, durable_object_file_name, ensure_metadata_db  # noqa: F401
 
 # name -> module holding it; imported on first access (PEP 562)
@@ -55,6 +56,8 @@ _LAZY = {
     "FileBlobStore": "flarebind.storage.blobs",
     "MemoryBlobStore": "flarebind.storage.blobs",
     "new_blob_id": "flarebind.storage.blobs",
+    "UnsafeResourceName": "flarebind.storage.paths",
+    "confined": "flarebind.storage.paths",
     "connect": "flarebind.storage.sqlite",
     "durable_object_file_name": "flarebind.storage.sqlite",
     "ensure_metadata_db": "flarebind.storage.sqlite",

@@ -6,6 +6,16 @@ row that points at them commits, so a killed process never leaves a torn value v
 """
 
 from flarebind.storage.blobs import BlobStore, FileBlobStore, MemoryBlobStore, new_blob_id
+from flarebind.storage.paths import UnsafeResourceName, confined
 from flarebind.storage.sqlite import connect, durable_object_file_name
 
-__all__ = ["BlobStore", "FileBlobStore", "MemoryBlobStore", "connect", "durable_object_file_name", "new_blob_id"]
+__all__ = [
+    "BlobStore",
+    "FileBlobStore",
+    "MemoryBlobStore",
+    "UnsafeResourceName",
+    "confined",
+    "connect",
+    "durable_object_file_name",
+    "new_blob_id",
+]
