@@ -9,6 +9,10 @@ from flarebind.bindings.types import BindingType, Shape
 from flarebind.config.diagnostics import Report
 from flarebind.config.diagnostics import compact_json as _json
 from flarebind.config.model import BindingEntry
+from flarebind.config.names import check_resource_names
+
+# fields wrangler requires to be non-empty when present (an empty id would also be an empty folder name)
+_NON_EMPTY = {("kv_namespaces", "id"), ("r2_buckets", "bucket_name")}
 
 _TYPE_WORDS = {str: "string", bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}
 
@@ -118,6 +122,12 @@ def _object_entry(
     for field, expected in bt.fields.items():
         if field in bt.required or field not in item:
             continue
+        if (bt.config_key, field) in _NON_EMPTY and item[field] == "":
+            report.error(
+                f'"{shown}" bindings should have a string "{field}" field but got {_json(item)}.', at=path, env=env
+            )
+            ok = False
+            continue
         if not _type_ok(item[field], expected):
             word = _TYPE_WORDS.get(expected, "valid")
             report.error(
@@ -142,6 +152,8 @@ def _object_entry(
         )
         ok = False
     if not ok:
+        return None
+    if not check_resource_names(bt, item, shown, path, report, env):
         return None
     name = item.get(bt.name_field)
     if not isinstance(name, str):

@@ -24,6 +24,7 @@ import time
 from collections.abc import AsyncIterable
 from pathlib import Path
 
+from flarebind.plugin import confined
 from flarebind.storage import durable_object_file_name
 from flarebind.storage.blobs import BlobStore, FileBlobStore, MemoryBlobStore
 from flarebind.storage.sqlite import connect, ensure_metadata_db
@@ -51,10 +52,9 @@ Row = tuple[str, "int | None", "str | None"]  # blob_id, expiration (ms), metada
 
 def namespace_paths(persist_v3_kv: Path, namespace_id: str) -> tuple[Path, Path]:
     """``(sqlite file, blob folder root)`` for a namespace id, exactly as wrangler names them."""
-    if not namespace_id or namespace_id in (".", "..") or "/" in namespace_id or "\\" in namespace_id:
-        raise ValueError(f"KV namespace id {namespace_id!r} cannot be used as a folder name")
+    blob_root = confined(persist_v3_kv, namespace_id, "KV namespace id")  # never a path outside the state folder
     db = persist_v3_kv / OBJECT_KEY / durable_object_file_name(OBJECT_KEY, namespace_id)
-    return db, persist_v3_kv / namespace_id
+    return db, blob_root
 
 
 async def put_stream(blobs: BlobStore, chunks: AsyncIterable[bytes], limit: int) -> tuple[str | None, int]:

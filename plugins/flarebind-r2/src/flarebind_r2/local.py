@@ -10,6 +10,7 @@ import weakref
 from typing import Any
 
 from flarebind.bindings.context import LocalContext
+from flarebind.plugin import confined
 from flarebind.storage import durable_object_file_name
 from flarebind.storage.blobs import FileBlobStore, MemoryBlobStore
 from flarebind.storage.sqlite import ensure_metadata_db
@@ -55,12 +56,11 @@ def open_store(ctx: LocalContext, bucket_name: str) -> BucketStore:
             store = BucketStore(None, MemoryBlobStore())
         else:
             root = ctx.v3_dir("r2")
+            blob_root = confined(root, bucket_name, "R2 bucket name")  # never a path outside the state folder
             folder = root / UNIQUE_KEY
             folder.mkdir(parents=True, exist_ok=True)
             ensure_metadata_db(folder)
-            store = BucketStore(
-                folder / durable_object_file_name(UNIQUE_KEY, bucket_name), FileBlobStore(root / bucket_name)
-            )
+            store = BucketStore(folder / durable_object_file_name(UNIQUE_KEY, bucket_name), FileBlobStore(blob_root))
         per_ctx[bucket_name] = store
     return store
 

@@ -1,0 +1,1 @@
+"""Probe-style reliability tests: each is bounded (a few seconds) and uses real files, processes and sockets."""
