@@ -76,13 +76,15 @@ def _files_outside(root: Path, state: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file() and state not in p.parents]
 
 
-@pytest.mark.parametrize("value", ESCAPES)
+@pytest.mark.parametrize("value", [*ESCAPES, "ABSOLUTE"])
 def test_path_building_refuses_even_without_config_validation(tmp_path, value):
     """The second line of defence: the simulators refuse where the path is built (build_env with raw specs)."""
     from flarebind_kv.local import make_local as make_kv
     from flarebind_r2.local import make_local as make_r2
 
     state = tmp_path / "project" / ".wrangler" / "state"
+    if value == "ABSOLUTE":
+        value = str(tmp_path / "outside")  # an absolute name would replace the root in `root / name`
     ctx = LocalContext(persist_to=state, project_dir=tmp_path / "project")
     try:
         with pytest.raises(UnsafeResourceName, match="cannot be used for local state"):
@@ -93,7 +95,7 @@ def test_path_building_refuses_even_without_config_validation(tmp_path, value):
         for cleanup in reversed(ctx._cleanups):
             cleanup()
     assert _files_outside(tmp_path, state) == []
-    assert not Path("/abs").exists()
+    assert not (tmp_path / "outside").exists()
 
 
 def test_d1_ids_never_become_paths(tmp_path):
