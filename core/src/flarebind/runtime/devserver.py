@@ -35,6 +35,8 @@ def _echo(text: str, err: bool = False) -> None:
 def _make_server(app: Any, host: str, port: int, on_started: Callable[[], None]) -> Any:
     import uvicorn
 
+    from flarebind.runtime.http_limits import limited_protocol_class
+
     class DevUvicorn(uvicorn.Server):
         async def startup(self, sockets: Any = None) -> None:
             await super().startup(sockets)
@@ -63,7 +65,7 @@ def _make_server(app: Any, host: str, port: int, on_started: Callable[[], None])
         access_log=False,
         lifespan="off",
         loop="none",
-        http="auto",
+        http=limited_protocol_class(),  # httptools with Cloudflare's head limits and a head read timeout
         ws="none",
         timeout_graceful_shutdown=2,
         server_header=False,
