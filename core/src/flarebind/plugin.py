@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
     )
     from flarebind.remote.channel import RemoteStream  # noqa: F401
     from flarebind.storage.blobs import BlobMissing, BlobStore, FileBlobStore, MemoryBlobStore, new_blob_id  # noqa: F401
+    from flarebind.storage.cursors import decode_list_cursor  # noqa: F401
     from flarebind.storage.paths import UnsafeResourceName, confined  # noqa: F401
     from flarebind.storage.sqlite import connect, durable_object_file_name, ensure_metadata_db  # noqa: F401
 
@@ -56,6 +57,7 @@ _LAZY = {
     "FileBlobStore": "flarebind.storage.blobs",
     "MemoryBlobStore": "flarebind.storage.blobs",
     "new_blob_id": "flarebind.storage.blobs",
+    "decode_list_cursor": "flarebind.storage.cursors",
     "UnsafeResourceName": "flarebind.storage.paths",
     "confined": "flarebind.storage.paths",
     "connect": "flarebind.storage.sqlite",

@@ -17,6 +17,16 @@ from flarebind_d1.errors import QueryFailed, column_not_found, d1_error, d1_exce
 from flarebind_d1.values import bind_values, js_string, read_rows
 
 FIRST_UNCONSTRAINED = "first-unconstrained"
+# what the local D1 object answers for a query body whose SQL is not a string (prepare(5), prepare(None))
+BAD_BODY = "Failed to parse body as JSON, got: ZodError"
+_UNDEFINED: Any = object()
+
+
+def check_sql(sql: Any) -> None:
+    if not isinstance(sql, str):
+        raise d1_error(BAD_BODY)
+
+
 FIRST_PRIMARY = "first-primary"
 _CONSTRAINTS = (FIRST_UNCONSTRAINED, FIRST_PRIMARY)
 
@@ -47,6 +57,8 @@ class D1PreparedStatement:
         return D1PreparedStatement(self._database, self.statement, bind_values(values), self._session)
 
     def _query(self, with_meta: bool = True) -> Outcome:
+        if self.statement.__class__ is not str:
+            check_sql(self.statement)
         try:
             outcome = self._database._engine.query(self.statement, self.params, with_meta)
         except QueryFailed as failure:
@@ -103,14 +115,26 @@ class D1Database:
 
     async def batch(self, statements: Iterable[D1PreparedStatement]) -> list[JsObject]:
         """Run ``statements`` in one transaction: every result, or an error and no change at all."""
+        statements = list(statements)
+        for s in statements:
+            if not isinstance(s, D1PreparedStatement):
+                raise d1_error(BAD_BODY)  # workerd sends what it was given; the D1 object cannot parse it
+            check_sql(s.statement)
         try:
             outcomes = self._engine.batch([(s.statement, s.params) for s in statements])
         except QueryFailed as failure:
             raise d1_error(failure.text) from None
         return [_result(o) for o in outcomes]
 
-    async def exec(self, query: str) -> JsObject:
+    async def exec(self, query: Any = _UNDEFINED) -> JsObject:
         """Run SQL without parameters, one statement per line; ``{count, duration}``."""
+        if not isinstance(query, str):
+            # D1's JS wrapper calls query.trim() first; these are V8's texts for the values a Worker can pass
+            if query is _UNDEFINED:
+                raise TypeError("Cannot read properties of undefined (reading 'trim')")
+            if query is None:
+                raise TypeError("Cannot read properties of null (reading 'trim')")
+            raise TypeError("query.trim is not a function")
         try:
             count, duration = self._engine.exec(query)
         except ExecFailed as failure:

@@ -4,7 +4,8 @@ Local D1 runs a query through Miniflare's D1 object and workerd's SQLite wrapper
 - text that is only whitespace and ``--`` comments on indented lines is "no statements" (Miniflare's filter);
 - otherwise statements run one after the other; after each, only whitespace is skipped, so a trailing comment
   or a stray ``;`` is an empty statement and fails with "SQL code did not contain a statement.";
-- only the last statement may have parameters; the result is the last statement's.
+- only the last statement may have parameters; the result is the last statement's;
+- a NUL ends the text for SQLite's tokenizer, and what follows is an empty statement.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ def make_plan(sql: str) -> Plan:
         return Plan(True, False, ())
     if len(sql) * 4 > MAX_SQL_BYTES and len(sql.encode("utf-8")) > MAX_SQL_BYTES:
         return Plan(False, True, ())
+    nul = sql.find("\0")
+    if nul != -1:
+        # SQLite's tokenizer ends the text at a NUL; workerd then finds the rest (starting with the NUL) is not
+        # whitespace and prepares it as one more statement, which is empty: the text before the NUL runs (or fails
+        # with SQLite's own error) and then "SQL code did not contain a statement."
+        head = tuple(None if _is_empty_statement(s) else s for s in split_statements(sql[:nul]))
+        return Plan(False, False, (*head, None))
     segments = tuple(None if _is_empty_statement(s) else s for s in split_statements(sql))
     return Plan(False, False, segments)
 

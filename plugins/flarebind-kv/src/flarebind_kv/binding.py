@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import json
 from collections.abc import AsyncIterable, Callable, Iterator
 from typing import Any
 
 from flarebind.errors import JsException
 from flarebind.jsobject import JsObject
+from flarebind.plugin import decode_list_cursor
 from flarebind.storage.blobs import BlobMissing
 
 from flarebind_kv import validation as v
@@ -157,7 +157,7 @@ class KVNamespace:
         raise v.server_error("GET", 500, "Internal Server Error")
 
     def _bulk(self, keys: Any, type_: str | None, cache_ttl: Any, *, with_metadata: bool) -> JsObject:
-        names = [_key(k) for k in keys]
+        names = [v.usv(_key(k)) for k in keys]
         v.check_bulk(names, type_)
         as_json = type_ == "json"
         out = JsObject()
@@ -244,7 +244,7 @@ class KVNamespace:
             limit = options.get("limit", limit)
             cursor = options.get("cursor", cursor)
         count = v.list_limit(limit)
-        prefix_text = "" if prefix is None else _key(prefix)
+        prefix_text = "" if prefix is None else v.usv(_key(prefix))
         v.check_key_length("GET", prefix_text)
         start_after = _decode_cursor(cursor)
         now_ms = int(self._clock() * 1000)
@@ -270,11 +270,12 @@ class KVNamespace:
 
 
 def _key(key: Any) -> str:
-    """A key as the runtime receives it: JS converts primitives to strings."""
+    """A key as the runtime receives it: JS converts primitives to strings (a lone surrogate is kept, so that
+    get/put/delete can refuse it as the service does; list prefixes and bulk keys apply :func:`usv`)."""
     if key.__class__ is str:
-        return v.usv(key)
+        return key
     if isinstance(key, str):
-        return v.usv(str(key))
+        return str(key)
     if isinstance(key, bool):
         return "true" if key else "false"
     if isinstance(key, (int, float)):
@@ -323,10 +324,8 @@ def _metadata(text: str | None) -> Any:
 
 
 def _decode_cursor(cursor: Any) -> str:
-    """Cursors are base64 of the last key returned; anything undecodable starts from the beginning (as Miniflare)."""
+    """Cursors are base64 of the last key returned, decoded leniently as Miniflare does (a made-up cursor decodes
+    to text after every key: an empty page)."""
     if cursor is None or cursor == "":
         return ""
-    try:
-        return base64.b64decode(str(cursor) + "=" * (-len(str(cursor)) % 4)).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return ""
+    return decode_list_cursor(str(cursor))
