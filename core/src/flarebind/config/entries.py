@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 from typing import Any
 
 from flarebind.bindings.registry import BindingRegistry
@@ -68,6 +69,8 @@ def collect_entries(
                 if entry:
                     entries.append(entry)
     _check_unique_names(entries, report)
+    for entry in entries:
+        _warn_unreachable_name(entry, report)
     # config order, so the table lists bindings as the user wrote them
     entries.sort(key=lambda e: (e.line is None, e.line or 0, e.col or 0))
     return entries
@@ -163,6 +166,31 @@ def _object_entry(
     entry = {k: v for k, v in item.items() if k in bt.fields or k == "remote"}
     line, col = report.position(path)
     return BindingEntry(type=bt, name=name, entry=entry, path=path, env=env, line=line, col=col)
+
+
+def _warn_unreachable_name(entry: BindingEntry, report: Report) -> None:
+    """A binding whose name is not a plain attribute of ``env`` in Python: say how to reach it."""
+    name = entry.name
+    plain = name.isidentifier() and not name.startswith("_") and name not in ("keys", "get")
+    if plain and not keyword.iskeyword(name):
+        return
+    from flarebind.platform import Env  # only for the rare suspicious name
+
+    shown = _json(name)
+    if not name.isidentifier():
+        why, use = "is not a Python identifier", f"env[{shown}] or getattr(env, {shown})"
+    elif keyword.iskeyword(name):
+        why, use = "is a Python keyword", f"env[{shown}] or getattr(env, {shown})"
+    elif hasattr(Env, name):
+        why, use = "is also the name of an attribute of the env object itself", f"env[{shown}]"
+    else:
+        return
+    report.warning(
+        f"Binding {shown} {why}, so `env.{name}` does not reach it in a Python Worker. Use {use}, or rename the "
+        "binding.",
+        at=entry.path,
+        env=entry.env,
+    )
 
 
 def _check_unique_names(entries: list[BindingEntry], report: Report) -> None:

@@ -75,7 +75,11 @@ def load_config(
 
     from flarebind.config.devvars import load_dev_vars
 
-    dev_vars, dev_files = load_dev_vars(found.parent, env)
+    try:
+        dev_vars, dev_files = load_dev_vars(found.parent, env)
+    except ConfigError as exc:  # an unreadable .dev.vars: reported with the config's own problems
+        report.diagnostics.extend(exc.diagnostics)
+        dev_vars, dev_files = {}, []
     _add_secrets(flat, dev_vars, bindings, registry, report)
 
     from flarebind.bindings.guard import production_conflicts
