@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
     from flarebind.remote.channel import RemoteStream  # noqa: F401
     from flarebind.storage.blobs import BlobMissing, BlobStore, FileBlobStore, MemoryBlobStore, new_blob_id  # noqa: F401
     from flarebind.storage.cursors import decode_list_cursor  # noqa: F401
+    from flarebind.storage.dbthread import DatabaseThread, is_busy, retry_busy  # noqa: F401
     from flarebind.storage.paths import UnsafeResourceName, confined  # noqa: F401
     from flarebind.storage.sqlite import connect, durable_object_file_name, ensure_metadata_db  # noqa: F401
 
@@ -58,6 +59,9 @@ _LAZY = {
     "MemoryBlobStore": "flarebind.storage.blobs",
     "new_blob_id": "flarebind.storage.blobs",
     "decode_list_cursor": "flarebind.storage.cursors",
+    "DatabaseThread": "flarebind.storage.dbthread",
+    "is_busy": "flarebind.storage.dbthread",
+    "retry_busy": "flarebind.storage.dbthread",
     "UnsafeResourceName": "flarebind.storage.paths",
     "confined": "flarebind.storage.paths",
     "connect": "flarebind.storage.sqlite",
