@@ -135,6 +135,9 @@ class D1Engine:
             return 1  # SQLite stops the statement with SQLITE_INTERRUPT and rolls it back
         return 0
 
+    # An attempt may be interrupted and run again only while nothing of it is committed: each path that commits sets
+    # ``_deadline`` to infinity right after the commit (a single write commits as it runs).
+
     def _attempt(self, fn: Callable[..., Any], args: tuple[Any, ...], budget: float, reason: str) -> Any:
         self._deadline = perf_counter() + budget
         self._stop_reason = reason
@@ -253,6 +256,8 @@ class D1Engine:
             self._rollback()
             raise
         self._commit()
+        # committed: the bookkeeping below must never be interrupted (an interrupted attempt is run again)
+        self._deadline = math.inf
         # sizes are measured once, after the transaction (measuring per statement would dominate its cost)
         size = self._size = self.database_size()
         grew = size != size_before
@@ -291,6 +296,8 @@ class D1Engine:
             raise QueryFailed(messages.STATEMENT_TOO_LONG)
         else:
             cur, rows = self._run_segments(plan, params, in_batch)
+        if not in_batch:
+            self._deadline = math.inf  # committed (autocommit or our transaction): never interrupt what follows
         duration = (perf_counter() - started) * 1000
         changes = conn.total_changes - changes_before
         write = not plan.readonly or changes != 0
