@@ -142,3 +142,28 @@ async def test_d1_query_time_limit_interrupts_with_the_documented_text(tmp_path,
         assert str(info.value) == "D1_ERROR: D1 DB exceeded its CPU time limit and was reset."
         # the batch was rolled back, and the database still answers
         assert await db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 't'").first("n") == 0
+
+
+async def test_a_committed_write_is_never_run_twice(tmp_path, monkeypatch):
+    """An attempt on the loop that runs past its budget *after* its write committed must not be re-run."""
+    import time
+
+    from flarebind_d1 import engine
+
+    monkeypatch.setattr(engine, "PROGRESS_STEPS", 1)  # check the budget at every step
+    original = engine.D1Engine.database_size
+
+    def slow_size(self, inserted_only=False):
+        time.sleep(engine.LOOP_BUDGET_S * 2)  # the bookkeeping after the INSERT starts past the loop budget
+        return original(self, inserted_only)
+
+    async with open_bindings("local", persist_to=tmp_path) as make:
+        db = await make("d1", {"database_id": "once"}, "DB")
+        await db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        monkeypatch.setattr(engine.D1Engine, "database_size", slow_size)
+        for i in range(3):
+            result = await db.prepare("INSERT INTO t VALUES (?, ?)").bind(i, "x").run()
+            assert result["meta"]["changes"] == 1
+        await db.batch([db.prepare("INSERT INTO t VALUES (?, ?)").bind(10 + i, "y") for i in range(3)])
+        monkeypatch.setattr(engine.D1Engine, "database_size", original)
+        assert await db.prepare("SELECT count(*) AS n FROM t").first("n") == 6
