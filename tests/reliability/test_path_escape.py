@@ -33,6 +33,9 @@ KINDS = [
     ("r2_buckets", "preview_bucket_name"),
     ("d1_databases", "database_id"),
     ("d1_databases", "preview_database_id"),
+    # types simulated later (or by other plugins) are covered by the same generic rule on their resource fields
+    ("vectorize", "index_name"),
+    ("dispatch_namespaces", "namespace"),
 ]
 
 
