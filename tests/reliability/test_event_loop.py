@@ -167,3 +167,28 @@ async def test_a_committed_write_is_never_run_twice(tmp_path, monkeypatch):
         await db.batch([db.prepare("INSERT INTO t VALUES (?, ?)").bind(10 + i, "y") for i in range(3)])
         monkeypatch.setattr(engine.D1Engine, "database_size", original)
         assert await db.prepare("SELECT count(*) AS n FROM t").first("n") == 6
+
+
+@pytest.mark.parametrize("budget", [0.0, 0.00002, 0.0001])
+async def test_writes_interrupted_anywhere_take_effect_exactly_once(tmp_path, monkeypatch, budget):
+    """Budgets so small that attempts on the loop are interrupted at every possible point, including after a
+    statement completed (SQLite reports SQLITE_INTERRUPT on return too): every write still lands exactly once."""
+    from flarebind_d1 import engine
+
+    monkeypatch.setattr(engine, "PROGRESS_STEPS", 1)
+    monkeypatch.setattr(engine, "LOOP_BUDGET_S", budget)
+    async with open_bindings("local", persist_to=tmp_path) as make:
+        db = await make("d1", {"database_id": "once"}, "DB")
+        await db.prepare("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)").run()
+        n = 0
+        for _ in range(60):
+            await db.prepare(f"INSERT INTO items VALUES ({n}, 'a'); INSERT INTO items VALUES ({n + 1}, 'b')").run()
+            n += 2
+            await db.batch([db.prepare("INSERT INTO items VALUES (?, 'c')").bind(i) for i in (n, n + 1)])
+            n += 2
+            returned = await db.prepare("INSERT INTO items VALUES (?, 'e') RETURNING id").bind(n).all()
+            assert returned["results"][0]["id"] == n
+            n += 1
+            await db.prepare("UPDATE items SET name = name || 'x' WHERE id = ?").bind(n - 1).run()
+        got = await db.prepare("SELECT count(*) AS c, sum(length(name)) AS l FROM items").first()
+        assert (got["c"], got["l"]) == (n, n + 60)

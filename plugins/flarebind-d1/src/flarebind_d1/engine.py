@@ -130,13 +130,17 @@ class D1Engine:
     # -- where work runs: on the loop first, else on the database's thread ---------------------------------------
 
     def _progress(self) -> int:
-        if perf_counter() > self._deadline:
+        # only the user's statements are interrupted, never flarebind's own (BEGIN/COMMIT/ROLLBACK, bookkeeping):
+        # SQLite can report an interrupt even after a statement completed, and those must not be mistaken
+        if perf_counter() > self._deadline and not self.auth.trusted:
             self._stopped = self._stop_reason
             return 1  # SQLite stops the statement with SQLITE_INTERRUPT and rolls it back
         return 0
 
-    # An attempt may be interrupted and run again only while nothing of it is committed: each path that commits sets
-    # ``_deadline`` to infinity right after the commit (a single write commits as it runs).
+    # An attempt may be interrupted and run again only while nothing of it is committed. SQLite checks the progress
+    # handler once more when a statement returns, so an *autocommit* write can report SQLITE_INTERRUPT after it
+    # committed: writes under a deadline therefore run in a transaction, and every path sets ``_deadline`` to
+    # infinity before its COMMIT.
 
     def _attempt(self, fn: Callable[..., Any], args: tuple[Any, ...], budget: float, reason: str) -> Any:
         self._deadline = perf_counter() + budget
@@ -255,9 +259,10 @@ class D1Engine:
         except BaseException:
             self._rollback()
             raise
-        self._commit()
-        # committed: the bookkeeping below must never be interrupted (an interrupted attempt is run again)
+        # from here on nothing may be interrupted: an interrupted attempt is run again, and SQLite can report an
+        # interrupt even after a statement (here: COMMIT) completed
         self._deadline = math.inf
+        self._commit()
         # sizes are measured once, after the transaction (measuring per statement would dominate its cost)
         size = self._size = self.database_size()
         grew = size != size_before
@@ -286,7 +291,24 @@ class D1Engine:
         conn = self.conn
         started = perf_counter()
         changes_before = conn.total_changes
-        if plan.single:
+        if plan.single and not in_batch and not plan.readonly and self._deadline != math.inf and not plan.pragma:
+            # A write attempted under a deadline runs in its own transaction: SQLite may report SQLITE_INTERRUPT
+            # even after an autocommit statement completed (it checks the progress handler once more on return),
+            # and an attempt that reports failure must have changed nothing, so it can run again elsewhere.
+            self._begin()
+            try:
+                cur = conn.execute(sql, params)
+                rows = cur.fetchall()
+            except sqlite3.Error as exc:
+                text = self.describe(exc)
+                self._rollback()
+                raise QueryFailed(text) from None
+            except BaseException:
+                self._rollback()
+                raise
+            self._deadline = math.inf  # the COMMIT must not be interrupted
+            self._commit()
+        elif plan.single:
             try:
                 cur = conn.execute(sql, params)
                 rows = cur.fetchall()
@@ -297,7 +319,7 @@ class D1Engine:
         else:
             cur, rows = self._run_segments(plan, params, in_batch)
         if not in_batch:
-            self._deadline = math.inf  # committed (autocommit or our transaction): never interrupt what follows
+            self._deadline = math.inf  # committed: never interrupt what follows
         duration = (perf_counter() - started) * 1000
         changes = conn.total_changes - changes_before
         write = not plan.readonly or changes != 0
@@ -355,6 +377,7 @@ class D1Engine:
                 self._rollback()
             raise
         if not in_txn:
+            self._deadline = math.inf  # the COMMIT must not be interrupted (see _run)
             self._commit()
         return cur, rows
 

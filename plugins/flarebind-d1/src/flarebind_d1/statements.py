@@ -25,7 +25,7 @@ _MINIFLARE_COMMENT = re.compile(r"^\s+--.*", re.MULTILINE)
 class Plan:
     """The statements of one SQL text. ``single`` means the text can go to sqlite3 as it is."""
 
-    __slots__ = ("blank", "insert", "readonly", "segments", "single", "too_long")
+    __slots__ = ("blank", "insert", "pragma", "readonly", "segments", "single", "too_long")
 
     def __init__(self, blank: bool, too_long: bool, segments: tuple[str | None, ...]) -> None:
         self.blank = blank
@@ -36,6 +36,8 @@ class Plan:
         self.readonly = bool(segments) and all(s is not None and _is_read(s) for s in segments)
         # a plain INSERT (no REPLACE, upsert or trigger-prone keywords) only ever adds pages
         self.insert = self.single and _is_plain_insert(segments[0])  # type: ignore[arg-type]
+        # PRAGMAs such as foreign_keys do nothing inside a transaction: they always run on their own
+        self.pragma = self.single and _strip_leading_comments(segments[0])[:6].upper() == "PRAGMA"  # type: ignore[index]
 
 
 def is_blank(sql: str) -> bool:
