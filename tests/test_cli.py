@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -77,7 +78,7 @@ def test_production_guard_in_check_and_platform_proxy(flarebind_cmd, project, cl
         "asyncio.run(main())\n"
     )
     proc = subprocess.run(
-        [flarebind_cmd[0].replace("flarebind", "python"), "-c", script],
+        [sys.executable, "-c", script],
         cwd=cwd,
         env=clean_env,
         capture_output=True,

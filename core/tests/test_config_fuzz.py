@@ -61,7 +61,7 @@ binding = "AI"
 [env.staging]
 [[env.staging.r2_buckets]]
 binding = "R2"
-bucket_name = "b"
+bucket_name = "bkt"
 remote = true
 """
 

@@ -94,4 +94,4 @@ def test_non_boolean_remote_is_an_error(write_config):
 
 def test_local_and_remote_types_accept_any_boolean(write_config):
     for value in ("true", "false"):
-        assert diags_for(write_config, f'[[r2_buckets]]\nbinding = "R"\nbucket_name = "b"\nremote = {value}\n') == []
+        assert diags_for(write_config, f'[[r2_buckets]]\nbinding = "R"\nbucket_name = "bkt"\nremote = {value}\n') == []

@@ -188,12 +188,15 @@ def test_worker_broken_at_start_serves_the_error_until_fixed(project: Path, clea
     (project / "src" / "entry.py").write_text("import does_not_exist_anywhere\n")
     proc = DevProcess(project, env=clean_env)
     try:
-        proc.wait_for_output("Ready on")
-        broken = proc.get("/")
-        assert broken.status_code == 500
-        assert "ModuleNotFoundError" in broken.text
+        proc.wait_for_output("The Worker failed to load; serving its error on http://127.0.0.1:")
+        assert "Ready on" not in proc.output  # not announced as if it were fine
+        for _ in range(3):
+            broken = proc.get("/")
+            assert broken.status_code == 500
+            assert "ModuleNotFoundError" in broken.text
         write_worker(project, "fixed")
         proc.wait_for_body("/", "fixed hello")
+        proc.wait_for_output("Ready on http://127.0.0.1:")
     finally:
         assert proc.stop() == 0, proc.output
 

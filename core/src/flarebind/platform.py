@@ -65,10 +65,21 @@ class UnavailableBinding:
         self._error = error
 
     def __getattr__(self, attr: str) -> Any:
-        raise self._error
+        # a fresh copy every time: re-raising one stored exception would chain every raise's frames onto its
+        # traceback (a Worker's 500 page and memory grew with each request)
+        raise _fresh(self._error)
 
     def __repr__(self) -> str:
         return f"<unavailable binding {self._name}: {self._error}>"
+
+
+def _fresh(error: Exception) -> Exception:
+    """An equal exception with no traceback, context or cause (``__init__`` is not re-run: its signature varies)."""
+    cls = error.__class__
+    copy = cls.__new__(cls)
+    copy.__dict__.update(error.__dict__)
+    copy.args = error.args
+    return copy
 
 
 def build_env(

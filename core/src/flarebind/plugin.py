@@ -57,6 +57,15 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
     from flarebind.runtime.sdk.body import ReadableStream  # noqa: F401
     from flarebind.runtime.sdk.response import JsResponse  # noqa: F401
     from flarebind.storage.blobs import BlobMissing, BlobStore, FileBlobStore, MemoryBlobStore, new_blob_id  # noqa: F401
+    from flarebind.storage.cursors import decode_list_cursor  # noqa: F401
+    from flarebind.storage.dbthread import (  # noqa: F401
+        BUSY_TIMEOUT_S,
+        LOOP_BUDGET_S,
+        DatabaseThread,
+        is_busy,
+        retry_busy,
+    )
+    from flarebind.storage.paths import UnsafeResourceName, confined  # noqa: F401
     from flarebind.storage.sqlite import connect, durable_object_file_name, ensure_metadata_db  # noqa: F401
     from flarebind.testing.plugins import project_from_config, registered_plugin, registered_plugins, write_project  # noqa: F401
 
@@ -102,6 +111,14 @@ _LAZY = {
     "FileBlobStore": "flarebind.storage.blobs",
     "MemoryBlobStore": "flarebind.storage.blobs",
     "new_blob_id": "flarebind.storage.blobs",
+    "decode_list_cursor": "flarebind.storage.cursors",
+    "BUSY_TIMEOUT_S": "flarebind.storage.dbthread",
+    "LOOP_BUDGET_S": "flarebind.storage.dbthread",
+    "DatabaseThread": "flarebind.storage.dbthread",
+    "is_busy": "flarebind.storage.dbthread",
+    "retry_busy": "flarebind.storage.dbthread",
+    "UnsafeResourceName": "flarebind.storage.paths",
+    "confined": "flarebind.storage.paths",
     "connect": "flarebind.storage.sqlite",
     "durable_object_file_name": "flarebind.storage.sqlite",
     "ensure_metadata_db": "flarebind.storage.sqlite",

@@ -107,14 +107,14 @@ async def test_a_killed_writer_leaves_every_committed_key_intact(tmp_path):
                 expected[key] = got
         await ctx.dispose()
 
-    # every row points at a complete blob; nothing but unreferenced temporary files may be left over
+    # every row points at a complete blob; nothing but unreferenced, partly written blob files may be left over
     rows = state_rows(state)
     blobs = state / "v3" / "kv" / SPEC["id"] / "blobs"
     files = {p.name for p in blobs.iterdir()}
     assert set(rows.values()) <= files
     leftovers = files - set(rows.values())
-    assert all(name.startswith(".") and name.endswith(".tmp") for name in leftovers), leftovers
-    # evidence that the kills landed mid-value: partial temporary files, none of them visible as a value
+    assert all(len(name) == 80 and all(c in "0123456789abcdef" for c in name) for name in leftovers), leftovers
+    # evidence that the kills landed mid-value: partial blob files, none of them visible as a value
     assert leftovers
     assert all((blobs / name).stat().st_size < 3_000_000 for name in leftovers)
     # a new writer carries on normally on the same state

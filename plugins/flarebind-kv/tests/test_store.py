@@ -129,7 +129,7 @@ async def test_binding_without_id_uses_its_name(tmp_path):
 
 def test_namespace_ids_that_are_not_folder_names_are_refused(tmp_path):
     ctx = LocalContext(persist_to=tmp_path)
-    with pytest.raises(ValueError, match="cannot be used as a folder name"):
+    with pytest.raises(ValueError, match="cannot be used for local state"):
         make_local("KV", {"type": "kv_namespace", "id": "../escape"}, ctx)
 
 

@@ -32,7 +32,22 @@ def _cell(binding: BindingEntry) -> str:
     return f"env.{binding.name} ({value})"
 
 
-def table_rows(config: Config, *, local: bool = False) -> list[dict[str, Any]]:
+NOT_SIMULATED = "not simulated"
+
+
+def table_rows(config: Config, *, local: bool = False, registry: Any = None) -> list[dict[str, Any]]:
+    if registry is None:
+        from flarebind.plugins import get_plugins
+
+        registry = get_plugins().registry
+
+    def mode(binding: BindingEntry) -> str:
+        value = table_mode(binding.type, binding.remote, local)
+        # "local" only where an installed plugin actually simulates the type
+        if value == "local" and not registry.has_adapter("local", binding.type.type):
+            return NOT_SIMULATED
+        return value
+
     return [
         {
             "binding": binding.name,
@@ -40,13 +55,13 @@ def table_rows(config: Config, *, local: bool = False) -> list[dict[str, Any]]:
             "type": binding.type.type,
             "resource": binding.type.friendly_name,
             "value": _value(binding),
-            "mode": table_mode(binding.type, binding.remote, local),
+            "mode": mode(binding),
         }
         for binding in config.bindings
     ]
 
 
-_MODE_COLOURS = {"local": "blue", "remote": "yellow", "not supported": None}
+_MODE_COLOURS = {"local": "blue", "remote": "yellow", "not supported": None, NOT_SIMULATED: None}
 
 
 def _colour(mode: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 from typing import Any
 
 from flarebind.bindings.registry import BindingRegistry
@@ -9,6 +10,10 @@ from flarebind.bindings.types import BindingType, Shape, get_dotted
 from flarebind.config.diagnostics import Report
 from flarebind.config.diagnostics import compact_json as _json
 from flarebind.config.model import BindingEntry
+from flarebind.config.names import check_resource_names
+
+# fields wrangler requires to be non-empty when present (an empty id would also be an empty folder name)
+_NON_EMPTY = {("kv_namespaces", "id"), ("r2_buckets", "bucket_name")}
 
 _TYPE_WORDS = {str: "string", bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}
 
@@ -55,6 +60,8 @@ def collect_entries(
                 if entry:
                     entries.append(entry)
     _check_unique_names(entries, report)
+    for entry in entries:
+        _warn_unreachable_name(entry, report)
     # config order, so the table lists bindings as the user wrote them
     entries.sort(key=lambda e: (e.line is None, e.line or 0, e.col or 0))
     return entries
@@ -109,6 +116,12 @@ def _object_entry(
     for field, expected in bt.fields.items():
         if field in bt.required or field not in item:
             continue
+        if (bt.config_key, field) in _NON_EMPTY and item[field] == "":
+            report.error(
+                f'"{shown}" bindings should have a string "{field}" field but got {_json(item)}.', at=path, env=env
+            )
+            ok = False
+            continue
         if not _type_ok(item[field], expected):
             word = _TYPE_WORDS.get(expected, "valid")
             report.error(
@@ -134,6 +147,8 @@ def _object_entry(
         ok = False
     if not ok:
         return None
+    if not check_resource_names(bt, item, shown, path, report, env):
+        return None
     name = item.get(bt.name_field)
     if not isinstance(name, str):
         return None
@@ -142,6 +157,31 @@ def _object_entry(
     entry = {k: v for k, v in item.items() if k in bt.fields or k == "remote"}
     line, col = report.position(path)
     return BindingEntry(type=bt, name=name, entry=entry, path=path, env=env, line=line, col=col)
+
+
+def _warn_unreachable_name(entry: BindingEntry, report: Report) -> None:
+    """A binding whose name is not a plain attribute of ``env`` in Python: say how to reach it."""
+    name = entry.name
+    plain = name.isidentifier() and not name.startswith("_") and name not in ("keys", "get")
+    if plain and not keyword.iskeyword(name):
+        return
+    from flarebind.platform import Env  # only for the rare suspicious name
+
+    shown = _json(name)
+    if not name.isidentifier():
+        why, use = "is not a Python identifier", f"env[{shown}] or getattr(env, {shown})"
+    elif keyword.iskeyword(name):
+        why, use = "is a Python keyword", f"env[{shown}] or getattr(env, {shown})"
+    elif hasattr(Env, name):
+        why, use = "is also the name of an attribute of the env object itself", f"env[{shown}]"
+    else:
+        return
+    report.warning(
+        f"Binding {shown} {why}, so `env.{name}` does not reach it in a Python Worker. Use {use}, or rename the "
+        "binding.",
+        at=entry.path,
+        env=entry.env,
+    )
 
 
 def _check_unique_names(entries: list[BindingEntry], report: Report) -> None:

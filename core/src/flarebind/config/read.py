@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from flarebind.bindings.types import Support
 from flarebind.config.diagnostics import ConfigError, Diagnostic, Report
 from flarebind.config.diagnostics import compact_json as _json
 from flarebind.config.keys import KNOWN
@@ -76,15 +77,24 @@ def load_config(
 
     from flarebind.config.devvars import load_dev_vars
 
-    dev_vars, dev_files = load_dev_vars(found.parent, env)
+    try:
+        dev_vars, dev_files = load_dev_vars(found.parent, env)
+    except ConfigError as exc:  # an unreadable .dev.vars: reported with the config's own problems
+        report.diagnostics.extend(exc.diagnostics)
+        dev_vars, dev_files = {}, []
     _add_secrets(flat, dev_vars, bindings, registry, report)
 
     from flarebind.bindings.guard import production_conflicts
-    from flarebind.bindings.rules import check_remote
+    from flarebind.bindings.rules import check_remote, is_remote
 
     for binding in bindings:
+        errors_before = len(report.errors)
         check_remote(binding, report)
         plugins.validate_binding(binding, report)
+        reported = len(report.errors) > errors_before  # one problem per binding: its error says enough
+        local = not reported and not is_remote(binding.type, binding.remote)
+        if local and not registry.has_adapter("local", binding.type.type):
+            _warn_not_simulated(binding, report)
     # file order reads best when everything is shown at once
     report.diagnostics.sort(key=lambda d: (d.line is None, d.line or 0, d.col or 0))
     guard = Report(file=found, positions=source.positions)
@@ -128,6 +138,24 @@ def _missing_plugins(section: dict[str, Any], plugins: Any, report: Report, env:
         problem = plugins.key_problem(key)
         if problem:
             report.error(problem, at=f"env.{env}.{key}" if env else key, env=env)
+
+
+def _warn_not_simulated(binding: BindingEntry, report: Report) -> None:
+    """Decided from the registry alone (no local adapter registered), so a plugin that adds one silences it."""
+    bt = binding.type
+    if bt.support is Support.ALWAYS_REMOTE or bt.support is Support.REMOTE:
+        return  # these have their own "needs remote" rule (check_remote)
+    hint = (
+        "Set `remote = true` on it to use the real resource, or install a plugin that simulates it."
+        if bt.accepts_remote
+        else "Install a plugin that simulates it to use it locally."
+    )
+    report.warning(
+        f'{bt.friendly_name} binding "{binding.name}" is not simulated locally: no installed plugin simulates '
+        f"{bt.friendly_name} bindings, so env.{binding.name} raises an error when the Worker uses it. {hint}",
+        at=binding.path,
+        env=binding.env,
+    )
 
 
 _SETTING_TYPES = {"name": str, "main": str, "compatibility_date": str, "account_id": str}

@@ -32,12 +32,76 @@ class Source:
 
 def load_source(path: Path) -> Source:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError([Diagnostic("error", f"Could not read {path}: {exc.strerror or exc}", path)], path) from None
+    text = decode_config_text(raw, path)
     if path.suffix == ".toml":
         return Source(path, "toml", _parse_toml(text, path), toml_positions(text), text)
     return Source(path, "json", _parse_jsonc(text, path), json_positions(text), text)
+
+
+# wrangler's unsupported byte order marks (`removeBOMAndValidate`), longest first
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "UTF-32 BE"),
+    (b"\xff\xfe\x00\x00", "UTF-32 LE"),
+    (b"\xfe\xff", "UTF-16 BE"),
+    (b"\xff\xfe", "UTF-16 LE"),
+)
+
+
+def decode_config_text(raw: bytes, path: Path) -> str:
+    """The file's text: UTF-8, a UTF-8 BOM dropped. Other encodings are refused with wrangler's texts (BOMs) or
+    with the position of the first invalid byte (wrangler would silently replace it with U+FFFD)."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            raise ConfigError(
+                [
+                    Diagnostic(
+                        "error",
+                        f"Configuration file contains {encoding} byte order marker\n"
+                        f'The file "{path}" appears to be encoded as {encoding}. Please save the file as UTF-8 '
+                        "without BOM.",
+                        path,
+                        1,
+                        1,
+                    )
+                ],
+                path,
+            )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        raise ConfigError(
+            [
+                Diagnostic(
+                    "error",
+                    f"The file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} cannot start or continue a "
+                    "character). Please save it as UTF-8.",
+                    path,
+                    line,
+                    col,
+                )
+            ],
+            path,
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _too_deep(kind: str, path: Path) -> ConfigError:
+    return ConfigError(
+        [
+            Diagnostic(
+                "error",
+                f"Invalid {kind} document: values are nested too deeply to read (more than a few hundred levels).",
+                path,
+            )
+        ],
+        path,
+    )
 
 
 _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -46,6 +110,8 @@ _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 def _parse_toml(text: str, path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise _too_deep("TOML", path) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line = col = None
@@ -67,6 +133,8 @@ def _parse_jsonc(text: str, path: Path) -> dict[str, Any]:
 
     try:
         data = json5.loads(text)
+    except RecursionError:  # json5 parses nested values recursively
+        raise _too_deep("JSON", path) from None
     except ValueError as exc:
         message = str(exc)
         line = col = None

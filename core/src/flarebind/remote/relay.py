@@ -84,6 +84,34 @@ class Upstream:
     display_host: str = ""
 
 
+_DOT_SEGMENT = re.compile(r"(?:\.|%2e){1,2}", re.IGNORECASE)
+
+
+def confine_path(rest: str) -> str | None:
+    """``rest`` (``/path?query`` after the session secret) with dot segments resolved, or ``None`` if it would climb
+    above the upstream's base path.
+
+    The upstream URL may carry a base path (``http://host/base``) and HTTP clients resolve ``..`` before sending, so
+    ``/<secret>/../../etc/passwd`` would otherwise reach ``/etc/passwd`` on the upstream *with* the proxy secret
+    attached. Percent-encoded dots (``%2e``) count as dots, and a backslash as a separator, because some servers
+    decode or translate them before routing.
+    """
+    path, sep, query = rest.partition("?")
+    segments = path.replace("\\", "/").split("/")
+    out: list[str] = []
+    for segment in segments[1:]:
+        if _DOT_SEGMENT.fullmatch(segment):
+            if len(segment.replace("%2e", ".").replace("%2E", ".")) == 2:  # ".."
+                if not out:
+                    return None
+                out.pop()
+            continue
+        out.append(segment)
+    # a trailing dot segment leaves a trailing slash, as RFC 3986 resolution does
+    trailing = "/" if segments[-1:] and _DOT_SEGMENT.fullmatch(segments[-1]) and out else ""
+    return "/" + "/".join(out) + trailing + sep + query
+
+
 def is_loopback_host(host_header: str | None) -> bool:
     if not host_header:
         return False
@@ -148,6 +176,7 @@ class RelayStats:
     requests: int = 0
     rejected_secret: int = 0
     rejected_host: int = 0
+    rejected_path: int = 0
     retries: int = 0
     expiries: int = 0
 
@@ -328,7 +357,14 @@ class Relay:
             log.debug("relay rejected a request without the session secret")
             await self._reply(conn, writer, 401, "Unauthorized: missing or wrong remote session secret.", close=True)
             return
-        rest = target[len(self._secret_prefix) - 1 :].decode("latin-1")  # keeps the leading "/"
+        rest = confine_path(target[len(self._secret_prefix) - 1 :].decode("latin-1"))  # keeps the leading "/"
+        if rest is None:
+            self.stats.rejected_path += 1
+            log.debug("relay rejected a path that climbs above the upstream base")
+            await self._reply(
+                conn, writer, 400, "Bad Request: the path leaves the remote proxy's base path.", close=True
+            )
+            return
         method = request.method.decode()
 
         # Read a small body completely so the request can be replayed; stream anything larger.

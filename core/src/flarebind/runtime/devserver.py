@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from flarebind.config.diagnostics import ConfigError
+from flarebind.errors import FlarebindError
 from flarebind.runtime.asgi_app import RuntimeApp
 from flarebind.runtime.durable_objects.migrations import DurableObjectConfigError
 from flarebind.runtime.loader import WorkerLoadError
@@ -36,6 +37,8 @@ def _echo(text: str, err: bool = False) -> None:
 
 def _make_server(app: Any, host: str, port: int, on_started: Callable[[], None]) -> Any:
     import uvicorn
+
+    from flarebind.runtime.http_limits import limited_protocol_class
 
     class DevUvicorn(uvicorn.Server):
         async def startup(self, sockets: Any = None) -> None:
@@ -65,7 +68,7 @@ def _make_server(app: Any, host: str, port: int, on_started: Callable[[], None])
         access_log=False,
         lifespan="off",
         loop="none",
-        http="auto",
+        http=limited_protocol_class(),  # httptools with Cloudflare's head limits and a head read timeout
         ws=_websocket_protocol(),  # WebSocket upgrades (the websockets library, imported on first use)
         timeout_graceful_shutdown=2,
         server_header=False,
@@ -142,6 +145,7 @@ class DevServer:
         self.allow_production_remote = allow_production_remote
         self.runtime: Runtime | None = None
         self._stop = asyncio.Event()
+        self._url = ""
 
     def _runtime_options(self, config: Any) -> dict[str, Any]:
         return runtime_options_for(config, persist_to=self.persist_to, local=self.local, vars=self.vars)
@@ -160,13 +164,24 @@ class DevServer:
         try:
             try:
                 await runtime.ready
-            except DurableObjectConfigError as exc:
+            except FlarebindError as exc:
+                # e.g. a remote binding without credentials: one error line, not a traceback
                 raise DevError(str(exc)) from None
             if runtime.load_error is not None:
                 _echo(f"✘ [ERROR] {runtime.load_error}\n", err=True)
             app = RuntimeApp(runtime, test_scheduled=self.test_scheduled)
             url_host = f"[{self.ip}]" if ":" in self.ip else self.ip
-            server = _make_server(app, self.ip, self.port, lambda: _echo(f"Ready on http://{url_host}:{self.port}"))
+            self._url = f"http://{url_host}:{self.port}"
+
+            def started() -> None:
+                if runtime.worker is None:
+                    # not "Ready": the Worker failed to import; every request gets the error page until an edit
+                    # fixes it (reload_code then prints "Ready on")
+                    _echo(f"✘ The Worker failed to load; serving its error on {self._url} until it is fixed")
+                else:
+                    _echo(f"Ready on {self._url}")
+
+            server = _make_server(app, self.ip, self.port, started)
             watchers = (
                 [
                     asyncio.ensure_future(self._watch_code()),
@@ -199,6 +214,7 @@ class DevServer:
         assert self.runtime is not None
         started = time.perf_counter()
         names = ", ".join(sorted({Path(p).name for p in changed}))
+        was_broken = self.runtime.worker is None
         try:
             self.runtime.reload()
         except WorkerLoadError as exc:
@@ -206,6 +222,8 @@ class DevServer:
             _echo(f"✘ [ERROR] {exc}\n\n({names} changed; {keep})\n", err=True)
             return
         _echo(f"⎔ Reloaded {names} ({(time.perf_counter() - started) * 1000:.0f}ms)")
+        if was_broken and self.runtime.worker is not None:
+            _echo(f"Ready on {self._url}")
 
     async def reload_config(self) -> None:
         from flarebind.config.read import load_config

@@ -4,16 +4,18 @@ One store serves both simulators: whole-value ``put``/``get`` (KV, with an optio
 writes through ``writer()`` (R2 hashes while writing), ``open()`` for ranged reads that keep the file open, and
 reference counts (``acquire``/``release``) that defer deleting a blob an in-progress read still needs.
 
-Durability: a blob is written under a hidden temporary name (``.<blob id>.tmp``) and renamed to its id when
-complete, and callers commit the SQLite row that points at it only after that rename. A killed process therefore
-leaves at most an unreferenced temporary file, never a row pointing at a torn value; blobs a write replaces are
-unlinked only after the commit. Blob files are deliberately *not* fsynced: the guarantee is against killed
-processes (the page cache survives them), the same one SQLite gives in WAL mode with ``synchronous = NORMAL`` (only
-an OS crash or power loss may lose the latest writes). An fsync per blob costs about 0.4 ms, an order of magnitude
-in KV's write rate.
+Durability: a blob is written straight to its final name (``O_EXCL``: a blob id is random and never reused), and
+callers commit the SQLite row that points at it only after the write is complete. A killed process therefore
+leaves at most an unreferenced, partly written file that no row names, never a row pointing at a torn value;
+blobs a write replaces are unlinked only after the commit. (An earlier version wrote a temporary name and renamed
+it; the rename added nothing to this guarantee and doubled the cost of creating a blob: 258 -> 133 µs wall per
+100 B blob on ext4, measured with a loaded machine.) Blob files are deliberately *not* fsynced: the guarantee is
+against killed processes (the page cache survives them), the same one SQLite gives in WAL mode with
+``synchronous = NORMAL`` (only an OS crash or power loss may lose the latest writes). An fsync per blob costs about
+0.4 ms, an order of magnitude in KV's write rate.
 
-Blob ids are never reused and blob files never change once renamed into place, so bytes can be cached in process
-by blob id without invalidation (readers still go to SQLite for the row, which is coherent across processes).
+Blob ids are never reused and blob files never change once their row is committed, so bytes can be cached in
+process by blob id without invalidation (readers still go to SQLite for the row, which is coherent across processes).
 """
 
 from __future__ import annotations
@@ -131,18 +133,17 @@ class FileBlobStore(BlobStore):
 
     def put(self, data: bytes | memoryview) -> str:
         blob_id = new_blob_id(int(time.time() * 1000))
-        tmp = f"{self._dir}/.{blob_id}.tmp"
-        fd = _create(tmp)
+        path = f"{self._dir}/{blob_id}"
+        fd = _create(path)
         try:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
         except BaseException:
             os.close(fd)
-            os.unlink(tmp)
+            os.unlink(path)
             raise
         os.close(fd)
-        os.rename(tmp, f"{self._dir}/{blob_id}")
         if self.cache is not None and len(data) <= self._cache_max_value:
             self._remember(blob_id, bytes(data))
         return blob_id
@@ -201,30 +202,28 @@ class FileBlobStore(BlobStore):
             pass
 
 
-def _create(tmp: str) -> int:
+def _create(path: str) -> int:
     # O_EXCL: a blob id is never written twice; 0o666 (less the umask) is what open(..., "wb") and Node give
-    return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
 
 
 class _FileWriter:
     def __init__(self, folder: str) -> None:
-        self.folder = folder
         self.blob_id = new_blob_id()
-        self.tmp = f"{folder}/.{self.blob_id}.tmp"
-        self.file = os.fdopen(_create(self.tmp), "wb")
+        self.path = f"{folder}/{self.blob_id}"
+        self.file = os.fdopen(_create(self.path), "wb")
 
     def write(self, chunk: bytes | memoryview) -> None:
         self.file.write(chunk)
 
     def commit(self) -> str:
         self.file.close()
-        os.rename(self.tmp, f"{self.folder}/{self.blob_id}")
         return self.blob_id
 
     def abort(self) -> None:
         self.file.close()
         try:
-            os.unlink(self.tmp)
+            os.unlink(self.path)
         except FileNotFoundError:
             pass
 

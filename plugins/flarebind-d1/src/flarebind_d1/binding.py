@@ -12,11 +12,21 @@ from typing import Any
 
 from flarebind.plugin import JsObject
 
-from flarebind_d1.engine import D1Engine, ExecFailed, Outcome
+from flarebind_d1.engine import DIRECT_TO_THREAD_STATEMENTS, LATER, D1Engine, ExecFailed, Outcome
 from flarebind_d1.errors import QueryFailed, column_not_found, d1_error, d1_exception
 from flarebind_d1.values import bind_values, js_string, read_rows
 
 FIRST_UNCONSTRAINED = "first-unconstrained"
+# what the local D1 object answers for a query body whose SQL is not a string (prepare(5), prepare(None))
+BAD_BODY = "Failed to parse body as JSON, got: ZodError"
+_UNDEFINED: Any = object()
+
+
+def check_sql(sql: Any) -> None:
+    if not isinstance(sql, str):
+        raise d1_error(BAD_BODY)
+
+
 FIRST_PRIMARY = "first-primary"
 _CONSTRAINTS = (FIRST_UNCONSTRAINED, FIRST_PRIMARY)
 
@@ -46,17 +56,40 @@ class D1PreparedStatement:
         """A new statement with ``values`` bound to ``?``/``?NNN`` in order (D1_TYPE_ERROR for unsupported types)."""
         return D1PreparedStatement(self._database, self.statement, bind_values(values), self._session)
 
-    def _query(self, with_meta: bool = True) -> Outcome:
+    def _query_now(self, with_meta: bool) -> Any:
+        """The outcome, run on the event loop within its budget, or :data:`LATER` (see :meth:`_finish`)."""
+        if self.statement.__class__ is not str:
+            check_sql(self.statement)
+        engine = self._database._engine
         try:
-            outcome = self._database._engine.query(self.statement, self.params, with_meta)
+            return engine.now(engine._query, self.statement, self.params, with_meta)
         except QueryFailed as failure:
             raise d1_error(failure.text) from None
+
+    async def _finish(self, outcome: Any, with_meta: bool) -> Outcome:
+        """Run on the database's thread what could not run on the loop, and advance the session's bookmark."""
+        if outcome is LATER:
+            engine = self._database._engine
+            try:
+                outcome = await engine.later(engine._query, self.statement, self.params, with_meta)
+            except QueryFailed as failure:
+                raise d1_error(failure.text) from None
         if self._session is not None:
-            self._session._advance()
-        return outcome
+            await self._session._advance()
+        return outcome  # type: ignore[no-any-return]
+
+    async def _query(self, with_meta: bool = True) -> Outcome:
+        outcome = self._query_now(with_meta)
+        if outcome is LATER or self._session is not None:
+            outcome = await self._finish(outcome, with_meta)
+        return outcome  # type: ignore[no-any-return]
 
     async def first(self, colName: Any = None) -> Any:
-        names, rows, _ = self._query(False)
+        # the fast path inlined: no coroutine beyond this one when the query ran on the loop
+        outcome = self._query_now(False)
+        if outcome is LATER or self._session is not None:
+            outcome = await self._finish(outcome, False)
+        names, rows, _ = outcome
         if not rows:
             return None
         row = JsObject(zip(names, read_rows(rows[:1])[0], strict=False))
@@ -68,18 +101,24 @@ class D1PreparedStatement:
         return row[key]
 
     async def all(self) -> JsObject:
-        return _result(self._query())
+        outcome = self._query_now(True)
+        if outcome is LATER or self._session is not None:
+            outcome = await self._finish(outcome, True)
+        return _result(outcome)
 
     async def run(self) -> JsObject:
         # Local D1 answers run() like all(): rows included when the statement returns any.
-        return _result(self._query())
+        outcome = self._query_now(True)
+        if outcome is LATER or self._session is not None:
+            outcome = await self._finish(outcome, True)
+        return _result(outcome)
 
     async def raw(self, options: Any = None, *, columnNames: bool = False) -> list[list[Any]]:
         if isinstance(options, dict):
             columnNames = bool(options.get("columnNames"))
         elif options is not None and hasattr(options, "columnNames"):
             columnNames = bool(options.columnNames)
-        names, rows, _ = self._query(False)
+        names, rows, _ = await self._query(False)
         out = [list(row) for row in read_rows(rows)]
         if columnNames:
             out.insert(0, names)
@@ -103,16 +142,34 @@ class D1Database:
 
     async def batch(self, statements: Iterable[D1PreparedStatement]) -> list[JsObject]:
         """Run ``statements`` in one transaction: every result, or an error and no change at all."""
+        statements = list(statements)
+        for s in statements:
+            if not isinstance(s, D1PreparedStatement):
+                raise d1_error(BAD_BODY)  # workerd sends what it was given; the D1 object cannot parse it
+            check_sql(s.statement)
+        pairs = [(s.statement, s.params) for s in statements]
+        engine = self._engine
         try:
-            outcomes = self._engine.batch([(s.statement, s.params) for s in statements])
+            if len(pairs) > DIRECT_TO_THREAD_STATEMENTS:
+                outcomes = await engine.later(engine._batch, pairs)  # long enough that the hop is noise
+            else:
+                outcomes = await engine.run(engine._batch, pairs)
         except QueryFailed as failure:
             raise d1_error(failure.text) from None
         return [_result(o) for o in outcomes]
 
-    async def exec(self, query: str) -> JsObject:
+    async def exec(self, query: Any = _UNDEFINED) -> JsObject:
         """Run SQL without parameters, one statement per line; ``{count, duration}``."""
+        if not isinstance(query, str):
+            # D1's JS wrapper calls query.trim() first; these are V8's texts for the values a Worker can pass
+            if query is _UNDEFINED:
+                raise TypeError("Cannot read properties of undefined (reading 'trim')")
+            if query is None:
+                raise TypeError("Cannot read properties of null (reading 'trim')")
+            raise TypeError("query.trim is not a function")
+        engine = self._engine
         try:
-            count, duration = self._engine.exec(query)
+            count, duration = await engine.later(engine._exec, query)  # schema and migrations: off the loop
         except ExecFailed as failure:
             raise d1_exception("D1_EXEC_ERROR", f"Error in line 1: {failure.line}: {failure.text}") from None
         return JsObject(count=count, duration=duration)
@@ -142,15 +199,19 @@ class D1DatabaseSession:
 
     async def batch(self, statements: Iterable[D1PreparedStatement]) -> list[JsObject]:
         results = await self._database.batch(statements)
-        self._advance()
+        await self._advance()
         return results
 
     def getBookmark(self) -> str | None:
         """The latest bookmark seen, or None before the first query of a constraint-started session."""
         return None if self._value in _CONSTRAINTS else self._value
 
-    def _advance(self) -> None:
-        latest = self._database._engine.next_bookmark()
+    async def _advance(self) -> None:
+        engine = self._database._engine
+        try:
+            latest = await engine.run(engine._next_bookmark)
+        except QueryFailed as failure:
+            raise d1_error(failure.text) from None
         current = self.getBookmark()
         if current is None or current < latest:
             self._value = latest

@@ -1,22 +1,30 @@
 """One D1 database: a SQLite connection run the way local D1 runs it (Miniflare's D1 object on workerd's SQLite).
 
-Every call is synchronous on purpose: a point query takes microseconds, far less than handing it to a thread would.
+A point query takes microseconds, far less than handing it to a thread would, so every statement is tried on the
+caller's thread (the event loop) first, with a small time budget and no busy waiting. A statement that runs past
+the budget is interrupted (SQLite rolls it back) and, like one that meets another process's write lock, runs again
+on the database's own thread (:class:`flarebind.plugin.DatabaseThread`), where it may take up to D1's query time
+limit and waits for the lock up to the busy timeout. Large batches and ``exec`` go to the thread directly.
+
 Statements are cached by sqlite3 (keyed by the SQL text) and their plans by :class:`~flarebind_d1.statements.PlanCache`,
 so a repeated query costs one dict lookup on top of sqlite3 itself. Single statements run in autocommit; a
 multi-statement text, ``batch`` and ``exec`` run inside ``BEGIN IMMEDIATE`` so they are all-or-nothing and take the
-write lock up front (other processes wait on the busy timeout instead of failing halfway).
+write lock up front.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 import sqlite3
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from flarebind.plugin import JsObject, connect
+from flarebind.plugin import BUSY_TIMEOUT_S, LOOP_BUDGET_S, DatabaseThread, JsObject, connect, is_busy, retry_busy
 
 from flarebind_d1 import authorizer, messages, native
 from flarebind_d1.errors import QueryFailed, describe_sqlite_error
@@ -47,6 +55,20 @@ LIMITS = {
 
 Outcome = tuple[list[str], list[tuple[Any, ...]], JsObject]
 
+#: D1's documented "Maximum SQL query duration"; a statement running longer is interrupted
+QUERY_TIME_LIMIT_S = 30.0
+#: batches with more statements than this go to the database's thread without an attempt on the loop
+DIRECT_TO_THREAD_STATEMENTS = 64
+#: SQLite virtual-machine steps between two checks of the time budget
+PROGRESS_STEPS = 1000
+
+
+class MoveToThread(Exception):
+    """The attempt on the event loop was stopped (time budget, or another process's lock): run it on the thread."""
+
+
+LATER: Any = object()  # what :meth:`D1Engine.now` returns when the work must go to the thread
+
 
 class ExecFailed(Exception):
     """``exec`` failed; D1 reports the first line of the text with the message."""
@@ -62,9 +84,16 @@ class D1Engine:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        conn = self.conn = connect(path)
+        # no busy waiting inside SQLite: a locked database fails fast and the wait happens on the thread
+        conn = self.conn = retry_busy(lambda: connect(path, busy_timeout_ms=0))
         conn.execute("PRAGMA foreign_keys = ON")  # on in workerd's D1
-        conn.execute(CREATE_METADATA)
+        retry_busy(lambda: conn.execute(CREATE_METADATA))
+        self._deadline = math.inf
+        self._stop_reason = "loop"
+        self._stopped: str | None = None
+        self._busy = False
+        conn.set_progress_handler(self._progress, PROGRESS_STEPS)
+        self.thread = DatabaseThread(f"d1-{path.stem[:12] if path else 'memory'}")
         self.native = native.attach(conn)
         for category, value in LIMITS.items():
             if hasattr(conn, "setlimit"):
@@ -95,12 +124,74 @@ class D1Engine:
         self._size = self.database_size()
         self._last_row_id = 0
 
+    # -- where work runs: on the loop first, else on the database's thread ---------------------------------------
+
+    def _progress(self) -> int:
+        # only the user's statements are interrupted, never flarebind's own (BEGIN/COMMIT/ROLLBACK, bookkeeping):
+        # SQLite can report an interrupt even after a statement completed, and those must not be mistaken
+        if perf_counter() > self._deadline and not self.auth.trusted:
+            self._stopped = self._stop_reason
+            return 1  # SQLite stops the statement with SQLITE_INTERRUPT and rolls it back
+        return 0
+
+    # An attempt may be interrupted and run again only while nothing of it is committed. SQLite checks the progress
+    # handler once more when a statement returns, so an *autocommit* write can report SQLITE_INTERRUPT after it
+    # committed: writes under a deadline therefore run in a transaction, and every path sets ``_deadline`` to
+    # infinity before its COMMIT.
+
+    def _attempt(self, fn: Callable[..., Any], args: tuple[Any, ...], budget: float, reason: str) -> Any:
+        self._deadline = perf_counter() + budget
+        self._stop_reason = reason
+        self._stopped = None
+        self._busy = False
+        try:
+            return fn(*args)
+        finally:
+            self._deadline = math.inf
+
+    def now(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(*args)`` here and now within the loop budget; :data:`LATER` when it must run on the thread."""
+        if not self._lock.acquire(blocking=False):
+            return LATER  # the thread is busy with this database: queue behind it
+        try:
+            return self._attempt(fn, args, LOOP_BUDGET_S, "loop")
+        except (QueryFailed, ExecFailed):
+            if self._stopped == "loop" or self._busy:
+                return LATER
+            raise
+        finally:
+            self._lock.release()
+
+    async def later(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(*args)`` on the database's thread, with D1's time limit and waiting out other processes' locks."""
+        return await self.thread.run(self.blocking, fn, *args)
+
+    def blocking(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(*args)`` on this thread: up to D1's query time limit, retrying while another process holds
+        the write lock (up to the busy timeout)."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        delay = 0.001
+        with self._lock:
+            while True:
+                try:
+                    return self._attempt(fn, args, QUERY_TIME_LIMIT_S, "limit")
+                except (QueryFailed, ExecFailed):
+                    if not self._busy or time.monotonic() >= deadline:
+                        raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        result = self.now(fn, *args)
+        if result is LATER:
+            result = await self.later(fn, *args)
+        return result
+
     # -- queries -------------------------------------------------------------------------------------------------
 
     def query(self, sql: str, params: tuple[Any, ...], with_meta: bool = True) -> Outcome:
-        """Run one prepared statement's SQL. ``with_meta=False`` (``first()``) may leave the meta out."""
-        with self._lock:
-            return self._query(sql, params, with_meta)
+        """Run one prepared statement's SQL (blocking). ``with_meta=False`` (``first()``) may leave the meta out."""
+        return self.blocking(self._query, sql, params, with_meta)
 
     def _query(self, sql: str, params: tuple[Any, ...], with_meta: bool) -> Outcome:
         plan = self._plan_of(sql) or self.plans.get(sql)
@@ -123,8 +214,7 @@ class D1Engine:
         return self._run(plan, sql, params, False)
 
     def batch(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[Outcome]:
-        with self._lock:
-            return self._batch(statements)
+        return self.blocking(self._batch, statements)
 
     def _batch(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[Outcome]:
         plan_of, get_plan = self._plan_of, self.plans.get
@@ -166,6 +256,9 @@ class D1Engine:
         except BaseException:
             self._rollback()
             raise
+        # from here on nothing may be interrupted: an interrupted attempt is run again, and SQLite can report an
+        # interrupt even after a statement (here: COMMIT) completed
+        self._deadline = math.inf
         self._commit()
         # sizes are measured once, after the transaction (measuring per statement would dominate its cost)
         size = self._size = self.database_size()
@@ -177,12 +270,15 @@ class D1Engine:
         return outcomes
 
     def exec(self, sql: str) -> tuple[int, float]:
+        return self.blocking(self._exec, sql)  # type: ignore[no-any-return]
+
+    def _exec(self, sql: str) -> tuple[int, float]:
         lines = sql.strip().split("\n")
         queries = [line for line in lines if not is_blank(line)]
         if not queries:
             raise ExecFailed(lines[0], messages.NO_STATEMENTS)
         try:
-            outcomes = self.batch([(q, ()) for q in queries])
+            outcomes = self._batch([(q, ()) for q in queries])
         except QueryFailed as failure:
             # Local D1 runs the lines as one transaction and reports any failure against line 1.
             raise ExecFailed(lines[0], failure.text) from None
@@ -192,7 +288,24 @@ class D1Engine:
         conn = self.conn
         started = perf_counter()
         changes_before = conn.total_changes
-        if plan.single:
+        if plan.single and not in_batch and not plan.readonly and self._deadline != math.inf and not plan.pragma:
+            # A write attempted under a deadline runs in its own transaction: SQLite may report SQLITE_INTERRUPT
+            # even after an autocommit statement completed (it checks the progress handler once more on return),
+            # and an attempt that reports failure must have changed nothing, so it can run again elsewhere.
+            self._begin()
+            try:
+                cur = conn.execute(sql, params)
+                rows = cur.fetchall()
+            except sqlite3.Error as exc:
+                text = self.describe(exc)
+                self._rollback()
+                raise QueryFailed(text) from None
+            except BaseException:
+                self._rollback()
+                raise
+            self._deadline = math.inf  # the COMMIT must not be interrupted
+            self._commit()
+        elif plan.single:
             try:
                 cur = conn.execute(sql, params)
                 rows = cur.fetchall()
@@ -202,6 +315,8 @@ class D1Engine:
             raise QueryFailed(messages.STATEMENT_TOO_LONG)
         else:
             cur, rows = self._run_segments(plan, params, in_batch)
+        if not in_batch:
+            self._deadline = math.inf  # committed: never interrupt what follows
         duration = (perf_counter() - started) * 1000
         changes = conn.total_changes - changes_before
         write = not plan.readonly or changes != 0
@@ -259,6 +374,7 @@ class D1Engine:
                 self._rollback()
             raise
         if not in_txn:
+            self._deadline = math.inf  # the COMMIT must not be interrupted (see _run)
             self._commit()
         return cur, rows
 
@@ -266,6 +382,9 @@ class D1Engine:
 
     def describe(self, exc: sqlite3.Error) -> str:
         """workerd's text for ``exc``; call it before anything else touches the connection."""
+        if self._stopped == "limit":
+            return messages.QUERY_TIME_LIMIT
+        self._busy = is_busy(exc)
         nat = self.native
         offset = nat.error_offset() if nat is not None else -1
         codes = nat.error_codes() if nat is not None and not hasattr(exc, "sqlite_errorcode") else None
@@ -295,11 +414,13 @@ class D1Engine:
 
     def next_bookmark(self) -> str:
         """Advance workerd's local-development bookmark (``_cf_METADATA`` key 2) and format it as D1 does."""
-        with self._lock:
-            return self._next_bookmark()
+        return self.blocking(self._next_bookmark)  # type: ignore[no-any-return]
 
     def _next_bookmark(self) -> str:
-        row = self._trusted(self._sql_bookmark_next, (_BOOKMARK_KEY,)).fetchone()
+        try:
+            row = self._trusted(self._sql_bookmark_next, (_BOOKMARK_KEY,)).fetchone()
+        except sqlite3.Error as exc:
+            raise QueryFailed(self.describe(exc)) from None
         if row is None:
             self._trusted(self._sql_bookmark_first, (_BOOKMARK_KEY,))
             value = 0
@@ -334,6 +455,7 @@ class D1Engine:
             self._trusted(self._sql_rollback)
 
     def close(self) -> None:
+        self.thread.close()  # let queued work finish first
         # drop the raw handle first: after close it points at freed memory
         self.native = None
         self.conn.close()

@@ -28,3 +28,7 @@ def column_not_found(column: str) -> str:
 
 def type_not_supported(js_type: str, js_value: str) -> str:
     return f"Type '{js_type}' not supported for value '{js_value}'"
+
+
+# D1's documented error for a query past its time limit ("Maximum SQL query duration": 30 s)
+QUERY_TIME_LIMIT = "D1 DB exceeded its CPU time limit and was reset."

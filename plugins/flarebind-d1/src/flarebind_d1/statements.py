@@ -4,7 +4,8 @@ Local D1 runs a query through Miniflare's D1 object and workerd's SQLite wrapper
 - text that is only whitespace and ``--`` comments on indented lines is "no statements" (Miniflare's filter);
 - otherwise statements run one after the other; after each, only whitespace is skipped, so a trailing comment
   or a stray ``;`` is an empty statement and fails with "SQL code did not contain a statement.";
-- only the last statement may have parameters; the result is the last statement's.
+- only the last statement may have parameters; the result is the last statement's;
+- a NUL ends the text for SQLite's tokenizer, and what follows is an empty statement.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ _MINIFLARE_COMMENT = re.compile(r"^\s+--.*", re.MULTILINE)
 class Plan:
     """The statements of one SQL text. ``single`` means the text can go to sqlite3 as it is."""
 
-    __slots__ = ("blank", "insert", "readonly", "segments", "single", "too_long")
+    __slots__ = ("blank", "insert", "pragma", "readonly", "segments", "single", "too_long")
 
     def __init__(self, blank: bool, too_long: bool, segments: tuple[str | None, ...]) -> None:
         self.blank = blank
@@ -35,6 +36,8 @@ class Plan:
         self.readonly = bool(segments) and all(s is not None and _is_read(s) for s in segments)
         # a plain INSERT (no REPLACE, upsert or trigger-prone keywords) only ever adds pages
         self.insert = self.single and _is_plain_insert(segments[0])  # type: ignore[arg-type]
+        # PRAGMAs such as foreign_keys do nothing inside a transaction: they always run on their own
+        self.pragma = self.single and _strip_leading_comments(segments[0])[:6].upper() == "PRAGMA"  # type: ignore[index]
 
 
 def is_blank(sql: str) -> bool:
@@ -51,6 +54,13 @@ def make_plan(sql: str) -> Plan:
         return Plan(True, False, ())
     if len(sql) * 4 > MAX_SQL_BYTES and len(sql.encode("utf-8")) > MAX_SQL_BYTES:
         return Plan(False, True, ())
+    nul = sql.find("\0")
+    if nul != -1:
+        # SQLite's tokenizer ends the text at a NUL; workerd then finds the rest (starting with the NUL) is not
+        # whitespace and prepares it as one more statement, which is empty: the text before the NUL runs (or fails
+        # with SQLite's own error) and then "SQL code did not contain a statement."
+        head = tuple(None if _is_empty_statement(s) else s for s in split_statements(sql[:nul]))
+        return Plan(False, False, (*head, None))
     segments = tuple(None if _is_empty_statement(s) else s for s in split_statements(sql))
     return Plan(False, False, segments)
 

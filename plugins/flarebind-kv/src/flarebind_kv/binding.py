@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import json
 from collections.abc import AsyncIterable, Callable, Iterator
 from typing import Any
 
-from flarebind.plugin import BlobMissing, JsException, JsObject
+from flarebind.plugin import BlobMissing, JsException, JsObject, decode_list_cursor
 
 from flarebind_kv import validation as v
-from flarebind_kv.store import KVStore, put_stream
+from flarebind_kv.store import LATER, KVStore, put_stream
 
 # values at least this large are written / read on a worker thread so the event loop keeps serving
 THREAD_THRESHOLD = 1 << 20
@@ -72,16 +71,15 @@ class KVNamespace:
         if options is None and type is None and cacheTtl is None and key.__class__ is str:
             # the hot path: get(key) as text
             v.check_key_client("GET", key)
-            try:
-                found = self._read(key)
-            except UnicodeEncodeError:  # a lone surrogate: the runtime would have sent U+FFFD
-                found = self._read(v.usv(key))
+            found = self._store.now(self._read, key)
+            if found is LATER:  # another process holds the lock, or the thread has this namespace
+                found = await self._store.later(self._read, key)
             if found is None:
                 return None
             return found[1].decode("utf-8", "replace")
         type_, cache_ttl = _get_options(options, type, cacheTtl)
         if isinstance(key, (list, tuple)):
-            return self._bulk(key, type_, cache_ttl, with_metadata=False)
+            return await self._bulk(key, type_, cache_ttl, with_metadata=False)
         key = _key(key)
         v.check_key_client("GET", key)
         v.check_cache_ttl("GET", cache_ttl)
@@ -93,7 +91,7 @@ class KVNamespace:
         """``{value, metadata, cacheStatus}``; a list of keys gives ``{key: {value, metadata} | None}``."""
         type_, cache_ttl = _get_options(options, type, cacheTtl)
         if isinstance(key, (list, tuple)):
-            return self._bulk(key, type_, cache_ttl, with_metadata=True)
+            return await self._bulk(key, type_, cache_ttl, with_metadata=True)
         key = _key(key)
         v.check_key_client("GET", key)
         v.check_cache_ttl("GET", cache_ttl)
@@ -103,12 +101,12 @@ class KVNamespace:
     async def _get_one(self, key: str, type_: str | None) -> tuple[Any, Any]:
         type_ = type_ or "text"
         if type_ == "stream":
-            found_stream = self._read_stream(key)
+            found_stream = await self._store.run(self._read_stream, key)
             if found_stream is None:
                 return None, None
             row, chunks = found_stream
             return ValueStream(chunks), _metadata(row[2])
-        found = self._read(key)
+        found = await self._store.run(self._read, key)
         if found is None:
             # the runtime only looks at the type once a value came back
             return None, None
@@ -154,8 +152,8 @@ class KVNamespace:
                 continue
         raise v.server_error("GET", 500, "Internal Server Error")
 
-    def _bulk(self, keys: Any, type_: str | None, cache_ttl: Any, *, with_metadata: bool) -> JsObject:
-        names = [_key(k) for k in keys]
+    async def _bulk(self, keys: Any, type_: str | None, cache_ttl: Any, *, with_metadata: bool) -> JsObject:
+        names = [v.usv(_key(k)) for k in keys]
         v.check_bulk(names, type_)
         as_json = type_ == "json"
         out = JsObject()
@@ -163,7 +161,9 @@ class KVNamespace:
         for name in names:
             v.check_key_server("GET_BULK", name)
             v.check_cache_ttl("GET_BULK", cache_ttl)
-            found = self._read(name)
+        read = self._read
+        everything = await self._store.run(lambda: [read(name) for name in names])
+        for name, found in zip(names, everything, strict=True):
             if found is None:
                 out[name] = None
                 continue
@@ -224,13 +224,21 @@ class KVNamespace:
             if written is None:
                 raise v.value_too_large(size)
             blob_id = written
-        store.commit_put(key, blob_id, None if exp is None else exp * 1000, meta)
+        expiration_ms = None if exp is None else exp * 1000
+        try:
+            replaced = store.now(store.put_row, key, blob_id, expiration_ms, meta)
+            if replaced is LATER:  # another process holds the write lock: wait for it off the event loop
+                replaced = await store.later(store.put_row, key, blob_id, expiration_ms, meta)
+        except BaseException:
+            store.blobs.delete(blob_id)  # no row points at it
+            raise
+        store.forget_replaced(replaced, blob_id)
 
     async def delete(self, key: Any) -> None:
         """Remove ``key`` (a missing key is fine)."""
         key = _key(key)
         v.check_key_client("DELETE", key)
-        self._store.delete(key)
+        await self._store.run(self._store.delete, key)
 
     # -- list ----------------------------------------------------------------------------------------------------
 
@@ -242,13 +250,18 @@ class KVNamespace:
             limit = options.get("limit", limit)
             cursor = options.get("cursor", cursor)
         count = v.list_limit(limit)
-        prefix_text = "" if prefix is None else _key(prefix)
+        prefix_text = "" if prefix is None else v.usv(_key(prefix))
         v.check_key_length("GET", prefix_text)
         start_after = _decode_cursor(cursor)
         now_ms = int(self._clock() * 1000)
         store = self._store
-        rows = store.list(prefix_text, start_after, count + 1, now_ms)
-        store.purge_expired(now_ms)
+
+        def page() -> list[tuple[str, int | None, str | None]]:
+            rows = store.list(prefix_text, start_after, count + 1, now_ms)
+            store.purge_expired(now_ms)
+            return rows
+
+        rows = await store.run(page)
         more = len(rows) > count
         if more:
             del rows[count:]
@@ -268,11 +281,12 @@ class KVNamespace:
 
 
 def _key(key: Any) -> str:
-    """A key as the runtime receives it: JS converts primitives to strings."""
+    """A key as the runtime receives it: JS converts primitives to strings (a lone surrogate is kept, so that
+    get/put/delete can refuse it as the service does; list prefixes and bulk keys apply :func:`usv`)."""
     if key.__class__ is str:
-        return v.usv(key)
+        return key
     if isinstance(key, str):
-        return v.usv(str(key))
+        return str(key)
     if isinstance(key, bool):
         return "true" if key else "false"
     if isinstance(key, (int, float)):
@@ -321,10 +335,8 @@ def _metadata(text: str | None) -> Any:
 
 
 def _decode_cursor(cursor: Any) -> str:
-    """Cursors are base64 of the last key returned; anything undecodable starts from the beginning (as Miniflare)."""
+    """Cursors are base64 of the last key returned, decoded leniently as Miniflare does (a made-up cursor decodes
+    to text after every key: an empty page)."""
     if cursor is None or cursor == "":
         return ""
-    try:
-        return base64.b64decode(str(cursor) + "=" * (-len(str(cursor)) % 4)).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return ""
+    return decode_list_cursor(str(cursor))

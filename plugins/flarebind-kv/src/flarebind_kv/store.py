@@ -9,9 +9,13 @@
 Crash safety (see ``flarebind.storage.blobs``): a value's blob file is in place *before* the row that points at it
 commits, and the blob a put replaces (or a delete removes) is unlinked only *after* the commit.
 
-Several processes may use one namespace: WAL lets readers run beside a writer, writes take ``BEGIN IMMEDIATE`` (so
-they queue on the busy timeout instead of failing with "database is locked" on a read-to-write upgrade), and a reader
-whose blob vanished under it (replaced by another process between its row read and its file read) re-reads the row.
+Several processes may use one namespace: WAL lets readers run beside a writer, writes take ``BEGIN IMMEDIATE`` (no
+read-to-write upgrade that could fail halfway), and a reader whose blob vanished under it (replaced by another
+process between its row read and its file read) re-reads the row.
+
+Where work runs: every operation is tried on the event loop first (:meth:`KVStore.now`), with a busy timeout of 0;
+when another process holds the write lock it fails at once and runs again on the namespace's own thread
+(:meth:`KVStore.later`), which waits for the lock with back-off, so ``flarebind dev`` keeps serving meanwhile.
 
 Values up to ``CACHE_MAX_VALUE`` are cached in process by blob id (blob files never change): a read always goes
 to SQLite for the row (which is coherent across processes) and only the immutable bytes come from the cache.
@@ -20,17 +24,23 @@ to SQLite for the row (which is coherent across processes) and only the immutabl
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable
 from pathlib import Path
+from typing import Any
 
 from flarebind.plugin import (
     BlobStore,
+    DatabaseThread,
     FileBlobStore,
     MemoryBlobStore,
+    confined,
     connect,
     durable_object_file_name,
     ensure_metadata_db,
+    is_busy,
+    retry_busy,
 )
 
 OBJECT_KEY = "miniflare-KVNamespaceObject"
@@ -53,13 +63,14 @@ _CAS_ATTEMPTS = 4
 
 Row = tuple[str, "int | None", "str | None"]  # blob_id, expiration (ms), metadata JSON text
 
+LATER: Any = object()  # what :meth:`KVStore.now` returns when the work must run on the namespace's thread
+
 
 def namespace_paths(persist_v3_kv: Path, namespace_id: str) -> tuple[Path, Path]:
     """``(sqlite file, blob folder root)`` for a namespace id, exactly as wrangler names them."""
-    if not namespace_id or namespace_id in (".", "..") or "/" in namespace_id or "\\" in namespace_id:
-        raise ValueError(f"KV namespace id {namespace_id!r} cannot be used as a folder name")
+    blob_root = confined(persist_v3_kv, namespace_id, "KV namespace id")  # never a path outside the state folder
     db = persist_v3_kv / OBJECT_KEY / durable_object_file_name(OBJECT_KEY, namespace_id)
-    return db, persist_v3_kv / namespace_id
+    return db, blob_root
 
 
 async def put_stream(blobs: BlobStore, chunks: AsyncIterable[bytes], limit: int) -> tuple[str | None, int]:
@@ -112,6 +123,38 @@ class KVStore:
         self.value = self.blobs.get
         _retry_locked(lambda: self.conn.executescript(SCHEMA))
         self._closed = False
+        # the connection is used by the loop and the thread, never both at once
+        self._lock = threading.Lock()
+        self.thread = DatabaseThread(f"kv-{db_path.stem[:12] if db_path else 'memory'}")
+
+    # -- where work runs ----------------------------------------------------------------------------------------
+
+    def now(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` here and now, or :data:`LATER` when the thread has this namespace or a lock is held."""
+        if not self._lock.acquire(blocking=False):
+            return LATER
+        try:
+            return fn(*args)
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                return LATER  # every operation is safe to run again: nothing was written
+            raise
+        finally:
+            self._lock.release()
+
+    async def later(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` on the namespace's thread, waiting out other processes' locks (up to the busy timeout)."""
+        return await self.thread.run(self._blocking, fn, *args)
+
+    def _blocking(self, fn: Callable[..., Any], *args: Any) -> Any:
+        with self._lock:
+            return retry_busy(lambda: fn(*args))
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        result = self.now(fn, *args)
+        if result is LATER:
+            result = await self.later(fn, *args)
+        return result
 
     # -- reads ---------------------------------------------------------------------------------------------------
 
@@ -137,46 +180,55 @@ class KVStore:
     # -- writes --------------------------------------------------------------------------------------------------
 
     def commit_put(self, key: str, blob_id: str, expiration_ms: int | None, metadata: str | None) -> None:
-        """Point ``key`` at a blob already in place; the replaced blob is removed after the commit.
-
-        Two statements, each its own (autocommit) transaction: read the current blob id, then insert — or update
-        only if the row still points at that blob. Either way exactly one writer learns which blob it replaced,
-        even with other processes writing the same key; if another writer got in between, read again.
-        """
-        conn = self.conn
-        replaced = None
+        """Point ``key`` at a blob already in place (blocking); the replaced blob is removed after the commit."""
         try:
-            for _ in range(_CAS_ATTEMPTS):
-                old = conn.execute("SELECT blob_id FROM _mf_entries WHERE key = ?", (key,)).fetchone()
-                if old is None:
-                    try:
-                        conn.execute(
-                            "INSERT INTO _mf_entries (key, blob_id, expiration, metadata) VALUES (?, ?, ?, ?)",
-                            (key, blob_id, expiration_ms, metadata),
-                        )
-                    except sqlite3.IntegrityError:
-                        continue  # inserted by another process meanwhile
-                    break
-                cur = conn.execute(
-                    "UPDATE _mf_entries SET blob_id = ?, expiration = ?, metadata = ? WHERE key = ? AND blob_id = ?",
-                    (blob_id, expiration_ms, metadata, key, old[0]),
-                )
-                if cur.rowcount == 1:
-                    replaced = old[0]
-                    break
-            else:
-                replaced = self._commit_put_locked(key, blob_id, expiration_ms, metadata)
+            replaced = self._blocking(self.put_row, key, blob_id, expiration_ms, metadata)
         except BaseException:
             self.blobs.delete(blob_id)  # the row never pointed at it
             raise
+        self.forget_replaced(replaced, blob_id)
+
+    def forget_replaced(self, replaced: str | None, blob_id: str) -> None:
         if replaced is not None and replaced != blob_id:
             self._forget(replaced)
+
+    def put_row(self, key: str, blob_id: str, expiration_ms: int | None, metadata: str | None) -> str | None:
+        """Point ``key`` at a blob already in place; returns the blob id it replaced (remove it after this).
+
+        Two statements, each its own (autocommit) transaction: read the current blob id, then insert — or update
+        only if the row still points at that blob. Either way exactly one writer learns which blob it replaced,
+        even with other processes writing the same key; if another writer got in between, read again. Nothing is
+        written when it fails, so a "database is locked" failure can simply be run again.
+        """
+        conn = self.conn
+        replaced = None
+        for _ in range(_CAS_ATTEMPTS):
+            old = conn.execute("SELECT blob_id FROM _mf_entries WHERE key = ?", (key,)).fetchone()
+            if old is None:
+                try:
+                    conn.execute(
+                        "INSERT INTO _mf_entries (key, blob_id, expiration, metadata) VALUES (?, ?, ?, ?)",
+                        (key, blob_id, expiration_ms, metadata),
+                    )
+                except sqlite3.IntegrityError:
+                    continue  # inserted by another process meanwhile
+                break
+            cur = conn.execute(
+                "UPDATE _mf_entries SET blob_id = ?, expiration = ?, metadata = ? WHERE key = ? AND blob_id = ?",
+                (blob_id, expiration_ms, metadata, key, old[0]),
+            )
+            if cur.rowcount == 1:
+                replaced = old[0]
+                break
+        else:
+            replaced = self._commit_put_locked(key, blob_id, expiration_ms, metadata)
+        return replaced
 
     def _commit_put_locked(self, key: str, blob_id: str, expiration_ms: int | None, metadata: str | None) -> str | None:
         # under heavy contention on one key: take the write lock first, then read and replace
         conn = self.conn
         try:
-            _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
+            conn.execute("BEGIN IMMEDIATE")  # "database is locked" at once: the caller waits off the loop
             old = conn.execute("SELECT blob_id FROM _mf_entries WHERE key = ?", (key,)).fetchone()
             conn.execute(
                 "INSERT OR REPLACE INTO _mf_entries (key, blob_id, expiration, metadata) VALUES (?, ?, ?, ?)",
@@ -214,7 +266,7 @@ class KVStore:
         # SELECT + DELETE in one write transaction (no RETURNING: SQLite < 3.35 still ships with Python 3.10)
         conn = self.conn
         try:
-            _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
+            conn.execute("BEGIN IMMEDIATE")  # "database is locked" at once: the caller waits off the loop
             gone = conn.execute(f"SELECT blob_id FROM _mf_entries WHERE {where}", params).fetchall()
             if gone:
                 conn.execute(f"DELETE FROM _mf_entries WHERE {where}", params)
@@ -235,6 +287,7 @@ class KVStore:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self.thread.close()
             self.conn.close()
 
 
@@ -252,9 +305,9 @@ def prefix_upper_bound(prefix: str) -> str | None:
 
 
 def _open_shared(path: Path) -> sqlite3.Connection:
-    # Switching a new file to WAL takes a lock; a second process opening at the same moment may see "locked"
-    # from the journal_mode pragma, which the busy handler does not cover, so retry that step briefly.
-    return _retry_locked(lambda: connect(path))
+    # Busy timeout 0: waiting for another process's lock happens on the namespace's thread, never inside SQLite on
+    # the event loop. Switching a new file to WAL takes a lock, so opening retries briefly.
+    return _retry_locked(lambda: connect(path, busy_timeout_ms=0))
 
 
 def _retry_locked(fn, attempts: int = 200):  # type: ignore[no-untyped-def]

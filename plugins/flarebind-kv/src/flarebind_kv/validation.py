@@ -56,6 +56,12 @@ def check_key_client(op: str, key: str) -> None:
         raise TypeError('"." is not allowed as a key name.')
     if key == "..":
         raise TypeError('".." is not allowed as a key name.')
+    if not key.isascii():
+        try:
+            key.encode("utf-8")
+        except UnicodeEncodeError:
+            # a lone surrogate travels as WTF-8 in the request URL, which the KV service cannot decode
+            raise server_error(op, 400, "Could not URL-decode key name") from None
     if len(key) > MAX_KEY_BYTES // 4:
         # only long keys pay for the encode: 128 characters never exceed 512 UTF-8 bytes
         size = len(key.encode("utf-8"))
@@ -91,6 +97,10 @@ def js_number_text(value: Any) -> str:
     return str(value)
 
 
+INT32_RANGE_ERROR = "Value out of range. Must be between -2147483648 and 2147483647 (inclusive)."
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
 def to_int_option(name: str, value: Any) -> int:
     """Coerce a numeric option the way workerd's ``int`` options are coerced (truncation toward zero)."""
     if isinstance(value, bool):
@@ -103,10 +113,20 @@ def to_int_option(name: str, value: Any) -> int:
         return int(value)
     if isinstance(value, str):
         try:
-            return int(float(value.strip() or "0"))
+            number = float(value.strip() or "0")
         except ValueError:
             return 0
+        return 0 if math.isnan(number) or math.isinf(number) else int(number)
     raise TypeError(f"KV option {name} must be a number, not {type(value).__name__}.")
+
+
+def to_int32_option(name: str, value: Any) -> int:
+    """``expiration`` / ``expirationTtl``: workerd converts them to a 32-bit int and throws outside its range
+    (NaN and the infinities become 0 first, so ``"abc"`` reports ``0``, as workerd does)."""
+    number = to_int_option(name, value)
+    if not _INT32_MIN <= number <= _INT32_MAX:
+        raise TypeError(INT32_RANGE_ERROR)
+    return number
 
 
 def check_cache_ttl(op: str, cache_ttl: Any) -> None:
@@ -120,7 +140,7 @@ def check_cache_ttl(op: str, cache_ttl: Any) -> None:
 def put_expiration(now_s: int, expiration: Any, expiration_ttl: Any) -> int | None:
     """The absolute expiration (epoch seconds) for a put, validated like the service (``expirationTtl`` wins)."""
     if expiration_ttl is not None:
-        ttl = to_int_option("expirationTtl", expiration_ttl)
+        ttl = to_int32_option("expirationTtl", expiration_ttl)
         if ttl <= 0:
             raise server_error("PUT", 400, f"Invalid expiration_ttl of {ttl}. Please specify integer greater than 0.")
         if ttl < MIN_EXPIRATION_TTL:
@@ -129,7 +149,7 @@ def put_expiration(now_s: int, expiration: Any, expiration_ttl: Any) -> int | No
             )
         return now_s + ttl
     if expiration is not None:
-        exp = to_int_option("expiration", expiration)
+        exp = to_int32_option("expiration", expiration)
         if exp <= now_s:
             raise server_error(
                 "PUT",
@@ -152,6 +172,7 @@ def metadata_json(metadata: Any) -> str | None:
     """``JSON.stringify(metadata)`` (compact, non-ASCII kept), checked against the 1024-byte limit."""
     if metadata is None:
         return None
+    _reject_bigints(metadata)
     try:
         text = json.dumps(metadata, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -160,6 +181,23 @@ def metadata_json(metadata: Any) -> str | None:
     if size > MAX_METADATA_BYTES:
         raise server_error("PUT", 413, f"Metadata length of {size} exceeds limit of {MAX_METADATA_BYTES}.")
     return text
+
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def _reject_bigints(metadata: Any) -> None:
+    """A Python int beyond 2**53 - 1 reaches JavaScript as a BigInt, which ``JSON.stringify`` refuses."""
+    pending = [metadata]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+                raise TypeError("Do not know how to serialize a BigInt")
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            pending.extend(value)
 
 
 def value_too_large(size: int) -> JsException:
@@ -189,21 +227,21 @@ def check_bulk(keys: list[Any], type_: str | None) -> None:
 
 
 def parse_json_value(text: str) -> Any:
-    """``JSON.parse`` semantics: strict JSON; failures raise a JS ``SyntaxError`` (as :class:`JsException`)."""
+    """``JSON.parse`` semantics: strict JSON; failures raise a JS ``SyntaxError`` (as :class:`JsException`) worded
+    as V8 words it."""
     try:
         return json.loads(text, parse_constant=_reject_constant)
-    except (json.JSONDecodeError, ValueError) as exc:
-        raise JsException(_syntax_message(text, exc), name="SyntaxError") from None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, NaN/Infinity, or nesting beyond Python's stack
+        from flarebind_kv.jsonerrors import v8_json_error
+
+        message = v8_json_error(text)
+        if message is None:  # valid JSON that only Python's recursive parser cannot take
+            raise JsException(
+                f"flarebind: this JSON value is nested too deeply for Python's parser ({type(exc).__name__})",
+                name="RangeError",
+            ) from None
+        raise JsException(message, name="SyntaxError") from None
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(name)
-
-
-def _syntax_message(text: str, exc: Exception) -> str:
-    # V8's wording: "Unexpected end of JSON input" / "Unexpected token 'x', "…" is not valid JSON"
-    pos = getattr(exc, "pos", None)
-    if not text.strip() or pos is None or pos >= len(text):
-        return "Unexpected end of JSON input"
-    shown = f'"{text}"' if len(text) <= 32 else f'"{text[:31]}"...'
-    return f"Unexpected token '{text[pos]}', {shown} is not valid JSON"

@@ -8,11 +8,10 @@ a Python Worker passes them. Checks happen in the runtime's order: the Workers r
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from flarebind.plugin import JsException, JsObject
+from flarebind.plugin import JsException, JsObject, decode_list_cursor
 
 from flarebind_r2.bodies import R2Body, Segment
 from flarebind_r2.conditional import parse_conditional, passes
@@ -89,7 +88,7 @@ class R2Bucket:
     # -- reads --------------------------------------------------------------------------------------------------
 
     async def head(self, key: str) -> R2Object | None:
-        check_key("head", key)
+        key = check_key("head", key)
         row = self._store.head(key)
         return None if row is None else R2Object(row, range={"offset": 0, "length": row.size})
 
@@ -98,7 +97,7 @@ class R2Bucket:
         only_if = parse_conditional(opts.get("onlyIf"))
         range_request = parse_range(opts.get("range"))
         self._reject_ssec(opts)
-        check_key("get", key)
+        key = check_key("get", key)
         row = self._store.get(key)
         if row is None:
             return None
@@ -160,10 +159,7 @@ class R2Bucket:
         start_after = opts.get("startAfter")
         cursor = opts.get("cursor")
         if cursor:
-            try:
-                cursor_after = base64.b64decode(cursor.encode(), validate=False).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError):
-                cursor_after = ""
+            cursor_after = decode_list_cursor(str(cursor))  # lenient, as Miniflare (a made-up one: empty page)
             if start_after is None or cursor_after > start_after:
                 start_after = cursor_after
         delimiter = opts.get("delimiter") or None
@@ -194,7 +190,7 @@ class R2Bucket:
         storage_class = opts.get("storageClass")
         self._reject_ssec(opts)
         action = "put"
-        check_key(action, key)
+        key = check_key(action, key)
         check_custom_metadata(action, custom)
         if only_if is not None:
             # skip streaming the value when the precondition already fails (the transaction checks again)
@@ -234,18 +230,16 @@ class R2Bucket:
         return R2Object(row)
 
     async def delete(self, keys: str | Sequence[str]) -> None:
-        key_list = [keys] if isinstance(keys, str) else list(keys)
-        for key in key_list:
-            check_key("delete", key)
+        key_list = [check_key("delete", key) for key in ([keys] if isinstance(keys, str) else list(keys))]
         self._store.delete(key_list)
 
     async def createMultipartUpload(self, key: str, options: Any = None, **kw: Any) -> R2MultipartUpload:
         opts = _options(options, kw)
-        custom = normalize_custom_metadata(opts.get("customMetadata"))
+        custom = normalize_custom_metadata(opts.get("customMetadata"), "R2MultipartOptions")
         http = normalize_http_metadata(opts.get("httpMetadata"))
         storage_class = opts.get("storageClass")
         self._reject_ssec(opts)
-        check_key("createMultipartUpload", key)
+        key = check_key("createMultipartUpload", key)
         upload_id = self._store.create_upload(
             key, http or {}, custom or {}, None if storage_class in (None, "Standard") else str(storage_class)
         )

@@ -8,7 +8,7 @@ object's part blobs. Reads and writes of large chunks run in a worker thread so 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from typing import Any, BinaryIO
 
 from flarebind.plugin import BlobStore
@@ -56,8 +56,19 @@ async def _from_file(file: BinaryIO) -> AsyncIterator[bytes | memoryview]:
         yield _bytes_like(chunk)
 
 
-def value_chunks(value: Any) -> AsyncIterator[bytes | memoryview]:
+def not_a_body(method: str, interface: str) -> TypeError:
+    """workerd's text for a put/uploadPart value that is none of the body types."""
+    return TypeError(
+        f"Failed to execute '{method}' on '{interface}': parameter 2 is not of type 'ReadableStream or ArrayBuffer "
+        "or ArrayBufferView or string or Blob'."
+    )
+
+
+def value_chunks(value: Any, method: str = "put", interface: str = "R2Bucket") -> AsyncIterator[bytes | memoryview]:
     """The chunks of a put value; raises TypeError for a value R2 cannot store."""
+    if isinstance(value, (Mapping, bool, int, float, set, frozenset)):
+        # a dict is iterable in Python (its keys would be stored concatenated); workerd refuses an object outright
+        raise not_a_body(method, interface)
     if value is None:
         return _slices(b"")
     if isinstance(value, str):
@@ -76,10 +87,7 @@ def value_chunks(value: Any) -> AsyncIterator[bytes | memoryview]:
         return _from_async(value)
     if isinstance(value, Iterable):
         return _from_sync(value)
-    raise TypeError(
-        "R2 values must be a string, bytes-like, a binary file object, or an (async) iterable of bytes, "
-        f"not {type(value).__name__}"
-    )
+    raise not_a_body(method, interface)
 
 
 class Segment:

@@ -12,6 +12,7 @@ from flarebind.plugin import (
     FileBlobStore,
     LocalContext,
     MemoryBlobStore,
+    confined,
     durable_object_file_name,
     ensure_metadata_db,
 )
@@ -27,12 +28,11 @@ def open_store(ctx: LocalContext, bucket_name: str) -> BucketStore:
         if ctx.in_memory:
             return BucketStore(None, MemoryBlobStore())
         root = ctx.v3_dir("r2")
+        blob_root = confined(root, bucket_name, "R2 bucket name")  # never a path outside the state folder
         folder = root / UNIQUE_KEY
         folder.mkdir(parents=True, exist_ok=True)
         ensure_metadata_db(folder)
-        return BucketStore(
-            folder / durable_object_file_name(UNIQUE_KEY, bucket_name), FileBlobStore(root / bucket_name)
-        )
+        return BucketStore(folder / durable_object_file_name(UNIQUE_KEY, bucket_name), FileBlobStore(blob_root))
 
     return ctx.store("r2", bucket_name, create)
 

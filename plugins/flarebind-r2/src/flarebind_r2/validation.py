@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -35,9 +36,16 @@ _HEX = re.compile(r"[0-9a-fA-F]*")
 
 
 def check_key(action: str, key: Any) -> str:
+    """The key as R2 stores it (use the return value): a lone surrogate reaches R2 as its WTF-8 bytes, which the
+    service decodes with U+FFFD for each invalid byte (``"a\\ud800"`` is stored as ``"a\\ufffd\\ufffd\\ufffd"``)."""
     if not isinstance(key, str):
         raise TypeError(f"{action}: R2 keys are strings, not {type(key).__name__}")
-    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        key = key.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        size = len(key.encode("utf-8"))
+    if size > MAX_KEY_BYTES:
         raise R2Error(action, INVALID_OBJECT_NAME)
     return key
 
@@ -47,12 +55,25 @@ def _serialised_length(text: str) -> int:
     return len(text) * 2 if any(ord(c) >= 256 for c in text) else len(text)
 
 
-def normalize_custom_metadata(value: Any) -> dict[str, str] | None:
+def normalize_custom_metadata(value: Any, options_type: str = "PutOptions") -> dict[str, str] | None:
+    """``Record<string, string>`` as workerd converts it: every value becomes ``String(value)`` (``5`` -> ``"5"``,
+    ``None`` -> ``"null"``, ``True`` -> ``"true"``, a dict -> ``"[object Object]"``), never Python's ``str()``."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        raise TypeError("customMetadata must be a mapping of strings to strings")
-    return {str(k): str(v) for k, v in value.items()}
+        raise TypeError(
+            f"Incorrect type for the 'customMetadata' field on '{options_type}': the provided value is not of type "
+            "'object'."
+        )
+    return {_usv(js_string(k)): _usv(js_string(v)) for k, v in value.items()}
+
+
+def _usv(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
 
 
 def check_custom_metadata(action: str, metadata: Mapping[str, str] | None) -> None:
@@ -116,7 +137,35 @@ def check_part_number(part_number: Any) -> int:
 
 
 def js_number(value: Any) -> str:
-    """A number the way JavaScript prints it (``1``, ``-1``, ``1.5``)."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    """A number the way JavaScript prints it (``1``, ``-1``, ``1.5``, ``1e+21``, ``NaN``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        text = repr(value)
+        if "e" in text:
+            mantissa, exponent = text.split("e")
+            sign = "-" if exponent.startswith("-") else "+"
+            return f"{mantissa.removesuffix('.0')}e{sign}{exponent.lstrip('+-').lstrip('0') or '0'}"
+        return text
     return str(value)
+
+
+def js_string(value: Any) -> str:
+    """``String(value)`` of the JS value a Python Worker's argument becomes."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    if isinstance(value, (bool, int, float)):
+        return js_number(value)
+    if isinstance(value, (list, tuple)):
+        return ",".join("" if v is None else js_string(v) for v in value)
+    return "[object Object]"

@@ -23,7 +23,7 @@ class Written:
 
 async def write_value(blobs: BlobStore, value: Any, algorithms: tuple[str, ...], action: str) -> Written:
     """Store ``value`` as a new blob, computing ``algorithms`` (hashlib names) on the way."""
-    chunks = value_chunks(value)
+    chunks = value_chunks(value, action, "R2MultipartUpload" if action == "uploadPart" else "R2Bucket")
     hashers = {name: hashlib.new(name) for name in algorithms}
     writer = blobs.writer()
     size = 0

@@ -1,0 +1,65 @@
+"""Resource names in a binding entry: wrangler's rules and texts where it has them, and a folder-name check.
+
+Names that become local paths (a KV namespace id, an R2 bucket name, …) must never let a config write outside the
+state folder: a cloned repository is untrusted input. Every field that names the resource (``resource_fields`` and
+their preview counterparts) is checked here, for any binding type, so future types are covered without code.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flarebind.bindings.types import BindingType
+from flarebind.config.diagnostics import Report
+from flarebind.storage.paths import unsafe_folder_name_reason
+
+# wrangler's R2 bucket name rule and message (`isValidR2BucketName`, `bucketFormatMessage`)
+_R2_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+BUCKET_FORMAT_MESSAGE = (
+    "Bucket names must begin and end with an alphanumeric character, only contain lowercase letters, numbers, "
+    "and hyphens, and be between 3 and 63 characters long."
+)
+
+
+def name_fields(bt: BindingType) -> list[str]:
+    """The fields of ``bt`` that name its resource (production and preview)."""
+    fields = list(bt.resource_fields)
+    fields += [preview for field, preview in bt.preview_fields.items() if field in bt.resource_fields]
+    return fields
+
+
+def check_resource_names(
+    bt: BindingType, item: dict[str, Any], shown: str, path: str, report: Report, env: Any
+) -> bool:
+    """Report bad resource names of one entry; ``False`` when any is unusable."""
+    ok = True
+    for field in name_fields(bt):
+        value = item.get(field)
+        if not isinstance(value, str):
+            continue  # the type check has reported it
+        at = f"{path}.{field}"
+        if bt.config_key == "r2_buckets":
+            if not _R2_BUCKET.match(value):
+                # wrangler's text, including the space it prints after `=` for the preview field
+                eq = "= " if field == "preview_bucket_name" else "="
+                report.error(f"{shown}.{field}{eq}{_quote(value)} is invalid. {BUCKET_FORMAT_MESSAGE}", at=at, env=env)
+                ok = False
+            continue
+        reason = unsafe_folder_name_reason(value)
+        if reason is not None:
+            report.error(
+                f"{shown}.{field}={_quote(value)} cannot be used for local development: {reason}. flarebind names "
+                f"this {bt.friendly_name}'s local files and folders after it, so it must be one plain name (no "
+                '"/", "\\", NUL, "." or ".."). Use the resource\'s real id or name.',
+                at=at,
+                env=env,
+            )
+            ok = False
+    return ok
+
+
+def _quote(value: str) -> str:
+    import json
+
+    return json.dumps(value)
