@@ -21,13 +21,9 @@ UNSIMULATED = """
 name = "probe"
 main = "worker.py"
 compatibility_date = "2026-05-01"
-[[durable_objects.bindings]]
-name = "COUNTER"
-class_name = "Counter"
-[[workflows]]
-binding = "FLOW"
-name = "flow"
-class_name = "Flow"
+[[analytics_engine_datasets]]
+binding = "EVENTS"
+dataset = "events"
 [assets]
 directory = "public"
 binding = "ASSETS"
@@ -44,8 +40,8 @@ from workers import Response, WorkerEntrypoint
 
 class Default(WorkerEntrypoint):
     async def fetch(self, request):
-        stub = self.env.COUNTER.idFromName("x")
-        return Response(str(stub))
+        self.env.EVENTS.writeDataPoint({"blobs": ["x"]})
+        return Response("written")
 """
 
 
@@ -74,16 +70,16 @@ def test_placeholder_traceback_does_not_grow_per_request(tmp_path, clean):
     finally:
         assert dev.stop() == 0, dev.output
     assert {b.status_code for b in bodies} == {500}
-    assert "no installed plugin provides a local simulation of Durable Object bindings" in bodies[0].text
+    assert "no installed plugin provides a local simulation of Analytics Engine Dataset bindings" in bodies[0].text
     assert len({len(b.content) for b in bodies}) == 1, [len(b.content) for b in bodies]
 
 
 def test_placeholder_raises_a_fresh_exception_each_time():
-    placeholder = UnavailableBinding("COUNTER", get_plugins().registry.not_simulated("durable_object_namespace", "X"))
+    placeholder = UnavailableBinding("EVENTS", get_plugins().registry.not_simulated("analytics_engine", "X"))
     errors = []
     for _ in range(5):
         try:
-            placeholder.idFromName("x")
+            placeholder.writeDataPoint({})
         except Exception as exc:
             errors.append(exc)
     depths = []
@@ -103,8 +99,7 @@ def test_table_and_check_say_not_simulated(tmp_path, clean):
     )
     modes = {row["binding"]: row["mode"] for row in json.loads(out.stdout)}
     assert modes == {
-        "COUNTER": "not simulated",
-        "FLOW": "not simulated",
+        "EVENTS": "not simulated",
         "ASSETS": "not simulated",
         "LOADER": "not simulated",
         "KV": "local",
@@ -114,12 +109,11 @@ def test_table_and_check_say_not_simulated(tmp_path, clean):
     )
     warnings = [d for d in json.loads(check.stdout)["diagnostics"] if d["level"] == "warning"]
     assert [w["path"] for w in warnings] == [
-        "durable_objects.bindings[0]",
-        "workflows[0]",
+        "analytics_engine_datasets[0]",
         "assets",
         "worker_loaders[0]",
     ]
-    assert warnings[0]["message"].startswith('Durable Object binding "COUNTER" is not simulated locally')
+    assert warnings[0]["message"].startswith('Analytics Engine Dataset binding "EVENTS" is not simulated locally')
 
 
 def test_remote_binding_without_credentials_is_one_error(tmp_path, clean):
