@@ -120,11 +120,18 @@ def test_check_refuses_an_index_name_that_is_not_a_safe_file_name(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
     proc = subprocess.run([FLAREBIND, "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
-    assert """binding "VEC": Invalid Vectorize index name '../up'""" in proc.stderr
+    # the core refuses any resource name that is not one plain folder name
+    assert 'vectorize[0].index_name="../up" cannot be used for local development' in proc.stderr
+    # a plain name that Vectorize itself does not allow is the plugin's own check
+    (tmp_path / "wrangler.toml").write_text((tmp_path / "wrangler.toml").read_text().replace('"../up"', '"Bad_Name"'))
+    proc = subprocess.run([FLAREBIND, "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert """binding "VEC": Invalid Vectorize index name 'Bad_Name'""" in proc.stderr
     assert "at wrangler.toml:4:1 (vectorize[0])" in proc.stderr
-    # the same name on a remote binding is Cloudflare's business, not a local path
+    (tmp_path / "wrangler.toml").write_text((tmp_path / "wrangler.toml").read_text().replace('"Bad_Name"', '"../up"'))
+    # a remote binding is refused too: `flarebind dev --local` would make the same name a local path
     (tmp_path / "wrangler.toml").write_text(
         (tmp_path / "wrangler.toml").read_text().replace('"../up"\n', '"../up"\nremote = true\n')
     )
     proc = subprocess.run([FLAREBIND, "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1 and "cannot be used for local development" in proc.stderr

@@ -26,7 +26,8 @@ def convert_config_bindings_to_start_worker_bindings(
             out[binding.name] = {"type": "plain_text" if isinstance(value, str) else "json", "value": value}
             continue
         if bt.type == "secret_text":
-            out[binding.name] = {"type": "secret_text", "value": entry["value"]}
+            if "value" in entry:  # a required secret that no .dev.vars / .env defines is not bound (as wrangler)
+                out[binding.name] = {"type": "secret_text", "value": entry["value"]}
             continue
         spec: dict[str, Any] = {"type": bt.type}
         for target, source in bt.preview_fields.items():

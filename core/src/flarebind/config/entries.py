@@ -12,9 +12,6 @@ from flarebind.config.diagnostics import compact_json as _json
 from flarebind.config.model import BindingEntry
 from flarebind.config.names import check_resource_names
 
-# fields wrangler requires to be non-empty when present (an empty id would also be an empty folder name)
-_NON_EMPTY = {("kv_namespaces", "id"), ("r2_buckets", "bucket_name")}
-
 _TYPE_WORDS = {str: "string", bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}
 
 
@@ -116,7 +113,9 @@ def _object_entry(
     for field, expected in bt.fields.items():
         if field in bt.required or field not in item:
             continue
-        if (bt.config_key, field) in _NON_EMPTY and item[field] == "":
+        # a resource field may not be empty (wrangler's rule for KV ids and R2 bucket names; an empty id would also
+        # be an empty folder name)
+        if field in bt.resource_fields and item[field] == "":
             report.error(
                 f'"{shown}" bindings should have a string "{field}" field but got {_json(item)}.', at=path, env=env
             )

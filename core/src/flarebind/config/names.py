@@ -23,9 +23,13 @@ BUCKET_FORMAT_MESSAGE = (
 
 
 def name_fields(bt: BindingType) -> list[str]:
-    """The fields of ``bt`` that name its resource (production and preview)."""
-    fields = list(bt.resource_fields)
-    fields += [preview for field, preview in bt.preview_fields.items() if field in bt.resource_fields]
+    """The fields of ``bt`` that name its resource (production and preview).
+
+    A field the type declares as a path (``path_fields``: a file next to the config, checked for existence when it
+    is resolved) is not a resource name and never becomes a state folder name, so it is left out.
+    """
+    fields = [f for f in bt.resource_fields if f not in bt.path_fields]
+    fields += [preview for field, preview in bt.preview_fields.items() if field in fields]
     return fields
 
 
