@@ -7,12 +7,16 @@ As the SDK does, every request runs a full lifespan (startup, the request, shutd
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flarebind.runtime.sdk.body import ReadableStream
 from flarebind.runtime.sdk.request import JsRequest, Request
 from flarebind.runtime.sdk.response import JsResponse
+
+# the SDK's logger name: an exception raised after the app sent its response is logged there, not raised
+logger = logging.getLogger("asgi")
 
 
 def _js_request(req: Any) -> JsRequest:
@@ -155,6 +159,9 @@ async def _http(
     if not streaming:
         try:
             await app_task
+        except Exception:
+            # the framework already answered (Starlette sends its 500, then re-raises): keep that response
+            logger.exception("Exception in ASGI application after response started")
         finally:
             disconnect.set()
         data = b"".join(chunks)
@@ -167,8 +174,8 @@ async def _http(
                 if chunk is None:
                     break
                 yield chunk
-            if app_task.done():
-                app_task.result()
+            if app_task.done() and not app_task.cancelled() and app_task.exception() is not None:
+                logger.error("Exception in ASGI application after response started", exc_info=app_task.exception())
         finally:
             disconnect.set()
             if not app_task.done():
