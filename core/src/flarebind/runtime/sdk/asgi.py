@@ -54,7 +54,7 @@ async def _lifespan(app: Any, state: dict[str, Any]) -> tuple[asyncio.Queue[dict
     return receive_queue, task, message["type"] == "lifespan.startup.complete"
 
 
-async def fetch(app: Any, req: Any, env: Any, ctx: Any = None) -> JsResponse:
+async def fetch(app: Any, req: Any, env: Any, ctx: Any = None, *, options: Any = None) -> JsResponse:
     request = _js_request(req)
     state: dict[str, Any] = {}
     lifespan_queue, lifespan_task, lifespan_ok = await _lifespan(app, state)
@@ -186,6 +186,27 @@ async def _http(
 
 
 NULL_BODY = (101, 103, 204, 205, 304)
+
+
+async def websocket(app: Any, req: Any, env: Any = None) -> Any:
+    """``asgi.websocket``: bridging an ASGI WebSocket needs ``WebSocketPair``, which flarebind does not have yet."""
+    raise NotImplementedError(
+        "asgi.websocket() is not available in flarebind yet: it needs js.WebSocketPair (WebSockets are not simulated "
+        "by this version)"
+    )
+
+
+def entrypoint(app: Any, *, options: Any = None) -> type:
+    """``asgi.entrypoint(app)``: a ``Default`` WorkerEntrypoint class serving ``app`` (WebSocket upgrades included)."""
+    from flarebind.runtime.sdk.entrypoints import WorkerEntrypoint
+
+    class Default(WorkerEntrypoint):  # type: ignore[misc, valid-type]
+        async def fetch(self, request: Any) -> Any:
+            if (request.headers.get("upgrade") or "").lower() == "websocket":
+                return await websocket(app, request, self.env)
+            return await fetch(app, request, self.env, self.ctx, options=options)
+
+    return Default
 
 
 async def env(request: Any) -> Any:
