@@ -185,10 +185,24 @@ def _runner_run(self: Any, coro: Any, *, context: Any = None) -> Any:
     running = events._get_running_loop()
     if not isinstance(running, WebLoop):
         return _original_runner_run(self, coro, context=context)
-    if self._loop_factory is None and self._loop is None:
-        self._loop_factory = WebLoop  # its own loop (closed by Runner.close) must nest too
     self._lazy_init()
     return running._run_nested(running.create_task(coro, context=context))
+
+
+_original_runner_close = getattr(asyncio, "Runner", None) and asyncio.Runner.close
+
+
+def _runner_close(self: Any) -> None:
+    """``asyncio.Runner.close`` inside a running WebLoop: the runner's own loop (any kind: it was made at
+    ``__enter__`` by whatever policy was current) winds down in place while the outer loop waits."""
+    running = events._get_running_loop()
+    if not isinstance(running, WebLoop):
+        return _original_runner_close(self)
+    events._set_running_loop(None)
+    try:
+        return _original_runner_close(self)
+    finally:
+        events._set_running_loop(running)
 
 
 _installed = 0
@@ -202,6 +216,7 @@ def install_reentrancy() -> None:
     asyncio.run = _run
     if _original_runner_run is not None:
         asyncio.Runner.run = _runner_run  # type: ignore[method-assign]
+        asyncio.Runner.close = _runner_close  # type: ignore[method-assign]
 
 
 def uninstall_reentrancy() -> None:
@@ -211,3 +226,4 @@ def uninstall_reentrancy() -> None:
         asyncio.run = _original_run
         if _original_runner_run is not None:
             asyncio.Runner.run = _original_runner_run  # type: ignore[method-assign]
+            asyncio.Runner.close = _original_runner_close  # type: ignore[method-assign]
