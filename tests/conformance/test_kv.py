@@ -402,3 +402,25 @@ async def test_primitive_values_are_stored_as_their_js_string(kv, p):
     await kv.put(p + "f", 1.5)
     await kv.put(p + "b", True)
     assert [await kv.get(p + k) for k in ("n", "f", "b")] == ["42", "1.5", "true"]
+
+
+# -- as the Python Workers SDK presents a KV binding (workers-runtime-sdk; its own tests pin these) ------------------
+
+
+async def test_array_buffer_values_are_memoryviews(kv, p):
+    await kv.put(p + "bin", b"\x00\x01binary")
+    value = await kv.get(p + "bin", "arrayBuffer")
+    assert isinstance(value, memoryview)  # the SDK converts an ArrayBuffer to a memoryview
+    assert value.tobytes() == b"\x00\x01binary"
+    with_metadata = await kv.getWithMetadata(p + "bin", "arrayBuffer")
+    assert isinstance(with_metadata["value"], memoryview)
+
+
+async def test_binding_is_truthy_not_iterable_and_has_no_len(kv):
+    assert bool(kv) is True
+    with pytest.raises(TypeError) as iterating:
+        iter(kv)
+    assert str(iterating.value) == "'KvNamespace' object is not iterable"
+    with pytest.raises(TypeError) as measuring:
+        len(kv)
+    assert str(measuring.value) == "'KvNamespace' object has no len()"

@@ -613,3 +613,23 @@ async def test_multipart_and_single_part_objects_replace_each_other(bucket):
     await upload.complete([await upload.uploadPart(1, b"multi again")])
     await bucket.delete("x")
     assert await bucket.get("x") is None
+
+
+# -- as the Python Workers SDK presents R2 results: by key as well as by attribute ---------------------------------
+
+
+async def test_results_are_subscriptable_like_the_sdk_wrappers(bucket):
+    put = await bucket.put("sub/a.txt", b"hello", customMetadata={"k": "v"})
+    assert put["key"] == put.key == "sub/a.txt"
+    assert put["size"] == 5
+    assert put["customMetadata"] == {"k": "v"}
+    head = await bucket.head("sub/a.txt")
+    assert head["etag"] == head.etag and head["httpEtag"] == f'"{head.etag}"'
+    got = await bucket.get("sub/a.txt")
+    assert got["key"] == "sub/a.txt" and await got.text() == "hello"
+    with pytest.raises(AttributeError):
+        head["noSuchField"]
+    upload = await bucket.createMultipartUpload("sub/multi")
+    assert upload["key"] == "sub/multi"
+    assert upload["uploadId"] == upload.uploadId
+    await upload.abort()

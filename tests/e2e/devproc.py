@@ -23,8 +23,8 @@ def free_port() -> int:
 
 
 class DevProcess:
-    def __init__(self, cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
+    def __init__(self, cwd: Path, *args: str, env: dict[str, str] | None = None, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.cwd = cwd
         environ = dict(env or os.environ)
         environ["NO_COLOR"] = "1"

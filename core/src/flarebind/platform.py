@@ -60,9 +60,10 @@ class Env:
 class UnavailableBinding:
     """Stands in for a binding that cannot be built here; any use raises the stored, explanatory error."""
 
-    def __init__(self, name: str, error: Exception) -> None:
+    def __init__(self, name: str, error: Exception, type_name: str | None = None) -> None:
         self._name = name
         self._error = error
+        self._type_name = type_name  # what it stands in for (the SDK shim's isinstance checks read it)
 
     def __getattr__(self, attr: str) -> Any:
         # a fresh copy every time: re-raising one stored exception would chain every raise's frames onto its
@@ -108,9 +109,9 @@ def build_env(
         elif registry.has_adapter("local", type_name):
             built[name] = registry.factory("local", type_name, name)(name, clean, ctx)
         elif bt is not None and bt.support in (Support.REMOTE, Support.ALWAYS_REMOTE):
-            built[name] = UnavailableBinding(name, RemoteRequiredError(name))
+            built[name] = UnavailableBinding(name, RemoteRequiredError(name), type_name)
         else:
-            built[name] = UnavailableBinding(name, registry.not_simulated(type_name, name))
+            built[name] = UnavailableBinding(name, registry.not_simulated(type_name, name), type_name)
     return Env(built)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import os
 import signal
 import socket
 import sys
@@ -329,12 +330,20 @@ def _report_watcher_failure(task: asyncio.Future[Any]) -> None:
 
 
 def _use_fast_loop() -> None:
-    # uvloop (libuv) roughly halves the server's per-request cost; plain asyncio where it is not installed
-    try:
-        import uvloop
-    except ImportError:
-        return
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    # The dev server runs on a WebLoop: handlers may call run_until_complete / asyncio.run re-entrantly, as Pyodide
+    # allows (Cloudflare's SDK tests run pytest inside fetch). FLAREBIND_UVLOOP=1 trades that for uvloop's speed
+    # (libuv roughly halves the server's per-request cost); libuv cannot be re-entered.
+    if os.environ.get("FLAREBIND_UVLOOP") == "1":
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+            return
+    from flarebind.runtime.sdk.webloop import WebLoopPolicy
+
+    asyncio.set_event_loop_policy(WebLoopPolicy())
 
 
 def run_dev_server(server: DevServer) -> None:

@@ -48,6 +48,9 @@ def install_shims() -> None:
         for name in [n for n in sys.modules if _is_shim_name(n)]:
             _stashed[name] = sys.modules.pop(name)
         sys.meta_path.insert(0, _finder)
+        from flarebind.runtime.sdk.webloop import install_reentrancy
+
+        install_reentrancy()  # asyncio.run / Runner.run inside a handler on a WebLoop nest, as in Pyodide
 
 
 def uninstall_shims() -> None:
@@ -60,6 +63,9 @@ def uninstall_shims() -> None:
             return
         if _finder in sys.meta_path:
             sys.meta_path.remove(_finder)
+        from flarebind.runtime.sdk.webloop import uninstall_reentrancy
+
+        uninstall_reentrancy()
         for name in [n for n in sys.modules if _is_shim_name(n)]:
             del sys.modules[name]
         sys.modules.update(_stashed)

@@ -52,7 +52,20 @@ class ValueStream:
             close()
 
 
-class KVNamespace:
+class KvNamespaceObject:
+    """What a binding object is in the Python Workers SDK: truthy, not iterable, no ``len`` (its exact texts)."""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError(v.NOT_ITERABLE)
+
+    def __len__(self) -> int:
+        raise TypeError(v.NO_LEN)
+
+
+class KVNamespace(KvNamespaceObject):
     """One KV namespace, as ``env.MY_KV`` sees it."""
 
     def __init__(self, binding: str, namespace_id: str, store: KVStore, clock: Callable[[], float]) -> None:
@@ -116,7 +129,7 @@ class KVNamespace:
         elif type_ == "json":
             value = v.parse_json_value(data.decode("utf-8", "replace"))
         elif type_ == "arrayBuffer":
-            value = data
+            value = memoryview(data)  # the SDK converts the ArrayBuffer to a memoryview
         else:
             raise TypeError(v.UNKNOWN_TYPE)
         return value, _metadata(row[2])

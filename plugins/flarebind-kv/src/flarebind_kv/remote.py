@@ -7,6 +7,7 @@ from typing import Any
 from flarebind.plugin import JsObject, RemoteBinding, RemoteStream, body_arg, is_stream_source, options_args, shape
 
 from flarebind_kv import validation as v
+from flarebind_kv.binding import KvNamespaceObject
 
 _SENDABLE = (str, bytes, bytearray, memoryview, int, float, bool, type(None), dict, list, tuple)
 
@@ -29,10 +30,12 @@ class RemoteValueStream(RemoteStream):
 def _shape_value(value: Any) -> Any:
     if isinstance(value, RemoteStream):
         return RemoteValueStream.wrap(value)
+    if isinstance(value, (bytes, bytearray)):
+        return memoryview(bytes(value))  # an ArrayBuffer, as the SDK converts it
     return shape(value)
 
 
-class RemoteKVNamespace(RemoteBinding):
+class RemoteKVNamespace(KvNamespaceObject, RemoteBinding):
     """``env.MY_KV`` when the namespace is remote."""
 
     async def get(self, key: Any, options: Any = None, /, *, type: str | None = None, cacheTtl: Any = None) -> Any:
@@ -50,8 +53,8 @@ class RemoteKVNamespace(RemoteBinding):
         if isinstance(key, (list, tuple)):
             return JsObject({k: shape(v) for k, v in (result or {}).items()})
         out = shape(result)
-        if isinstance(out, JsObject) and isinstance(out.get("value"), RemoteStream):
-            out["value"] = RemoteValueStream.wrap(out["value"])
+        if isinstance(out, JsObject) and isinstance(out.get("value"), (RemoteStream, bytes, bytearray)):
+            out["value"] = _shape_value(out["value"])
         return out
 
     async def put(

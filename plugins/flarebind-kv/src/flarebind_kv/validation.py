@@ -24,6 +24,10 @@ MAX_BULK_KEYS = 100
 MAX_BULK_BYTES = 25 * 1024 * 1024
 
 GET_TYPES = ("text", "json", "arrayBuffer", "stream")
+# the runtime's class name (JS ``KvNamespace``), as the Python Workers SDK names it in its TypeErrors
+JS_CLASS = "KvNamespace"
+NOT_ITERABLE = f"'{JS_CLASS}' object is not iterable"
+NO_LEN = f"'{JS_CLASS}' object has no len()"
 UNKNOWN_TYPE = 'Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".'
 UNSUPPORTED_VALUE = "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values."
 

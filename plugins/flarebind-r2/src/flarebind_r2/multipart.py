@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from flarebind.plugin import JsObject
 
 from flarebind_r2.errors import NO_SUCH_UPLOAD, R2Error
-from flarebind_r2.objects import R2Object
+from flarebind_r2.objects import R2Object, Subscriptable
 from flarebind_r2.store import PartRow, new_upload_id
 from flarebind_r2.validation import check_key, check_part_number
 from flarebind_r2.writing import write_value
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from flarebind_r2.binding import R2Bucket
 
 
-class R2MultipartUpload:
+class R2MultipartUpload(Subscriptable):
     def __init__(self, bucket: R2Bucket, key: str, upload_id: str) -> None:
         self._bucket = bucket
         self.key = key

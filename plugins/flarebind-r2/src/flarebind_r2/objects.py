@@ -86,7 +86,15 @@ class R2Checksums:
         return f"R2Checksums({dict(self.toJSON())})"
 
 
-class R2Object:
+class Subscriptable:
+    """``obj["key"]`` as well as ``obj.key``: the Python Workers SDK wraps R2 results so both work (a missing name
+    raises ``AttributeError``, as the SDK's lookup does)."""
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self, name)
+
+
+class R2Object(Subscriptable):
     """Metadata of one object (``head``, ``put``, ``list`` entries, a failed conditional ``get``)."""
 
     def __init__(

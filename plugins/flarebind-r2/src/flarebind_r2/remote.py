@@ -25,7 +25,7 @@ from flarebind.plugin import (
 from flarebind_r2.bodies import ReadOnceBody
 from flarebind_r2.conditional import CONDITIONAL_FIELDS
 from flarebind_r2.headers import is_headers
-from flarebind_r2.objects import HTTP_FIELDS, R2Checksums, R2Object, R2ObjectBody
+from flarebind_r2.objects import HTTP_FIELDS, R2Checksums, R2Object, R2ObjectBody, Subscriptable
 from flarebind_r2.ranges import RANGE_FIELDS
 
 _BODY_USED = "Body has already been used. It can only be used once. Use tee() first if you need to read it twice."
@@ -150,7 +150,7 @@ async def _value(value: Any) -> Any:
     return arg
 
 
-class RemoteMultipartUpload:
+class RemoteMultipartUpload(Subscriptable):
     """``R2MultipartUpload`` through the proxy: each method resumes the upload by id on the proxy first."""
 
     def __init__(self, bucket: RemoteR2Bucket, key: str, upload_id: str) -> None:

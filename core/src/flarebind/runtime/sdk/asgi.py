@@ -7,12 +7,16 @@ As the SDK does, every request runs a full lifespan (startup, the request, shutd
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flarebind.runtime.sdk.body import ReadableStream
 from flarebind.runtime.sdk.request import JsRequest, Request
 from flarebind.runtime.sdk.response import JsResponse
+
+# the SDK's logger name: an exception raised after the app sent its response is logged there, not raised
+logger = logging.getLogger("asgi")
 
 
 def _js_request(req: Any) -> JsRequest:
@@ -50,7 +54,7 @@ async def _lifespan(app: Any, state: dict[str, Any]) -> tuple[asyncio.Queue[dict
     return receive_queue, task, message["type"] == "lifespan.startup.complete"
 
 
-async def fetch(app: Any, req: Any, env: Any, ctx: Any = None) -> JsResponse:
+async def fetch(app: Any, req: Any, env: Any, ctx: Any = None, *, options: Any = None) -> JsResponse:
     request = _js_request(req)
     state: dict[str, Any] = {}
     lifespan_queue, lifespan_task, lifespan_ok = await _lifespan(app, state)
@@ -155,6 +159,9 @@ async def _http(
     if not streaming:
         try:
             await app_task
+        except Exception:
+            # the framework already answered (Starlette sends its 500, then re-raises): keep that response
+            logger.exception("Exception in ASGI application after response started")
         finally:
             disconnect.set()
         data = b"".join(chunks)
@@ -167,8 +174,8 @@ async def _http(
                 if chunk is None:
                     break
                 yield chunk
-            if app_task.done():
-                app_task.result()
+            if app_task.done() and not app_task.cancelled() and app_task.exception() is not None:
+                logger.error("Exception in ASGI application after response started", exc_info=app_task.exception())
         finally:
             disconnect.set()
             if not app_task.done():
@@ -179,6 +186,27 @@ async def _http(
 
 
 NULL_BODY = (101, 103, 204, 205, 304)
+
+
+async def websocket(app: Any, req: Any, env: Any = None) -> Any:
+    """``asgi.websocket``: bridging an ASGI WebSocket needs ``WebSocketPair``, which flarebind does not have yet."""
+    raise NotImplementedError(
+        "asgi.websocket() is not available in flarebind yet: it needs js.WebSocketPair (WebSockets are not simulated "
+        "by this version)"
+    )
+
+
+def entrypoint(app: Any, *, options: Any = None) -> type:
+    """``asgi.entrypoint(app)``: a ``Default`` WorkerEntrypoint class serving ``app`` (WebSocket upgrades included)."""
+    from flarebind.runtime.sdk.entrypoints import WorkerEntrypoint
+
+    class Default(WorkerEntrypoint):  # type: ignore[misc, valid-type]
+        async def fetch(self, request: Any) -> Any:
+            if (request.headers.get("upgrade") or "").lower() == "websocket":
+                return await websocket(app, request, self.env)
+            return await fetch(app, request, self.env, self.ctx, options=options)
+
+    return Default
 
 
 async def env(request: Any) -> Any:

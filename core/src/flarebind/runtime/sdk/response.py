@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import types
 from http.client import HTTPMessage
 from typing import Any
 
@@ -14,15 +15,19 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 class _ClassOrInstance:
-    """``Response.json``: a static constructor on the class, the async body parser on an instance."""
+    """``Response.json``: a static constructor on the class, the async body parser on an instance.
+
+    ``on_class`` is a plain function bound to the class here (not a ``classmethod`` wrapped again: Python 3.13 removed
+    classmethod chaining, so ``classmethod(classmethod(f))`` is no longer callable).
+    """
 
     def __init__(self, on_class: Any, on_instance: Any) -> None:
-        self.on_class = on_class
+        self.on_class = on_class.__func__ if isinstance(on_class, classmethod) else on_class
         self.on_instance = on_instance
 
-    def __get__(self, obj: Any, cls: Any) -> Any:
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
         if obj is None:
-            return self.on_class.__get__(None, cls)
+            return types.MethodType(self.on_class, cls)
         return self.on_instance.__get__(obj, cls)
 
 
@@ -89,7 +94,7 @@ class JsResponse(BodyMixin):
     async def _json_body(self, **kwargs: Any) -> Any:
         return await self._json(**kwargs)
 
-    json = _ClassOrInstance(classmethod(_from_json), _json_body)
+    json = _ClassOrInstance(_from_json, _json_body)
 
     @classmethod
     def redirect(cls, url: str, status: int = 302) -> JsResponse:
@@ -230,7 +235,7 @@ class Response(FetchResponse):
     def _static_json(cls, data: Any, status: Any = 200, status_text: str = "", headers: Any = None) -> Response:
         return cls.from_json(data, status=status, status_text=status_text, headers=headers)
 
-    json = _ClassOrInstance(classmethod(_static_json), FetchResponse._json_body)  # type: ignore[assignment]
+    json = _ClassOrInstance(_static_json, FetchResponse._json_body)  # type: ignore[assignment]
 
     @staticmethod
     def redirect(url: str, status: int = 302) -> JsResponse:

@@ -16,7 +16,7 @@ from flarebind.runtime.sdk.asgi import _js_request
 from flarebind.runtime.sdk.response import JsResponse
 
 
-async def fetch(app: Any, req: Any, env: Any, ctx: Any = None) -> JsResponse:
+async def fetch(app: Any, req: Any, env: Any, ctx: Any = None, *, options: Any = None) -> JsResponse:
     request = _js_request(req)
     body = await request.bytes() if request._body is not None else b""
     url = urlsplit(request.url)
@@ -76,3 +76,14 @@ async def fetch(app: Any, req: Any, env: Any, ctx: Any = None) -> JsResponse:
     return JsResponse(
         None if status in (101, 103, 204, 205, 304) else data, status=status, statusText=reason, headers=headers
     )
+
+
+def entrypoint(app: Any, *, options: Any = None) -> type:
+    """``wsgi.entrypoint(app)``: a ``Default`` WorkerEntrypoint class serving the WSGI ``app``."""
+    from flarebind.runtime.sdk.entrypoints import WorkerEntrypoint
+
+    class Default(WorkerEntrypoint):  # type: ignore[misc, valid-type]
+        async def fetch(self, request: Any) -> Any:
+            return await fetch(app, request, self.env, options=options)
+
+    return Default

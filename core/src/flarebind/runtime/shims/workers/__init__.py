@@ -9,6 +9,15 @@ from flarebind.runtime.sdk.fetch import fetch
 from flarebind.runtime.sdk.headers import Headers
 from flarebind.runtime.sdk.request import Request
 from flarebind.runtime.sdk.response import FetchResponse, Response
+from flarebind.runtime.sdk.types import (
+    BlobEnding,
+    BlobValue,
+    Body,
+    FetchKwargs,
+    FormDataValue,
+    JSBody,
+    RequestInitCfProperties,
+)
 from flarebind.runtime.sdk.workers_extras import (
     import_from_javascript,
     patch_env,
@@ -18,13 +27,20 @@ from flarebind.runtime.sdk.workers_extras import (
 
 __all__ = [
     "Blob",
+    "BlobEnding",
+    "BlobValue",
+    "Body",
     "Context",
     "DurableObject",
+    "FetchKwargs",
     "FetchResponse",
     "File",
     "FormData",
+    "FormDataValue",
     "Headers",
+    "JSBody",
     "Request",
+    "RequestInitCfProperties",
     "Response",
     "WorkerEntrypoint",
     "WorkflowEntrypoint",
