@@ -22,6 +22,7 @@ CORE_COMMANDS = {
     "whoami": "flarebind.cli.whoami:whoami_command",
     "remote": "flarebind.cli.remote_cmds:remote_group",
     "doctor": "flarebind.cli.doctor:doctor_command",
+    "types": "flarebind.cli.types_cmd:types_command",
 }
 
 
