@@ -23,6 +23,7 @@ CORE_COMMANDS = {
     "remote": "flarebind.cli.remote_cmds:remote_group",
     "doctor": "flarebind.cli.doctor:doctor_command",
     "types": "flarebind.cli.types_cmd:types_command",
+    "init": "flarebind.cli.init_cmd:init_command",
 }
 
 
