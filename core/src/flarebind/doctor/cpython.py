@@ -242,7 +242,9 @@ def check(project: Any) -> list[Finding]:
         top = list(_top_level_statements(tree.body))
         for stmt in top:
             for node in _walk_outside_defs(stmt):
-                target = _call_target(node, aliases) if isinstance(node, ast.Call) else None
+                if not isinstance(node, ast.Call):
+                    continue
+                target = _call_target(node, aliases)
                 if target is not None and target in IMPORT_TIME_CALLS:
                     findings.append(
                         Finding(
