@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-CHOICES = ["hello", "fastapi", "d1", "durable-object", "workflow"]
+from flarebind.scaffold.project import UNAVAILABLE, templates
 
 
 @click.command("init")
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
-@click.option("--template", "-t", type=click.Choice(CHOICES), default="hello", show_default=True)
+@click.option("--template", "-t", type=click.Choice([*templates(), *UNAVAILABLE]), default="hello", show_default=True)
 @click.option("--name", help="The Worker's name (default: the directory's name).")
 def init_command(directory: str, template: str, name: str | None) -> None:
     """Create a Python Worker project that runs with `flarebind dev` and has a pytest test."""
