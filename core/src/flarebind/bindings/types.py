@@ -125,6 +125,12 @@ class BindingType:
     (the binding spec carries the absolute path), a path that does not exist is an error at the field, and
     ``flarebind dev`` watches the file: an edit rebuilds the binding."""
 
+    stub: str | None = None
+    """``"module:Class"``: the class a Worker sees for one binding of this type
+    (``"flarebind_kv.binding:KVNamespace"``), fully annotated in a package that ships ``py.typed``.
+    ``flarebind types`` types ``env.NAME`` with it; ``None``: ``Any``. flarebind never imports the module, it
+    only names it in the generated stub."""
+
     @property
     def accepts_remote(self) -> bool:
         return self.support is not Support.LOCAL_ONLY

@@ -21,6 +21,9 @@ CORE_COMMANDS = {
     "dev": "flarebind.cli.dev:dev_command",
     "whoami": "flarebind.cli.whoami:whoami_command",
     "remote": "flarebind.cli.remote_cmds:remote_group",
+    "doctor": "flarebind.cli.doctor:doctor_command",
+    "types": "flarebind.cli.types_cmd:types_command",
+    "init": "flarebind.cli.init_cmd:init_command",
 }
 
 

@@ -47,6 +47,15 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--test-scheduled", is_flag=True, help="Expose /__scheduled to trigger the scheduled handler.")
 @click.option("--inspect", is_flag=True, help="Drop into pdb when the Worker raises an uncaught exception.")
+@click.option(
+    "--debugpy",
+    "debugpy_address",
+    is_flag=False,
+    flag_value="127.0.0.1:5678",
+    default=None,
+    metavar="[HOST:PORT]",
+    help="Listen for a debugger (debugpy, the Debug Adapter Protocol) on HOST:PORT (default 127.0.0.1:5678).",
+)
 @click.option("--no-watch", "no_watch", is_flag=True, help="Do not reload on code or config changes.")
 @click.option(
     "--record",
@@ -96,6 +105,7 @@ def dev_command(
     var: tuple[str, ...],
     test_scheduled: bool,
     inspect: bool,
+    debugpy_address: str | None,
     no_watch: bool,
     record: str | None,
     replay: str | None,
@@ -153,6 +163,10 @@ def dev_command(
         click.echo()
 
     show_table(loaded)
+    if debugpy_address is not None:
+        from flarebind.debugging import listen
+
+        listen(debugpy_address)
 
     from flarebind.runtime.devserver import DevServer, run_dev_server
 

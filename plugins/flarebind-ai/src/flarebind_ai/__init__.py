@@ -25,6 +25,7 @@ def register_binding_types(register: Any) -> None:
     register(
         BindingType(
             type="ai",
+            stub="flarebind_ai.binding:LocalAi",  # what `flarebind types` gives env.NAME
             config_key="ai",
             friendly_name="AI",
             # a configured local provider is an honest simulator: AI may then run locally

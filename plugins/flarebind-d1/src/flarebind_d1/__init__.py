@@ -34,6 +34,7 @@ def register_binding_types(register: Any) -> None:
     register(
         BindingType(
             type="d1",
+            stub="flarebind_d1.binding:D1Database",  # what `flarebind types` gives env.NAME
             config_key="d1_databases",
             friendly_name="D1 Database",
             support=Support.LOCAL_AND_REMOTE,

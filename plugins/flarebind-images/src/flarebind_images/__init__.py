@@ -19,6 +19,7 @@ def register_binding_types(register: Any) -> None:
     register(
         BindingType(
             type="images",
+            stub="flarebind_images.binding:ImagesBinding",  # what `flarebind types` gives env.NAME
             config_key="images",
             friendly_name="Images",
             # Miniflare ships a local Images binding, so wrangler runs it locally unless `remote = true`

@@ -16,6 +16,7 @@ def register_binding_types(register: Any) -> None:
     register(
         BindingType(
             type="kv_namespace",
+            stub="flarebind_kv.binding:KVNamespace",  # what `flarebind types` gives env.NAME
             config_key="kv_namespaces",
             friendly_name="KV Namespace",
             support=Support.LOCAL_AND_REMOTE,

@@ -24,6 +24,7 @@ def register_binding_types(register: Any) -> None:
     register(
         BindingType(
             type="r2_bucket",
+            stub="flarebind_r2.binding:R2Bucket",  # what `flarebind types` gives env.NAME
             config_key="r2_buckets",
             friendly_name="R2 Bucket",
             support=Support.LOCAL_AND_REMOTE,

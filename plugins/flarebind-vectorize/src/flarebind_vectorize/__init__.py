@@ -23,6 +23,7 @@ def register_binding_types(register: Any) -> None:
     register(
         BindingType(
             type="vectorize",
+            stub="flarebind_vectorize.binding:VectorizeIndex",  # what `flarebind types` gives env.NAME
             config_key="vectorize",
             friendly_name="Vectorize Index",
             support=Support.LOCAL_AND_REMOTE,
