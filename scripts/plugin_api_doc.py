@@ -50,6 +50,14 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "MemoryBlobStore",
             "BlobMissing",
             "new_blob_id",
+            "confined",
+            "UnsafeResourceName",
+            "decode_list_cursor",
+            "DatabaseThread",
+            "is_busy",
+            "retry_busy",
+            "BUSY_TIMEOUT_S",
+            "LOOP_BUDGET_S",
         ],
     ),
     (
@@ -67,8 +75,10 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "StreamArg",
             "WireHeaders",
             "UNDEFINED",
+            "RemoteFetcher",
         ],
     ),
+    ("Fetch types (for bindings that hand a Worker a stream or a Response)", ["ReadableStream", "JsResponse"]),
     (
         "CLI helpers",
         [
