@@ -40,6 +40,7 @@ class MetricDef:
     label: str
     unit: str
     higher_is_better: bool = True
+    signed: bool = False  # a difference of medians (an overhead), which noise can make negative
 
 
 @dataclass
@@ -155,6 +156,7 @@ def run_workload(workload: Workload, quick: bool, log: Callable[[str], None]) ->
                 "label": m.label,
                 "unit": m.unit,
                 "higher_is_better": m.higher_is_better,
+                "signed": m.signed,
                 "sides": {},
             }
             for name in side_names:

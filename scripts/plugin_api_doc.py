@@ -21,7 +21,10 @@ PAGE = Path(__file__).resolve().parents[1] / "docs" / "plugin-api.md"
 # (section title, [(name as imported, object path)]); every name of flarebind.plugin must appear once
 SECTIONS: list[tuple[str, list[str]]] = [
     ("Hooks", ["hookimpl", "register_binding_types", "register_adapters", "validate_binding", "register_commands"]),
-    ("Declaring a type", ["BindingType", "Support", "Shape", "UploadMetadata", "ReadPredicate", "Validate"]),
+    (
+        "Declaring a type",
+        ["BindingType", "Support", "Shape", "UploadMetadata", "ReadPredicate", "Validate", "ResourceNameRule"],
+    ),
     ("Registrars (what registration hooks receive)", ["BindingTypeRegistrar", "AdapterRegistrar"]),
     ("What validation receives", ["BindingEntry", "Report", "Diagnostic", "Config", "ConfigError"]),
     ("What adapters receive", ["LocalContext", "RemoteChannel", "default_state_dir"]),

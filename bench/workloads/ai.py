@@ -21,10 +21,12 @@ MODEL = "@cf/meta/llama-3.1-8b-instruct"
 METRICS = [
     MetricDef("direct_ms", "chat completion, direct HTTP call to the server", "ms", higher_is_better=False),
     MetricDef("binding_ms", "the same through env.AI.run", "ms", higher_is_better=False),
-    MetricDef("overhead_ms", "binding overhead per call (difference of medians)", "ms", higher_is_better=False),
+    MetricDef(
+        "overhead_ms", "binding overhead per call (difference of medians)", "ms", higher_is_better=False, signed=True
+    ),
     MetricDef("direct_ttft_ms", "first streamed token, direct", "ms", higher_is_better=False),
     MetricDef("binding_ttft_ms", "first streamed event through env.AI.run", "ms", higher_is_better=False),
-    MetricDef("ttft_added_ms", "time to first token added by flarebind", "ms", higher_is_better=False),
+    MetricDef("ttft_added_ms", "time to first token added by flarebind", "ms", higher_is_better=False, signed=True),
 ]
 
 

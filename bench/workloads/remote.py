@@ -40,7 +40,9 @@ NEEDS = (
 METRICS = [
     MetricDef("direct_ms", "KV get, raw HTTP round trip to the proxy", "ms", higher_is_better=False),
     MetricDef("relay_ms", "KV get through the loopback relay", "ms", higher_is_better=False),
-    MetricDef("overhead_ms", "relay overhead per call (difference of medians)", "ms", higher_is_better=False),
+    MetricDef(
+        "overhead_ms", "relay overhead per call (difference of medians)", "ms", higher_is_better=False, signed=True
+    ),
     MetricDef(
         "binding_ms", "env.KV.get() on the remote binding object (relay + adapter)", "ms", higher_is_better=False
     ),

@@ -185,6 +185,7 @@ ALLOWED = {
     "default_plugins",  # declarations and install hints
     "config/keys.py",  # wrangler's schema: which top-level keys exist and how environments treat them
     "testing/remote_proxy.py",  # the conformance harness: the test proxy declares first-party bindings
+    "runtime/sdk/rpc.py",  # Cloudflare's SDK: which binding types its _BindingWrapper / _FetcherWrapper wrap
 }
 
 

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from flarebind.bindings.context import LocalContext, RemoteChannel, default_state_dir
 from flarebind.bindings.metadata import drop_none, passthrough_metadata, require_field
-from flarebind.bindings.types import BindingType, ReadPredicate, Shape, Support, UploadMetadata, Validate
+from flarebind.bindings.types import (
+    BindingType,
+    ReadPredicate,
+    ResourceNameRule,
+    Shape,
+    Support,
+    UploadMetadata,
+    Validate,
+)
 from flarebind.errors import (
     FlarebindError,
     JsException,
@@ -144,6 +152,7 @@ __all__ = [
     "Support",
     "UploadMetadata",
     "Validate",
+    "ResourceNameRule",
     "default_state_dir",
     "drop_none",
     "hookimpl",

@@ -55,6 +55,9 @@ UploadMetadata = Callable[[str, Mapping[str, Any]], dict[str, Any]]
 """``(binding name, start-worker spec) -> Cloudflare upload-metadata binding`` (``{"name", "type", …}``)."""
 ReadPredicate = Callable[[Mapping[str, Any]], bool]
 """``(one protocol op: {"call": "get", "args": [...]}) -> True when it only reads``."""
+ResourceNameRule = Callable[[str, str, str], "str | None"]
+"""``(shown, field, value) -> message or None``: ``shown`` is how the entry is named in messages (``r2_buckets[0]``)."""
+
 Validate = Callable[["BindingEntry", "Report"], None]
 """``(binding, report) -> None``: add diagnostics with ``report.error(...)`` / ``report.warning(...)``."""
 
@@ -120,6 +123,10 @@ class BindingType:
     runtime_field: str | None = None
     """The field a bare resource given to :attr:`runtime_option` fills (and the alias ``"id"`` maps to); default:
     the first of :attr:`resource_fields`."""
+    resource_name_rule: ResourceNameRule | None = None
+    """The type's own rule for its resource names (R2's bucket-name rule), replacing the generic one-plain-folder-name
+    check: ``rule(shown, field, value)`` returns the whole error message for an unusable name, else ``None``. The
+    name is still refused again where a simulator builds a path from it (``flarebind.plugin.confined``)."""
     path_fields: tuple[str, ...] = ()
     """Fields holding a file or directory path. Relative paths are resolved against the config file's directory
     (the binding spec carries the absolute path), a path that does not exist is an error at the field, and

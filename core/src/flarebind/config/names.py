@@ -1,4 +1,4 @@
-"""Resource names in a binding entry: wrangler's rules and texts where it has them, and a folder-name check.
+"""Resource names in a binding entry: the type's own rule where it declares one, else a folder-name check.
 
 Names that become local paths (a KV namespace id, an R2 bucket name, …) must never let a config write outside the
 state folder: a cloned repository is untrusted input. Every field that names the resource (``resource_fields`` and
@@ -7,19 +7,11 @@ their preview counterparts) is checked here, for any binding type, so future typ
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flarebind.bindings.types import BindingType
 from flarebind.config.diagnostics import Report
 from flarebind.storage.paths import unsafe_folder_name_reason
-
-# wrangler's R2 bucket name rule and message (`isValidR2BucketName`, `bucketFormatMessage`)
-_R2_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-BUCKET_FORMAT_MESSAGE = (
-    "Bucket names must begin and end with an alphanumeric character, only contain lowercase letters, numbers, "
-    "and hyphens, and be between 3 and 63 characters long."
-)
 
 
 def name_fields(bt: BindingType) -> list[str]:
@@ -43,11 +35,10 @@ def check_resource_names(
         if not isinstance(value, str):
             continue  # the type check has reported it
         at = f"{path}.{field}"
-        if bt.config_key == "r2_buckets":
-            if not _R2_BUCKET.match(value):
-                # wrangler's text, including the space it prints after `=` for the preview field
-                eq = "= " if field == "preview_bucket_name" else "="
-                report.error(f"{shown}.{field}{eq}{_quote(value)} is invalid. {BUCKET_FORMAT_MESSAGE}", at=at, env=env)
+        if bt.resource_name_rule is not None:  # the type's own rule (and text), e.g. wrangler's for R2 buckets
+            message = bt.resource_name_rule(shown, field, value)
+            if message is not None:
+                report.error(message, at=at, env=env)
                 ok = False
             continue
         reason = unsafe_folder_name_reason(value)

@@ -12,6 +12,26 @@ def _bucket_resource(e: Any) -> str | None:
     return f"{bucket} ({e['jurisdiction']})" if bucket and e.get("jurisdiction") else bucket
 
 
+# wrangler's R2 bucket name rule and message (`isValidR2BucketName`, `bucketFormatMessage`)
+BUCKET_NAME = r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
+BUCKET_FORMAT_MESSAGE = (
+    "Bucket names must begin and end with an alphanumeric character, only contain lowercase letters, numbers, "
+    "and hyphens, and be between 3 and 63 characters long."
+)
+
+
+def bucket_name_rule(shown: str, field: str, value: str) -> str | None:
+    """Wrangler's check and text, including the space it prints after ``=`` for the preview field. (A valid
+    bucket name is also a safe folder name, so this replaces the generic check.)"""
+    import json
+    import re
+
+    if re.match(BUCKET_NAME, value):
+        return None
+    eq = "= " if field == "preview_bucket_name" else "="
+    return f"{shown}.{field}{eq}{json.dumps(value)} is invalid. {BUCKET_FORMAT_MESSAGE}"
+
+
 def upload_metadata(name: str, spec: Any) -> dict[str, Any]:
     bucket = require_field(name, spec, "bucket_name")
     return drop_none(
@@ -38,6 +58,7 @@ def register_binding_types(register: Any) -> None:
             required=("binding",),
             resource=_bucket_resource,
             preview_fields={"bucket_name": "preview_bucket_name"},
+            resource_name_rule=bucket_name_rule,
             resource_fields=("bucket_name",),
             upload_metadata=upload_metadata,
             reads={"get", "head", "list"},
