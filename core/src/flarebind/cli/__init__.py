@@ -21,6 +21,7 @@ CORE_COMMANDS = {
     "dev": "flarebind.cli.dev:dev_command",
     "whoami": "flarebind.cli.whoami:whoami_command",
     "remote": "flarebind.cli.remote_cmds:remote_group",
+    "explorer": "flarebind.cli.explorer_cmd:explorer_command",
 }
 
 
