@@ -22,6 +22,7 @@ CORE_COMMANDS = {
     "whoami": "flarebind.cli.whoami:whoami_command",
     "remote": "flarebind.cli.remote_cmds:remote_group",
     "explorer": "flarebind.cli.explorer_cmd:explorer_command",
+    "state": "flarebind.cli.state_cmd:state_group",
 }
 
 

@@ -86,6 +86,18 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
     is_flag=True,
     help="Allow remote bindings that point at resources [env.production] also binds.",
 )
+@click.option(
+    "--seed",
+    "seed",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Start from this state archive (`flarebind state export`): it replaces the local state first.",
+)
+@click.option(
+    "--export-on-exit",
+    "export_on_exit",
+    type=click.Path(dir_okay=False),
+    help="Write the local state to this archive when the server stops.",
+)
 def dev_command(
     config: str | None,
     env: str | None,
@@ -103,6 +115,8 @@ def dev_command(
     ai_provider: str | None,
     ai_max_calls: int | None,
     allow_production_remote: bool,
+    seed: str | None = None,
+    export_on_exit: str | None = None,
 ) -> None:
     """Start a local server for developing your Worker."""
     import os
@@ -156,6 +170,12 @@ def dev_command(
 
     from flarebind.runtime.devserver import DevServer, run_dev_server
 
+    if seed or export_on_exit:
+        from flarebind.cli.state_cmd import seed_and_export
+
+        state_files = seed_and_export(loaded, persist_to, seed, export_on_exit)
+    else:
+        state_files = None
     run_dev_server(
         DevServer(
             loaded,
@@ -172,3 +192,5 @@ def dev_command(
             allow_production_remote=allow_production_remote,
         )
     )
+    if state_files is not None:
+        state_files.close()

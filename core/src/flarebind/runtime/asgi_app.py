@@ -46,6 +46,10 @@ class RuntimeApp:
         self.test_scheduled = test_scheduled
         self.log = log or _BatchedStdout().write
         self.access_log = access_log
+        # a `flarebind state restore/import/reset` under this server is seen by the next request (flarebind.state)
+        from flarebind.state.live import StateWatch
+
+        self.state_watch = StateWatch(runtime)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -61,6 +65,7 @@ class RuntimeApp:
             await send({"type": "websocket.close", "code": 1011})
             return
         started = time.perf_counter()
+        await self.state_watch.check(self.runtime)
         path = scope.get("path", "/")
         query = scope.get("query_string", b"").decode("latin-1")
         if path in (SCHEDULED_PATH, LEGACY_SCHEDULED_PATH) or (self.test_scheduled and path == TEST_SCHEDULED_PATH):
