@@ -124,3 +124,10 @@ def test_cross_origin_writes_are_refused_over_http(dev) -> None:
         "access-control-allow-origin"
         not in httpx.get(f"{base}{KV}/keys", headers={"origin": "http://evil.example"}).headers
     )
+
+
+def test_durable_object_routes_say_what_is_missing(dev) -> None:
+    reply = dev.client.get(f"{API}/workers/durable_objects/namespaces")
+    assert reply.status_code == 501
+    assert "Durable Objects are not simulated" in reply.json()["errors"][0]["message"]
+    assert "Local explorer: http://127.0.0.1:" in dev.output

@@ -167,6 +167,7 @@ def dev_command(
         click.echo()
 
     show_table(loaded)
+    click.echo(f"Local explorer: http://{'127.0.0.1' if ip in ('0.0.0.0', '::') else ip}:{port}/cdn-cgi/explorer")
 
     from flarebind.runtime.devserver import DevServer, run_dev_server
 

@@ -100,6 +100,16 @@ async def _local_workers(res: Any, req: Request, p: list[str]) -> Reply:
     return workers.local_workers(res)
 
 
+async def _durable_objects(res: Any, req: Request, p: list[str]) -> Reply:
+    # Durable Objects land in flarebind.runtime.durable_objects later; until then say so instead of a bare 404
+    return error(
+        501,
+        INTERNAL,
+        "Durable Objects are not simulated by this flarebind yet, so the explorer cannot list or query them "
+        "(/workers/durable_objects/namespaces…).",
+    )
+
+
 async def _workflows(res: Any, req: Request, p: list[str]) -> Reply:
     return await workflows.handle(res, req.method, req.path, req.raw_query, await req.read())
 
@@ -120,6 +130,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("PUT", _route("/r2/buckets/{}/objects/{}"), _r2_put),
     ("DELETE", _route("/r2/buckets/{}/objects"), _r2_delete),
     ("GET", _route("/local/workers"), _local_workers),
+    ("*", re.compile(r"^/workers/durable_objects/namespaces(/.*)?$"), _durable_objects),
     ("*", re.compile(r"^/workflows(/.*)?$"), _workflows),
 ]
 
