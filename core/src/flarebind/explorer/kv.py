@@ -128,6 +128,7 @@ def _form(content_type: str, body: bytes) -> dict[str, Any]:
         name = part.get_param("name", header="content-disposition")
         if name is None:
             continue
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         fields[str(name)] = data if part.get_filename() else data.decode("utf-8", "replace")
     return fields

@@ -48,14 +48,15 @@ def export_state(state: Path, target: Path) -> dict[str, Any]:
     v3 = state / "v3"
     checkpoint(v3)  # fold SQLite write-ahead logs into the database files so the copy is whole
     files = checksums(v3)
-    manifest = {"format": FORMAT, "version": VERSION, "created": int(time.time()), "files": files}
+    created = int(time.time())
+    manifest = {"format": FORMAT, "version": VERSION, "created": created, "files": files}
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     with tarfile.open(partial, "w:gz") as tar:
         data = json.dumps(manifest, indent=1, sort_keys=True).encode()
         info = tarfile.TarInfo(MANIFEST)
         info.size = len(data)
-        info.mtime = manifest["created"]
+        info.mtime = created
         tar.addfile(info, io.BytesIO(data))
         for rel in files:
             tar.add(state / rel, arcname=rel, recursive=False)
