@@ -238,7 +238,7 @@ async function d1Run() {
       table.append(tr);
     }
     const meta = document.createElement("p");
-    meta.textContent = `${result.results.rows.length} row(s), ${result.meta.changes} change(s), ${result.meta.duration} ms`;
+    meta.textContent = `${result.results.rows.length} row(s), ${result.meta.changes} change(s), ${Number(result.meta.duration).toFixed(2)} ms`;
     out.append(table, meta);
   }
   status("query ran");
