@@ -167,7 +167,8 @@ def dev_command(
         click.echo()
 
     show_table(loaded)
-    click.echo(f"Local explorer: http://{'127.0.0.1' if ip in ('0.0.0.0', '::') else ip}:{port}/cdn-cgi/explorer")
+    explorer_url = f"http://{'127.0.0.1' if ip in ('0.0.0.0', '::') else ip}:{port}/cdn-cgi/explorer"
+    click.echo(f"Local explorer: {explorer_url}")
 
     from flarebind.runtime.devserver import DevServer, run_dev_server
 
@@ -177,21 +178,28 @@ def dev_command(
         state_files = seed_and_export(loaded, persist_to, seed, export_on_exit)
     else:
         state_files = None
-    run_dev_server(
-        DevServer(
-            loaded,
-            env=env,
-            ip=ip,
-            port=port,
-            persist_to=persist_to,
-            local=local,
-            vars=variables,
-            test_scheduled=test_scheduled,
-            inspect=inspect,
-            show_table=show_table,
-            watch=not no_watch,
-            allow_production_remote=allow_production_remote,
+    from flarebind.cli.hotkeys import start_hotkeys
+
+    # --inspect hands the terminal to pdb: no key listener then
+    restore_terminal = (lambda: None) if inspect else start_hotkeys(explorer_url)
+    try:
+        run_dev_server(
+            DevServer(
+                loaded,
+                env=env,
+                ip=ip,
+                port=port,
+                persist_to=persist_to,
+                local=local,
+                vars=variables,
+                test_scheduled=test_scheduled,
+                inspect=inspect,
+                show_table=show_table,
+                watch=not no_watch,
+                allow_production_remote=allow_production_remote,
+            )
         )
-    )
+    finally:
+        restore_terminal()
     if state_files is not None:
         state_files.close()
