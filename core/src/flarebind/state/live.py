@@ -4,6 +4,7 @@ folder's generation marker (one ``stat``) and, when a restore or import bumped i
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,12 @@ class StateWatch:
             from flarebind.bindings.context import default_state_dir
 
             persist = default_state_dir(runtime.project_dir)
-        self.marker = None if options.get("in_memory") or persist is None else generation_file(Path(persist).resolve())
+        # a str, not a Path: os.stat on it is the whole per-request cost
+        self.marker = (
+            None if options.get("in_memory") or persist is None else str(generation_file(Path(persist).resolve()))
+        )
         self.seen = self._stamp()
+        self.checked = 0
 
     def _stamp(self) -> tuple[int, int] | None:
         if self.marker is None:
@@ -34,6 +39,12 @@ class StateWatch:
         return (st.st_mtime_ns, st.st_ino)
 
     async def check(self, runtime: Any) -> None:
+        # at most one stat per millisecond under load (a restore is a separate process that takes far longer than
+        # that to exit, so the request its user sends next still sees it)
+        now = time.monotonic_ns()
+        if now - self.checked < 1_000_000:
+            return
+        self.checked = now
         stamp = self._stamp()
         if stamp != self.seen:
             self.seen = stamp
