@@ -111,7 +111,7 @@ async def _durable_objects(res: Any, req: Request, p: list[str]) -> Reply:
 
 
 async def _workflows(res: Any, req: Request, p: list[str]) -> Reply:
-    return await workflows.handle(res, req.method, req.path, req.raw_query, await req.read())
+    return await workflows.handle_explorer(res, req.method, req.path, req.raw_query, await req.read())
 
 
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
