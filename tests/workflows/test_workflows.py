@@ -296,7 +296,7 @@ async def test_binding_errors(start_worker) -> None:
 
 
 async def test_instance_details_record_each_attempt(start_worker, clock: FakeClock) -> None:
-    from flarebind.runtime.workflows.api import instance_details
+    from flarebind.explorer.workflows import instance_details
 
     rt = await start_worker(FLAKY, workflows={"WF": ("flaky", "Flaky")})
     env = await rt.get_bindings()

@@ -24,6 +24,8 @@ CORE_COMMANDS = {
     "doctor": "flarebind.cli.doctor:doctor_command",
     "types": "flarebind.cli.types_cmd:types_command",
     "init": "flarebind.cli.init_cmd:init_command",
+    "explorer": "flarebind.cli.explorer_cmd:explorer_command",
+    "state": "flarebind.cli.state_cmd:state_group",
 }
 
 

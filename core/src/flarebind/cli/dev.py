@@ -95,6 +95,18 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
     is_flag=True,
     help="Allow remote bindings that point at resources [env.production] also binds.",
 )
+@click.option(
+    "--seed",
+    "seed",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Start from this state archive (`flarebind state export`): it replaces the local state first.",
+)
+@click.option(
+    "--export-on-exit",
+    "export_on_exit",
+    type=click.Path(dir_okay=False),
+    help="Write the local state to this archive when the server stops.",
+)
 def dev_command(
     config: str | None,
     env: str | None,
@@ -113,6 +125,8 @@ def dev_command(
     ai_provider: str | None,
     ai_max_calls: int | None,
     allow_production_remote: bool,
+    seed: str | None = None,
+    export_on_exit: str | None = None,
 ) -> None:
     """Start a local server for developing your Worker."""
     import os
@@ -167,22 +181,39 @@ def dev_command(
         from flarebind.debugging import listen
 
         listen(debugpy_address)
+    explorer_url = f"http://{'127.0.0.1' if ip in ('0.0.0.0', '::') else ip}:{port}/cdn-cgi/explorer"
+    click.echo(f"Local explorer: {explorer_url}")
 
     from flarebind.runtime.devserver import DevServer, run_dev_server
 
-    run_dev_server(
-        DevServer(
-            loaded,
-            env=env,
-            ip=ip,
-            port=port,
-            persist_to=persist_to,
-            local=local,
-            vars=variables,
-            test_scheduled=test_scheduled,
-            inspect=inspect,
-            show_table=show_table,
-            watch=not no_watch,
-            allow_production_remote=allow_production_remote,
+    if seed or export_on_exit:
+        from flarebind.cli.state_cmd import seed_and_export
+
+        state_files = seed_and_export(loaded, persist_to, seed, export_on_exit)
+    else:
+        state_files = None
+    from flarebind.cli.hotkeys import start_hotkeys
+
+    # --inspect hands the terminal to pdb: no key listener then
+    restore_terminal = (lambda: None) if inspect else start_hotkeys(explorer_url)
+    try:
+        run_dev_server(
+            DevServer(
+                loaded,
+                env=env,
+                ip=ip,
+                port=port,
+                persist_to=persist_to,
+                local=local,
+                vars=variables,
+                test_scheduled=test_scheduled,
+                inspect=inspect,
+                show_table=show_table,
+                watch=not no_watch,
+                allow_production_remote=allow_production_remote,
+            )
         )
-    )
+    finally:
+        restore_terminal()
+    if state_files is not None:
+        state_files.close()

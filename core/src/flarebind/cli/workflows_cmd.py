@@ -1,7 +1,7 @@
 """``flarebind workflows … --local``: wrangler's Workflows commands against a running ``flarebind dev``.
 
 Like ``wrangler workflows … --local`` they call the dev server's local explorer API
-(``http://localhost:<port>/cdn-cgi/explorer/api/workflows…``, see flarebind.runtime.workflows.api), so they also work
+(``http://localhost:<port>/cdn-cgi/explorer/api/workflows…``, see flarebind.explorer.workflows), so they also work
 against ``wrangler dev``, and wrangler's commands work against ``flarebind dev``. Without ``--local`` they would
 manage deployed workflows through Cloudflare's API, which flarebind does not do: use wrangler for that.
 """

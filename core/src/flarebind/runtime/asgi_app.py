@@ -21,7 +21,7 @@ from flarebind.runtime.sdk.response import JsResponse
 SCHEDULED_PATH = "/cdn-cgi/handler/scheduled"
 LEGACY_SCHEDULED_PATH = "/cdn-cgi/mf/scheduled"
 TEST_SCHEDULED_PATH = "/__scheduled"
-WORKFLOWS_API_PATH = "/cdn-cgi/explorer/api/workflows"
+EXPLORER_PATH = "/cdn-cgi/explorer"
 
 
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
@@ -46,6 +46,10 @@ class RuntimeApp:
         self.test_scheduled = test_scheduled
         self.log = log or _BatchedStdout().write
         self.access_log = access_log
+        # a `flarebind state restore/import/reset` under this server is seen by the next request (flarebind.state)
+        from flarebind.state.live import StateWatch
+
+        self.state_watch = StateWatch(runtime)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -62,26 +66,30 @@ class RuntimeApp:
         if scope["type"] != "http":
             return
         started = time.perf_counter()
+        await self.state_watch.check(self.runtime)
         path = scope.get("path", "/")
         query = scope.get("query_string", b"").decode("latin-1")
         if path in (SCHEDULED_PATH, LEGACY_SCHEDULED_PATH) or (self.test_scheduled and path == TEST_SCHEDULED_PATH):
             response = await self._scheduled(path, query)
-        elif path.startswith(WORKFLOWS_API_PATH):
-            # the local explorer's Workflows API (`workflows … --local`), in flarebind.runtime.workflows.api
-            from flarebind.runtime.workflows.api import handle_asgi
+        elif path == EXPLORER_PATH or path.startswith(EXPLORER_PATH + "/"):
+            # the local explorer, its API and page (flarebind.explorer; the Workflows API included)
+            from flarebind.explorer.asgi import serve_dev
 
-            response = await handle_asgi(self.runtime, scope, receive)
+            status = await serve_dev(self.runtime, scope, receive, send)
+            self._log_access(scope, path, status, started)
+            return
         elif path.startswith(edge.CDN_CGI_PREFIX) and (handler := edge.cdn_cgi_handler(path)) is not None:
             # a plugin serves this edge path (/cdn-cgi/image/… by flarebind-images)
             response = await edge.serve_cdn_cgi(handler, self.runtime, self._request(scope, receive))
         else:
             response = await self.runtime.handle_fetch(self._request(scope, receive))
         await self._send(scope, send, response)
+        self._log_access(scope, path, response.status, started)
+
+    def _log_access(self, scope: dict[str, Any], path: str, status: int, started: float) -> None:
         if self.access_log:
             ms = (time.perf_counter() - started) * 1000
-            self.log(
-                f"[flarebind:info] {scope['method']} {path} {response.status} {_phrase(response.status)} ({ms:.0f}ms)"
-            )
+            self.log(f"[flarebind:info] {scope['method']} {path} {status} {_phrase(status)} ({ms:.0f}ms)")
 
     async def _websocket(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """An upgrade request: the Worker answers it like any fetch (``websockets/asgi.py`` bridges a 101)."""

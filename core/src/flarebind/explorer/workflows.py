@@ -1,4 +1,4 @@
-"""The local explorer's Workflows API, as Miniflare serves it under ``/cdn-cgi/explorer/api`` in ``wrangler dev``.
+"""The local explorer's Workflows routes, as Miniflare serves them under ``/cdn-cgi/explorer/api`` in ``wrangler dev``.
 
 ``wrangler workflows … --local`` and ``flarebind workflows … --local`` talk to a running dev server through it:
 
@@ -22,6 +22,8 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from flarebind.explorer.envelope import INTERNAL, Reply
+from flarebind.explorer.envelope import error as explorer_error
 from flarebind.runtime import serial
 from flarebind.runtime.sdk.response import JsResponse
 
@@ -210,20 +212,13 @@ def _script(runtime: Any) -> str:
     return str(config.name) if config is not None and config.name else runtime.main.stem
 
 
-async def handle_asgi(runtime: Any, scope: dict[str, Any], receive: Any) -> JsResponse:
-    """The dev server's entry: read the request body and answer from :func:`handle`."""
-    chunks = []
-    if scope["method"] not in ("GET", "HEAD"):
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False) or message["type"] == "http.disconnect":
-                break
-    await runtime.ready
-    return await handle(
-        runtime,
-        scope["method"],
-        scope.get("path", "/"),
-        scope.get("query_string", b"").decode("latin-1"),
-        b"".join(chunks),
-    )
+async def handle_explorer(res: Any, method: str, path: str, query: str, body: bytes) -> Reply:
+    """The explorer router's entry (``path`` relative to ``/cdn-cgi/explorer/api``). Workflows run only inside
+    ``flarebind dev``: their engine needs the runtime."""
+    if res.runtime is None:
+        return explorer_error(
+            501, INTERNAL, "Workflows run inside `flarebind dev`: start it to list and drive Workflow instances."
+        )
+    await res.runtime.ready
+    response = await handle(res.runtime, method, "/cdn-cgi/explorer/api" + path, query, body)
+    return Reply(response.status, await response.arrayBuffer(), dict(response.headers.raw_items()))
