@@ -104,6 +104,7 @@ TYPES = [
             "run_worker_first": object,
         },
         inheritable=True,
+        path_fields=("directory",),
     ),
     BindingType(
         type="secrets_store_secret",
@@ -181,6 +182,8 @@ def register_binding_types(register: Any) -> None:
 @hookimpl
 def register_adapters(register: Any) -> None:
     register.local("workflow", "flarebind.runtime.workflows.binding:make_local_workflow")
+    # static assets: env.ASSETS over flarebind.runtime.assets (the routing in front of the Worker is in asgi_app)
+    register.local("assets", "flarebind.runtime.assets.binding:make_local_assets")
 
 
 @hookimpl

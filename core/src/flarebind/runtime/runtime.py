@@ -81,6 +81,7 @@ class Runtime:
         record: str | Path | None = None,
         replay: str | Path | None = None,
         queue_consumers: list[dict[str, Any]] | None = None,
+        assets: dict[str, Any] | None = None,
         **binding_options_: Any,
     ) -> None:
         # the per-type keywords (kv_namespaces=, d1_databases=, r2_buckets=, …) are what installed binding types
@@ -105,6 +106,7 @@ class Runtime:
             "clock": clock,
             "local": local,
             "queue_consumers": queue_consumers,  # [{"queue": …, "max_batch_size": …}], as queues.consumers
+            "assets": assets,  # wrangler's assets block: served in front of the Worker (flarebind.runtime.assets)
         }
         self._cassette = {"record": record, "replay": replay}  # remote calls to/from a cassette
         self.error_bodies = error_bodies
@@ -117,6 +119,7 @@ class Runtime:
         self._env: Any = None
         self._specs: dict[str, dict[str, Any]] = {}
         self._worker: LoadedWorker | None = None
+        self.assets: Any = None  # an AssetServer when configured (asgi_app asks it before the Worker)
         self._tracker = WaitUntilTracker(report=lambda text: self.log(text))
         self._shims = False
         self._disposed = False
@@ -198,6 +201,7 @@ class Runtime:
             self._specs = self._binding_specs()
             await self._route_remote(self._specs)
             self._env = self._build_env(self._specs, {})
+            self.assets = self._build_assets()
             try:
                 self._worker = self._load()
             except WorkerLoadError as exc:
@@ -209,6 +213,21 @@ class Runtime:
             await self._release()
             raise
         return self
+
+    def _build_assets(self) -> Any:
+        if not self._options["assets"]:
+            return None
+        from flarebind.runtime.assets import AssetsConfig, AssetServer
+
+        config = AssetsConfig.from_spec(
+            self._options["assets"],
+            self.project_dir,
+            navigation_prefers_assets=self.compat.enabled("assets_navigation_prefers_asset_serving"),
+        )
+        server = AssetServer(config)
+        for warning in server.warnings:
+            self.log(f"[flarebind:warn] {warning}")
+        return server
 
     def _new_context(self) -> Any:
         from flarebind.bindings.context import LocalContext
@@ -590,6 +609,7 @@ def runtime_options_for(
         "compatibility_flags": tuple(config.compatibility_flags),
         "project_dir": config.dir,
         "local": local,
+        "assets": config.flat.get("assets"),
     }
 
 
