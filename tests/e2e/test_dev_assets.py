@@ -109,3 +109,20 @@ def test_assets_binding_fetch(dev: DevProcess) -> None:
 def test_asset_requests_are_logged(dev: DevProcess) -> None:
     dev.get("/style.css")
     dev.wait_for_output("GET /style.css 200 OK (asset)")
+
+
+@pytest.mark.parametrize("binding", ['binding = "ASSETS"\n', ""])
+def test_a_bad_mode_is_a_config_error(tmp_path: Path, clean_env: dict[str, str], binding: str) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "entry.py").write_text(textwrap.dedent(WORKER))
+    (tmp_path / "public").mkdir()
+    (tmp_path / "wrangler.toml").write_text(
+        CONFIG.split("[assets]")[0] + f'[assets]\ndirectory = "./public"\n{binding}html_handling = "sometimes"\n'
+    )
+    proc = DevProcess(tmp_path, env=clean_env)
+    code = proc.proc.wait(60)
+    proc._reader.join(10)
+    proc.stop()
+    assert code == 1, proc.output
+    assert 'Expected "assets.html_handling" field to be one of' in proc.output
+    assert "Traceback" not in proc.output

@@ -33,6 +33,14 @@ def _ratelimit_resource(e: Any) -> str | None:
     return None
 
 
+def _validate_assets(binding: Any, report: Any) -> None:
+    # the routing modes are checked when the config is read, so a typo is a config error with file and line
+    from flarebind.runtime.assets.config import problems
+
+    for problem in problems(dict(binding.entry)):
+        report.error(problem, at=binding.path, env=binding.env)
+
+
 TYPES = [
     BindingType(
         type="durable_object_namespace",
@@ -105,6 +113,7 @@ TYPES = [
         },
         inheritable=True,
         path_fields=("directory",),
+        validate=_validate_assets,
     ),
     BindingType(
         type="secrets_store_secret",

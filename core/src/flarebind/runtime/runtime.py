@@ -217,13 +217,18 @@ class Runtime:
     def _build_assets(self) -> Any:
         if not self._options["assets"]:
             return None
-        from flarebind.runtime.assets import AssetsConfig, AssetServer
+        from flarebind.config.diagnostics import ConfigError, Diagnostic
+        from flarebind.runtime.assets import AssetsConfig, AssetsConfigError, AssetServer
 
-        config = AssetsConfig.from_spec(
-            self._options["assets"],
-            self.project_dir,
-            navigation_prefers_assets=self.compat.enabled("assets_navigation_prefers_asset_serving"),
-        )
+        try:
+            config = AssetsConfig.from_spec(
+                self._options["assets"],
+                self.project_dir,
+                navigation_prefers_assets=self.compat.enabled("assets_navigation_prefers_asset_serving"),
+            )
+        except AssetsConfigError as exc:  # reported like any config error (dev prints it and exits 1)
+            path = self.config.path if self.config is not None else None
+            raise ConfigError([Diagnostic("error", str(exc), path)], path) from None
         server = AssetServer(config)
         for warning in server.warnings:
             self.log(f"[flarebind:warn] {warning}")

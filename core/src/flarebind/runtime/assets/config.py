@@ -21,6 +21,29 @@ def _one_of(name: str, value: Any, allowed: tuple[str, ...]) -> str:
     return str(value)
 
 
+def problems(spec: dict[str, Any]) -> list[str]:
+    """What is wrong with the routing fields of an ``assets`` block (config-time check; empty when fine)."""
+    out = []
+    for name, allowed in (("html_handling", HTML_HANDLING), ("not_found_handling", NOT_FOUND_HANDLING)):
+        if name in spec:
+            try:
+                _one_of(name, spec[name], allowed)
+            except AssetsConfigError as exc:
+                out.append(str(exc))
+    rwf = spec.get("run_worker_first", False)
+    if isinstance(rwf, list):
+        out += [
+            f'Invalid "assets.run_worker_first" rule {rule!r}: rules must start with "/" or "!/".'
+            for rule in rwf
+            if not isinstance(rule, str) or not (rule.startswith("/") or rule.startswith("!/"))
+        ]
+    elif not isinstance(rwf, bool):
+        out.append(
+            f'Expected "assets.run_worker_first" to be a boolean or an array of route patterns but got {rwf!r}.'
+        )
+    return out
+
+
 @dataclass(frozen=True)
 class AssetsConfig:
     directory: Path
@@ -47,25 +70,16 @@ class AssetsConfig:
                 f'The directory specified by the "assets.directory" field in your configuration file does not '
                 f"exist:\n{path}"
             )
+        wrong = problems(spec)
+        if wrong:
+            raise AssetsConfigError(wrong[0])
         rwf = spec.get("run_worker_first", False)
-        if isinstance(rwf, list):
-            for rule in rwf:
-                if not isinstance(rule, str) or not (rule.startswith("/") or rule.startswith("!/")):
-                    raise AssetsConfigError(
-                        f'Invalid "assets.run_worker_first" rule {rule!r}: rules must start with "/" or "!/".'
-                    )
-            rwf = tuple(rwf)
-        elif not isinstance(rwf, bool):
-            raise AssetsConfigError(
-                f'Expected "assets.run_worker_first" to be a boolean or an array of route patterns but got {rwf!r}.'
-            )
+        rwf = tuple(rwf) if isinstance(rwf, list) else rwf
         return cls(
             directory=path,
             binding=spec.get("binding"),
-            html_handling=_one_of("html_handling", spec.get("html_handling", "auto-trailing-slash"), HTML_HANDLING),
-            not_found_handling=_one_of(
-                "not_found_handling", spec.get("not_found_handling", "none"), NOT_FOUND_HANDLING
-            ),
+            html_handling=spec.get("html_handling", "auto-trailing-slash"),
+            not_found_handling=spec.get("not_found_handling", "none"),
             run_worker_first=rwf,
             navigation_prefers_assets=navigation_prefers_assets,
         )
