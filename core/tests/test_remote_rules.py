@@ -76,7 +76,8 @@ def test_vectorize_runs_locally_with_its_simulator(write_config):
         ('[assets]\ndirectory = "public"\nbinding = "ASSETS"\nremote = true\n', "Assets"),
     ],
 )
-def test_remote_true_on_local_only_type_is_an_error(write_config, body, friendly):
+def test_remote_true_on_local_only_type_is_an_error(write_config, body, friendly, tmp_path):
+    (tmp_path / "public").mkdir()  # assets.directory must exist (a config error otherwise, as in wrangler)
     assert diags_for(write_config, body) == [
         ("error", f"{friendly} bindings do not support accessing remote resources.")
     ]

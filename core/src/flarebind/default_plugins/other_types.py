@@ -227,6 +227,8 @@ def register_binding_types(register: Any) -> None:
 @hookimpl
 def register_adapters(register: Any) -> None:
     register.local("queue", "flarebind.runtime.queues.producer:make_local_producer")
+    # service bindings to Workers running in this process (flarebind dev -c a -c b): flarebind.runtime.services
+    register.local("service", "flarebind.runtime.services.binding:make_local_service")
 
 
 @hookimpl

@@ -120,8 +120,11 @@ class DevServer:
         show_table: Callable[[Any], None] | None = None,
         watch: bool = True,
         allow_production_remote: bool = False,
+        others: list[Any] | None = None,
     ) -> None:
         self.config = config
+        self.others = list(others or [])  # configs of the other Workers (-c a -c b); the first is `config`
+        self.other_runtimes: list[Runtime] = []
         self.env = env
         self.ip = ip
         self.port = port
@@ -147,6 +150,7 @@ class DevServer:
         runtime.inspect = self.inspect
         self.runtime = runtime
         try:
+            await self._start_others(runtime)
             await runtime.ready
             if runtime.load_error is not None:
                 _echo(f"✘ [ERROR] {runtime.load_error}\n", err=True)
@@ -178,6 +182,38 @@ class DevServer:
         finally:
             listener.close()
             await runtime.dispose()
+            await self._stop_others()
+
+    # -- several Workers ------------------------------------------------------------------------------------------
+
+    async def _start_others(self, primary: Runtime) -> None:
+        """Register every Worker by name for service bindings and start the non-primary ones (their own bindings
+        and state folder)."""
+        from flarebind.runtime.services.registry import register_worker
+
+        if self.config.name:
+            register_worker(self.config.name, primary)
+        for config in self.others:
+            other = Runtime(**self._runtime_options(config))
+            other.config = config
+            other.tolerate_load_errors = True
+            self.other_runtimes.append(other)
+            if config.name:
+                register_worker(config.name, other)
+        for other in self.other_runtimes:
+            await other.ready
+            if other.load_error is not None:
+                _echo(f"✘ [ERROR] {other.load_error}\n", err=True)
+
+    async def _stop_others(self) -> None:
+        from flarebind.runtime.services.registry import unregister_worker
+
+        for other in self.other_runtimes:
+            await other.dispose()
+            if other.config is not None and other.config.name:
+                unregister_worker(other.config.name, other)
+        if self.config.name:
+            unregister_worker(self.config.name, self.runtime)
 
     # -- reload ---------------------------------------------------------------------------------------------------
 
@@ -185,10 +221,11 @@ class DevServer:
         assert self.runtime is not None
         started = time.perf_counter()
         names = ", ".join(sorted({Path(p).name for p in changed}))
+        runtime = self._runtime_for(changed)
         try:
-            self.runtime.reload()
+            runtime.reload()
         except WorkerLoadError as exc:
-            keep = "the last good version keeps serving" if self.runtime.worker is not None else "fix it to serve"
+            keep = "the last good version keeps serving" if runtime.worker is not None else "fix it to serve"
             _echo(f"✘ [ERROR] {exc}\n\n({names} changed; {keep})\n", err=True)
             return
         _echo(f"⎔ Reloaded {names} ({(time.perf_counter() - started) * 1000:.0f}ms)")
@@ -222,9 +259,18 @@ class DevServer:
         _echo("⎔ Configuration changed; reloaded")
         self.show_table(config)
 
+    def _runtime_for(self, changed: list[str]) -> Runtime:
+        """The Worker whose source folder holds the changed files (the primary unless another one's does)."""
+        assert self.runtime is not None
+        for other in self.other_runtimes:
+            root = other.main.parent
+            if any(root in Path(p).resolve().parents for p in changed):
+                return other
+        return self.runtime
+
     def _code_roots(self) -> list[Path]:
         assert self.runtime is not None
-        return [self.runtime.main.parent]
+        return [self.runtime.main.parent, *(other.main.parent for other in self.other_runtimes)]
 
     def _config_files(self) -> set[Path]:
         directory = Path(self.config.dir)

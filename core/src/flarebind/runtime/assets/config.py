@@ -38,9 +38,7 @@ def problems(spec: dict[str, Any]) -> list[str]:
             if not isinstance(rule, str) or not (rule.startswith("/") or rule.startswith("!/"))
         ]
     elif not isinstance(rwf, bool):
-        out.append(
-            f'Expected "assets.run_worker_first" to be a boolean or an array of route patterns but got {rwf!r}.'
-        )
+        out.append(f'Expected "assets.run_worker_first" to be a boolean or an array of route patterns but got {rwf!r}.')
     return out
 
 
