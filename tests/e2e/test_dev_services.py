@@ -224,3 +224,19 @@ def test_missing_target_fetch_is_503_with_wranglers_text(dev: DevProcess) -> Non
 
 def test_functions_cross_as_callable_stubs(dev: DevProcess) -> None:
     assert dev.get("/callback").text == "40"
+
+
+def test_editing_the_second_worker_reloads_it(tmp_path: Path, clean_env: dict[str, str]) -> None:
+    a = _worker(tmp_path / "a", FRONTEND_CONFIG, FRONTEND, "frontend utils")
+    b = _worker(tmp_path / "b", BACKEND_CONFIG, BACKEND, "backend utils")
+    proc = DevProcess(tmp_path, "-c", str(a), "-c", str(b), env=clean_env)
+    try:
+        proc.wait_for_output("Ready on http://127.0.0.1:")
+        assert proc.get("/rpc").status_code == 200
+        entry = tmp_path / "b" / "src" / "entry.py"
+        entry.write_text(entry.read_text().replace("<pre class=", "<code class=").replace("</pre>", "</code>"))
+        proc.wait_for_output("Reloaded entry.py")
+        assert json.loads(proc.get("/rpc").text)["html"] == "<code class='python'>print(1)</code>"
+        assert proc.get("/").text == "frontend utils"
+    finally:
+        assert proc.stop() == 0, proc.output

@@ -292,7 +292,11 @@ class DevServer:
 
         watcher = FileWatcher(*self._code_roots(), watch_filter=only_python, step_ms=20)  # watching from here on
         async for changes in watcher.changes(self._stop):
-            self.reload_code([path for _, path in changes])
+            by_worker: dict[int, list[str]] = {}  # with several Workers, each reloads for its own files
+            for _, path in changes:
+                by_worker.setdefault(id(self._runtime_for([path])), []).append(path)
+            for paths in by_worker.values():
+                self.reload_code(paths)
 
     async def _watch_config(self) -> None:
         from flarebind.runtime.watch import FileWatcher
