@@ -193,6 +193,8 @@ def register_adapters(register: Any) -> None:
     register.local("workflow", "flarebind.runtime.workflows.binding:make_local_workflow")
     # static assets: env.ASSETS over flarebind.runtime.assets (the routing in front of the Worker is in asgi_app)
     register.local("assets", "flarebind.runtime.assets.binding:make_local_assets")
+    # Dynamic Workers: env.LOADER.get(id, callback) in flarebind.runtime.worker_loader
+    register.local("worker_loader", "flarebind.runtime.worker_loader:make_local_worker_loader")
 
 
 @hookimpl

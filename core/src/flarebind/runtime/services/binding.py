@@ -18,11 +18,14 @@ from flarebind.runtime.services.rpc import RESERVED, clone, clone_error
 
 
 class ServiceBinding:
-    def __init__(self, binding: str, service: str, entrypoint: str | None = None, props: Any = None) -> None:
+    def __init__(
+        self, binding: str, service: str, entrypoint: str | None = None, props: Any = None, *, runtime: Any = None
+    ) -> None:
         self._binding = binding
         self._service = service
         self._entrypoint = entrypoint
         self._props = dict(props or {})
+        self._target = runtime  # a fixed target (a Worker Loader's dynamic Worker) instead of a registry lookup
 
     def __repr__(self) -> str:
         target = f"{self._service}#{self._entrypoint}" if self._entrypoint else self._service
@@ -31,6 +34,8 @@ class ServiceBinding:
     # -- resolving the target --------------------------------------------------------------------------------------
 
     def _runtime(self) -> Any:
+        if self._target is not None:
+            return self._target() if callable(self._target) else self._target
         return registry.lookup(self._service)
 
     def _entry_class(self, runtime: Any) -> type | None:
