@@ -155,3 +155,10 @@ class ServiceBinding:
 def make_local_service(name: str, spec: dict[str, Any], ctx: Any) -> ServiceBinding:
     """The local adapter for ``[[services]]``: the target is found by name among this process's Workers."""
     return ServiceBinding(name, spec["service"], spec.get("entrypoint"), spec.get("props"))
+
+
+def fetcher_for(runtime: Any, *, name: str = "", entrypoint: str | None = None, props: Any = None) -> ServiceBinding:
+    """A Fetcher (``fetch`` and RPC) to the Worker ``runtime`` runs, as a service binding to it would be: for
+    plugins that route to Workers they start themselves (dispatch namespaces)."""
+    target_name = runtime.config.name if getattr(runtime, "config", None) is not None else name
+    return ServiceBinding(name or str(target_name), str(target_name or name), entrypoint, props, runtime=runtime)
