@@ -54,8 +54,8 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
     )
     from flarebind.remote.channel import RemoteStream  # noqa: F401
     from flarebind.remote.codec import UNDEFINED, Pipeline, StreamArg, WireHeaders  # noqa: F401
-    from flarebind.runtime.sdk.body import ReadableStream  # noqa: F401
     from flarebind.runtime.runtime import Runtime  # noqa: F401
+    from flarebind.runtime.sdk.body import ReadableStream  # noqa: F401
     from flarebind.runtime.sdk.response import JsResponse  # noqa: F401
     from flarebind.runtime.services.binding import fetcher_for  # noqa: F401
     from flarebind.storage.blobs import BlobMissing, BlobStore, FileBlobStore, MemoryBlobStore, new_blob_id  # noqa: F401
