@@ -13,7 +13,7 @@ def test_unsimulated_and_remote_only_bindings_raise_on_use():
         {
             "GREETING": {"type": "plain_text", "value": "hi"},
             "DO": {"type": "durable_object_namespace", "class_name": "Counter"},
-            "DISPATCHER": {"type": "dispatch_namespace", "namespace": "n"},
+            "MEDIA": {"type": "media"},
         },
         LocalContext(in_memory=True),
     )
@@ -21,5 +21,5 @@ def test_unsimulated_and_remote_only_bindings_raise_on_use():
     expected = r"^Binding DO \(Durable Object\): no installed plugin provides a local simulation"
     with pytest.raises(NotSimulatedError, match=expected):
         env.DO.get("id")
-    with pytest.raises(RemoteRequiredError, match=r"^Binding DISPATCHER needs to be run remotely$"):
-        env.DISPATCHER.get("user-worker")
+    with pytest.raises(RemoteRequiredError, match=r"^Binding MEDIA needs to be run remotely$"):
+        env.MEDIA.input(b"")

@@ -36,13 +36,43 @@ def test_ai_remote_true_is_silent(write_config):
     assert diags_for(write_config, '[ai]\nbinding = "AI"\nremote = true\n') == []
 
 
+class _RemoteClassPlugin:
+    """A type with no local simulator (Support.REMOTE): no first-party type is in that class any more (dispatch
+    namespaces run locally since user Workers can be registered with `dispatch-namespace add-local`)."""
+
+    from flarebind.plugin import hookimpl
+
+    @hookimpl
+    def register_binding_types(self, register):
+        from flarebind.plugin import BindingType, Support
+
+        register(
+            BindingType(
+                type="remote_gadget",
+                config_key="remote_gadgets",
+                friendly_name="Remote Gadget",
+                support=Support.REMOTE,
+                fields={"binding": str},
+                required=("binding",),
+            )
+        )
+
+
+@pytest.fixture
+def remote_class_type():
+    from flarebind.plugin import registered_plugin
+
+    with registered_plugin(_RemoteClassPlugin(), "remote-gadget"):
+        yield
+
+
 @pytest.mark.parametrize(
     ("body", "friendly"),
     [
-        ('[[dispatch_namespaces]]\nbinding = "D"\nnamespace = "n"\n', "Dispatch Namespace"),
+        ('[[remote_gadgets]]\nbinding = "D"\n', "Remote Gadget"),
     ],
 )
-def test_remote_class_without_remote_warns(write_config, body, friendly):
+def test_remote_class_without_remote_warns(write_config, body, friendly, remote_class_type):
     assert diags_for(write_config, body) == [
         (
             "warning",
@@ -62,6 +92,12 @@ def test_vectorize_runs_locally_with_its_simulator(write_config):
     assert diags_for(write_config, body) == []
     assert diags_for(write_config, body + "remote = true\n") == []
     assert diags_for(write_config, body + "remote = false\n") == []
+
+
+def test_dispatch_namespaces_run_locally_or_remotely(write_config):
+    body = '[[dispatch_namespaces]]\nbinding = "D"\nnamespace = "n"\n'
+    assert diags_for(write_config, body) == []
+    assert diags_for(write_config, body + "remote = true\n") == []
 
 
 @pytest.mark.parametrize(
