@@ -6,7 +6,7 @@ from bench.harness import Workload
 
 
 def all_workloads() -> dict[str, Workload]:
-    from bench.workloads import ai, browser, d1, images, kv, queues, r2, remote, runtime, vectorize
+    from bench.workloads import ai, assets, browser, d1, images, kv, queues, r2, remote, runtime, vectorize
 
     workloads = [
         kv.WORKLOAD,
@@ -16,6 +16,7 @@ def all_workloads() -> dict[str, Workload]:
         images.WORKLOAD,
         queues.WORKLOAD,
         runtime.WORKLOAD,
+        assets.WORKLOAD,
         remote.WORKLOAD,
         ai.WORKLOAD,
         browser.WORKLOAD,
