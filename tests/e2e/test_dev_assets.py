@@ -126,3 +126,23 @@ def test_a_bad_mode_is_a_config_error(tmp_path: Path, clean_env: dict[str, str],
     assert code == 1, proc.output
     assert 'Expected "assets.html_handling" field to be one of' in proc.output
     assert "Traceback" not in proc.output
+
+
+def test_editing_the_assets_block_applies_without_restart(tmp_path: Path, clean_env: dict[str, str]) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "entry.py").write_text(textwrap.dedent(WORKER))
+    (tmp_path / "public").mkdir()
+    (tmp_path / "public" / "index.html").write_text("shell")
+    config = CONFIG.split("[assets]")[0] + '[assets]\ndirectory = "./public"\n'
+    (tmp_path / "wrangler.toml").write_text(config)
+    proc = DevProcess(tmp_path, env=clean_env)
+    try:
+        proc.wait_for_output("Ready on http://127.0.0.1:")
+        assert proc.get("/index.html").status_code == 307
+        mark = proc.mark()
+        (tmp_path / "wrangler.toml").write_text(config + 'html_handling = "none"\n')
+        proc.wait_for_output("Configuration changed; reloaded", after=mark)
+        r = proc.get("/index.html")
+        assert (r.status_code, r.text) == (200, "shell")
+    finally:
+        assert proc.stop() == 0, proc.output

@@ -379,6 +379,8 @@ class Runtime:
             keep = {n: self._env[n] for n, s in new_specs.items() if self._specs.get(n) == s and n in self._env}
         self._specs = new_specs
         self._env = self._build_env(new_specs, keep)
+        if "assets" in changed:
+            self.assets = self._build_assets()
         self.reload()
         await _background.attach(self)
 
