@@ -383,3 +383,11 @@ def test_headers_file(root: Path) -> None:
     (root / "public" / "_redirects").write_text("/users/:id /file 302\n")
     user = server(root).respond("GET", "/users/7", "example.com", "", {})
     assert user is not None and dict(user.headers)["X-User"] == "7"  # _headers apply to redirects too
+
+
+def test_edited_rule_files_are_read_again(root: Path) -> None:
+    s = server(root)
+    assert outcome(s, "/go") is None
+    (root / "public" / "_redirects").write_text("/go /file 301\n")
+    s._rules_checked = 0.0  # as if the last check were more than a second ago
+    assert outcome(s, "/go") == (301, "/file")

@@ -10,7 +10,9 @@ The ``env.ASSETS.fetch`` binding always applies the full rules and never calls t
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -40,6 +42,8 @@ class AssetServer:
         self.config = config
         self.manifest = Manifest(config.directory)
         self.rules = Rules(config.directory)
+        self._rules_stamp = self._stamp()
+        self._rules_checked = time.monotonic()
         rwf = config.run_worker_first
         self._worker_all = rwf is True
         patterns = rwf if isinstance(rwf, tuple) else ()
@@ -49,6 +53,26 @@ class AssetServer:
     @property
     def warnings(self) -> list[str]:
         return self.rules.warnings
+
+    def _stamp(self) -> tuple[int, ...]:
+        out = []
+        for name in ("_headers", "_redirects"):
+            try:
+                out.append(os.stat(self.config.directory / name).st_mtime_ns)
+            except OSError:
+                out.append(0)
+        return tuple(out)
+
+    def _refresh_rules(self) -> None:
+        # _headers / _redirects edited while flarebind dev runs: re-read them (checked at most once a second)
+        now = time.monotonic()
+        if now - self._rules_checked < 1.0:
+            return
+        self._rules_checked = now
+        stamp = self._stamp()
+        if stamp != self._rules_stamp:
+            self._rules_stamp = stamp
+            self.rules = Rules(self.config.directory)
 
     # -- routing ----------------------------------------------------------------------------------------------
 
@@ -77,6 +101,7 @@ class AssetServer:
         not_found: str | None = None,
     ) -> AssetResponse | None:
         """What the asset worker answers (None: no asset matches and no fallback applies)."""
+        self._refresh_rules()
         resolver = Resolver(self.manifest.etag, self.config.html_handling, not_found or self.config.not_found_handling)
         proxied = False
         redirect = self.rules.redirect_for(host, path)
