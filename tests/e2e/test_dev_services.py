@@ -33,6 +33,8 @@ class Default(WorkerEntrypoint):
         if path == "/fetch":
             r = await self.env.BACKEND.fetch("http://backend/hello?x=1", method="POST", body="payload")
             return Response(f"{r.status} {await r.text()}")
+        if path == "/forward":
+            return await self.env.BACKEND.fetch(request)  # the incoming request, streamed body and all
         if path == "/named":
             return Response(await self.env.ADMIN.whoami())
         if path == "/named-fetch":
@@ -194,6 +196,11 @@ def test_rpc_to_the_default_entrypoint(dev: DevProcess) -> None:
 
 def test_fetch_through_a_service_binding(dev: DevProcess) -> None:
     assert dev.get("/fetch").text == "200 backend POST http://backend/hello?x=1 payload backend utils"
+
+
+def test_forwarding_the_incoming_request(dev: DevProcess) -> None:
+    r = dev.client.post("/forward?a=1", content=b"streamed body")
+    assert r.text == f"backend POST http://127.0.0.1:{dev.port}/forward?a=1 streamed body backend utils"
 
 
 def test_named_entrypoint_with_props(dev: DevProcess) -> None:

@@ -156,7 +156,12 @@ class DevServer:
                 _echo(f"✘ [ERROR] {runtime.load_error}\n", err=True)
             app = RuntimeApp(runtime, test_scheduled=self.test_scheduled)
             url_host = f"[{self.ip}]" if ":" in self.ip else self.ip
-            server = _make_server(app, self.ip, self.port, lambda: _echo(f"Ready on http://{url_host}:{self.port}"))
+
+            def started() -> None:
+                self._announce()
+                _echo(f"Ready on http://{url_host}:{self.port}")
+
+            server = _make_server(app, self.ip, self.port, started)
             watchers = (
                 [
                     asyncio.ensure_future(self._watch_code()),
@@ -165,7 +170,7 @@ class DevServer:
                 ]
                 if self.watch
                 else []
-            )
+            ) + [asyncio.ensure_future(self._heartbeat())]
             for task in watchers:
                 task.add_done_callback(_report_watcher_failure)
             # each watcher sets up its OS watches synchronously in its first step: let them take it before
@@ -205,8 +210,31 @@ class DevServer:
             if other.load_error is not None:
                 _echo(f"✘ [ERROR] {other.load_error}\n", err=True)
 
+    def _worker_names(self) -> list[str]:
+        return [c.name for c in [self.config, *self.others] if c is not None and c.name]
+
+    def _announce(self) -> None:
+        """Put this session's Workers in the dev registry, for service bindings from other flarebind dev processes."""
+        from flarebind.runtime.services import devregistry
+
+        host = "127.0.0.1" if self.ip in ("0.0.0.0", "::", "") else self.ip
+        for name in self._worker_names():
+            if not devregistry.announce(name, host, self.port):
+                _echo(f"▲ [WARNING] Worker {name!r} is already registered by another running dev session", err=True)
+
+    async def _heartbeat(self) -> None:
+        from flarebind.runtime.services import devregistry
+
+        while True:
+            await asyncio.sleep(devregistry.REFRESH_SECONDS)
+            devregistry.touch(self._worker_names())
+
     async def _stop_others(self) -> None:
+        from flarebind.runtime.services import devregistry
         from flarebind.runtime.services.registry import unregister_worker
+
+        for name in self._worker_names():
+            devregistry.withdraw(name)
 
         for other in self.other_runtimes:
             await other.dispose()

@@ -38,6 +38,19 @@ class ServiceBinding:
             return self._target() if callable(self._target) else self._target
         return registry.lookup(self._service)
 
+    def _in_registry(self) -> Any:
+        """The target in another ``flarebind dev`` process, found through the dev registry (None: not running)."""
+        if self._target is not None:
+            return None
+        from flarebind.runtime.services import devregistry
+
+        entry = devregistry.lookup(self._service)
+        if entry is None:
+            return None
+        from flarebind.runtime.services.edge import RemoteWorker
+
+        return RemoteWorker(self._service, entry)
+
     def _entry_class(self, runtime: Any) -> type | None:
         """The target class (None: the default export is legacy module-level handlers)."""
         from flarebind.runtime.sdk.entrypoints import WorkerEntrypoint
@@ -83,8 +96,14 @@ class ServiceBinding:
 
         if isinstance(input, str) and not urlsplit(input).scheme:
             raise TypeError(f"Fetch API cannot load: {input}")
-        request = JsRequest.new(input, init, **kwargs)
+        plain = getattr(input, "js_object", input)
+        if isinstance(plain, JsRequest) and init is None and not kwargs:
+            request = plain  # passed on as it is: its (possibly streamed) body goes to the target, as in JS
+        else:
+            request = JsRequest.new(input, init, **kwargs)
         runtime = self._runtime()
+        if runtime is None and (remote := self._in_registry()) is not None:  # another flarebind dev process
+            return Response(await remote.fetch(request, self._entrypoint, self._props))
         if runtime is None:
             return Response(
                 JsResponse(
@@ -122,12 +141,15 @@ class ServiceBinding:
         return call
 
     async def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if name in RESERVED:
+            raise TypeError(f"'{name}' is a reserved method and cannot be called over RPC.")
         runtime = self._runtime()
+        if runtime is None and (remote := self._in_registry()) is not None:  # another flarebind dev process
+            sent = [clone(a) for a in args] + ([clone(dict(kwargs))] if kwargs else [])
+            return await remote.call(name, sent, self._entrypoint, self._props)
         if runtime is None:
             raise Exception(registry.not_found_message(self._service))
         await runtime.ready
-        if name in RESERVED:
-            raise TypeError(f"'{name}' is a reserved method and cannot be called over RPC.")
         cls = self._entry_class(runtime)
         # the RPC surface: public plain functions defined on the class (or its bases), not instance attributes
         member = None if cls is None or name.startswith("_") else inspect.getattr_static(cls, name, None)
