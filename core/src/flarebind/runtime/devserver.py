@@ -219,7 +219,12 @@ class DevServer:
 
         host = "127.0.0.1" if self.ip in ("0.0.0.0", "::", "") else self.ip
         for name in self._worker_names():
-            if not devregistry.announce(name, host, self.port):
+            try:
+                announced = devregistry.announce(name, host, self.port)
+            except OSError as exc:  # an unwritable registry folder must not stop the dev server
+                _echo(f"▲ [WARNING] could not write the dev registry ({exc}); other dev sessions won't see {name!r}")
+                continue
+            if not announced:
                 _echo(f"▲ [WARNING] Worker {name!r} is already registered by another running dev session", err=True)
 
     async def _heartbeat(self) -> None:
@@ -227,14 +232,16 @@ class DevServer:
 
         while True:
             await asyncio.sleep(devregistry.REFRESH_SECONDS)
-            devregistry.touch(self._worker_names())
+            with contextlib.suppress(OSError):
+                devregistry.touch(self._worker_names())
 
     async def _stop_others(self) -> None:
         from flarebind.runtime.services import devregistry
         from flarebind.runtime.services.registry import unregister_worker
 
         for name in self._worker_names():
-            devregistry.withdraw(name)
+            with contextlib.suppress(OSError):
+                devregistry.withdraw(name)
 
         for other in self.other_runtimes:
             await other.dispose()
