@@ -17,6 +17,7 @@ def all_workloads() -> dict[str, Workload]:
         queues.WORKLOAD,
         runtime.WORKLOAD,
         assets.WORKLOAD,
+        assets.RPC_WORKLOAD,
         remote.WORKLOAD,
         ai.WORKLOAD,
         browser.WORKLOAD,
