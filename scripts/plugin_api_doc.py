@@ -40,8 +40,11 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "NotSimulatedError",
             "RemoteRequiredError",
             "RemoteSessionError",
+            "JsResponse",
+            "ReadableStream",
         ],
     ),
+    ("Running Workers", ["Runtime", "fetcher_for"]),
     (
         "Storage helpers",
         [
@@ -67,6 +70,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
         "Remote adapter helpers",
         [
             "RemoteBinding",
+            "RemoteFetcher",
             "RemoteStream",
             "body_arg",
             "is_stream_source",

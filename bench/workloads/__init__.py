@@ -6,7 +6,20 @@ from bench.harness import Workload
 
 
 def all_workloads() -> dict[str, Workload]:
-    from bench.workloads import ai, browser, d1, durable_objects, images, kv, queues, r2, remote, runtime, vectorize
+    from bench.workloads import (
+        ai,
+        assets,
+        browser,
+        d1,
+        durable_objects,
+        images,
+        kv,
+        queues,
+        r2,
+        remote,
+        runtime,
+        vectorize,
+    )
 
     workloads = [
         kv.WORKLOAD,
@@ -17,6 +30,8 @@ def all_workloads() -> dict[str, Workload]:
         queues.WORKLOAD,
         runtime.WORKLOAD,
         durable_objects.WORKLOAD,
+        assets.WORKLOAD,
+        assets.RPC_WORKLOAD,
         remote.WORKLOAD,
         ai.WORKLOAD,
         browser.WORKLOAD,

@@ -13,7 +13,7 @@ def test_unsimulated_and_remote_only_bindings_raise_on_use():
         {
             "GREETING": {"type": "plain_text", "value": "hi"},
             "AE": {"type": "analytics_engine", "dataset": "events"},
-            "DISPATCHER": {"type": "dispatch_namespace", "namespace": "n"},
+            "MEDIA": {"type": "media"},
         },
         LocalContext(in_memory=True),
     )
@@ -21,5 +21,5 @@ def test_unsimulated_and_remote_only_bindings_raise_on_use():
     expected = r"^Binding AE \(Analytics Engine Dataset\): no installed plugin provides a local simulation"
     with pytest.raises(NotSimulatedError, match=expected):
         env.AE.writeDataPoint({})
-    with pytest.raises(RemoteRequiredError, match=r"^Binding DISPATCHER needs to be run remotely$"):
-        env.DISPATCHER.get("user-worker")
+    with pytest.raises(RemoteRequiredError, match=r"^Binding MEDIA needs to be run remotely$"):
+        env.MEDIA.input(b"")

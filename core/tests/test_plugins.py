@@ -118,7 +118,7 @@ def test_first_party_plugins_cover_the_rest():
     } <= keys
     supports = {bt.config_key: bt.support for bt in plugins.registry.binding_types()}
     assert supports["ai"] is Support.ALWAYS_REMOTE
-    assert supports["dispatch_namespaces"] is Support.REMOTE
+    assert supports["dispatch_namespaces"] is Support.LOCAL_AND_REMOTE  # user Workers from dispatch-namespace add-local
     # flarebind-vectorize, -mtls, -browser and -images ship local simulators (an exact index, a local client
     # certificate, a local Chromium, Pillow), so those bindings run locally unless remote = true
     local_and_remote = ("kv_namespaces", "vectorize", "mtls_certificates", "browser", "images")

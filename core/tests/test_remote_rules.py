@@ -36,13 +36,43 @@ def test_ai_remote_true_is_silent(write_config):
     assert diags_for(write_config, '[ai]\nbinding = "AI"\nremote = true\n') == []
 
 
+class _RemoteClassPlugin:
+    """A type with no local simulator (Support.REMOTE): no first-party type is in that class any more (dispatch
+    namespaces run locally since user Workers can be registered with `dispatch-namespace add-local`)."""
+
+    from flarebind.plugin import hookimpl
+
+    @hookimpl
+    def register_binding_types(self, register):
+        from flarebind.plugin import BindingType, Support
+
+        register(
+            BindingType(
+                type="remote_gadget",
+                config_key="remote_gadgets",
+                friendly_name="Remote Gadget",
+                support=Support.REMOTE,
+                fields={"binding": str},
+                required=("binding",),
+            )
+        )
+
+
+@pytest.fixture
+def remote_class_type():
+    from flarebind.plugin import registered_plugin
+
+    with registered_plugin(_RemoteClassPlugin(), "remote-gadget"):
+        yield
+
+
 @pytest.mark.parametrize(
     ("body", "friendly"),
     [
-        ('[[dispatch_namespaces]]\nbinding = "D"\nnamespace = "n"\n', "Dispatch Namespace"),
+        ('[[remote_gadgets]]\nbinding = "D"\n', "Remote Gadget"),
     ],
 )
-def test_remote_class_without_remote_warns(write_config, body, friendly):
+def test_remote_class_without_remote_warns(write_config, body, friendly, remote_class_type):
     assert diags_for(write_config, body) == [
         (
             "warning",
@@ -64,6 +94,12 @@ def test_vectorize_runs_locally_with_its_simulator(write_config):
     assert diags_for(write_config, body + "remote = false\n") == []
 
 
+def test_dispatch_namespaces_run_locally_or_remotely(write_config):
+    body = '[[dispatch_namespaces]]\nbinding = "D"\nnamespace = "n"\n'
+    assert diags_for(write_config, body) == []
+    assert diags_for(write_config, body + "remote = true\n") == []
+
+
 @pytest.mark.parametrize(
     ("body", "friendly"),
     [
@@ -76,7 +112,8 @@ def test_vectorize_runs_locally_with_its_simulator(write_config):
         ('[assets]\ndirectory = "public"\nbinding = "ASSETS"\nremote = true\n', "Assets"),
     ],
 )
-def test_remote_true_on_local_only_type_is_an_error(write_config, body, friendly):
+def test_remote_true_on_local_only_type_is_an_error(write_config, body, friendly, tmp_path):
+    (tmp_path / "public").mkdir()  # assets.directory must exist (a config error otherwise, as in wrangler)
     assert diags_for(write_config, body) == [
         ("error", f"{friendly} bindings do not support accessing remote resources.")
     ]

@@ -20,7 +20,13 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
 
 @click.command("dev")
 @click.option(
-    "-c", "--config", "config", type=click.Path(dir_okay=True), help="Path to the Wrangler configuration file."
+    "-c",
+    "--config",
+    "config",
+    type=click.Path(dir_okay=True),
+    multiple=True,
+    help="Path to the Wrangler configuration file. Repeat it to run several Workers: the first is the primary "
+    "(served over HTTP), the others are reachable through service bindings.",
 )
 @click.option(
     "-e",
@@ -108,7 +114,7 @@ def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
     help="Write the local state to this archive when the server stops.",
 )
 def dev_command(
-    config: str | None,
+    config: tuple[str, ...],
     env: str | None,
     ip: str,
     port: int,
@@ -157,18 +163,23 @@ def dev_command(
 
     variables = _parse_vars(var)
     print_plugin_errors(get_plugins())
-    loaded, diagnostics = load_config(config, env)
-    if loaded is None or any(d.is_error for d in diagnostics):
-        raise ConfigProblem(diagnostics, loaded.path if loaded else None)
-    refusal = loaded.production_refusal(local=local, allow=allow_production_remote)
-    if refusal:
-        raise ConfigProblem(refusal, loaded.path)
-    if diagnostics:
-        print_diagnostics(diagnostics, loaded.path)
-    if not loaded.main:
-        raise click.ClickException(
-            f'{loaded.path.name} has no "main": set it to your Worker\'s entry module, e.g. main = "src/entry.py".'
-        )
+    # several -c: the first config is the primary Worker, the others run beside it (flarebind.runtime.services)
+    workers = []
+    for path in config or (None,):
+        loaded, diagnostics = load_config(path, env)
+        if loaded is None or any(d.is_error for d in diagnostics):
+            raise ConfigProblem(diagnostics, loaded.path if loaded else None)
+        refusal = loaded.production_refusal(local=local, allow=allow_production_remote)
+        if refusal:
+            raise ConfigProblem(refusal, loaded.path)
+        if diagnostics:
+            print_diagnostics(diagnostics, loaded.path)
+        if not loaded.main:
+            raise click.ClickException(
+                f'{loaded.path.name} has no "main": set it to your Worker\'s entry module, e.g. main = "src/entry.py".'
+            )
+        workers.append(loaded)
+    loaded, others = workers[0], workers[1:]
 
     def show_table(cfg: Any) -> None:
         from flarebind.bindings.table import render_table, table_rows
@@ -176,7 +187,10 @@ def dev_command(
         click.echo(render_table(table_rows(cfg, local=local), color=sys.stdout.isatty()))
         click.echo()
 
-    show_table(loaded)
+    for cfg in workers:
+        if others:
+            click.echo(f"Worker {cfg.name or cfg.path}:")
+        show_table(cfg)
     if debugpy_address is not None:
         from flarebind.debugging import listen
 
@@ -211,6 +225,7 @@ def dev_command(
                 show_table=show_table,
                 watch=not no_watch,
                 allow_production_remote=allow_production_remote,
+                others=others,
             )
         )
     finally:

@@ -34,6 +34,14 @@ def _ratelimit_resource(e: Any) -> str | None:
     return None
 
 
+def _validate_assets(binding: Any, report: Any) -> None:
+    # the routing modes are checked when the config is read, so a typo is a config error with file and line
+    from flarebind.runtime.assets.config import problems
+
+    for problem in problems(dict(binding.entry)):
+        report.error(problem, at=binding.path, env=binding.env)
+
+
 TYPES = [
     BindingType(
         type="durable_object_namespace",
@@ -107,6 +115,8 @@ TYPES = [
             "run_worker_first": object,
         },
         inheritable=True,
+        path_fields=("directory",),
+        validate=_validate_assets,
     ),
     BindingType(
         type="secrets_store_secret",
@@ -186,6 +196,10 @@ def register_binding_types(register: Any) -> None:
 def register_adapters(register: Any) -> None:
     register.local("workflow", "flarebind.runtime.workflows.binding:make_local_workflow")
     register.local("durable_object_namespace", "flarebind.runtime.durable_objects.namespace:make_local")
+    # static assets: env.ASSETS over flarebind.runtime.assets (the routing in front of the Worker is in asgi_app)
+    register.local("assets", "flarebind.runtime.assets.binding:make_local_assets")
+    # Dynamic Workers: env.LOADER.get(id, callback) in flarebind.runtime.worker_loader
+    register.local("worker_loader", "flarebind.runtime.worker_loader:make_local_worker_loader")
 
 
 @hookimpl

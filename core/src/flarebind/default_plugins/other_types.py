@@ -227,6 +227,10 @@ def register_binding_types(register: Any) -> None:
 @hookimpl
 def register_adapters(register: Any) -> None:
     register.local("queue", "flarebind.runtime.queues.producer:make_local_producer")
+    # service bindings to Workers running in this process (flarebind dev -c a -c b): flarebind.runtime.services
+    register.local("service", "flarebind.runtime.services.binding:make_local_service")
+    # the dev registry's transport: other flarebind dev processes call this one's Workers here
+    register.cdn_cgi("flarebind-service", "flarebind.runtime.services.edge:serve")
 
 
 @hookimpl

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 from flarebind.jsobject import JsObject
 from flarebind.runtime import edge
+from flarebind.runtime.assets import asgi as _assets
 from flarebind.runtime.sdk.body import ReadableStream
 from flarebind.runtime.sdk.request import JsRequest
 from flarebind.runtime.sdk.response import JsResponse
@@ -81,6 +82,14 @@ class RuntimeApp:
         elif path.startswith(edge.CDN_CGI_PREFIX) and (handler := edge.cdn_cgi_handler(path)) is not None:
             # a plugin serves this edge path (/cdn-cgi/image/… by flarebind-images)
             response = await edge.serve_cdn_cgi(handler, self.runtime, self._request(scope, receive))
+        elif (assets := getattr(self.runtime, "assets", None)) is not None and (
+            found := _assets.route(assets, scope)
+        ) is not None:
+            # static assets: answered here, before (and without) the Worker's Python request handling
+            await _assets.send(scope, send, found)
+            if self.access_log:
+                self.log(f"[flarebind:info] {scope['method']} {path} {found.status} {_phrase(found.status)} (asset)")
+            return
         else:
             response = await self.runtime.handle_fetch(self._request(scope, receive))
         await self._send(scope, send, response)

@@ -8,6 +8,7 @@ import attrs
 
 # flag -> the date from which it is on by default; each can be turned off with its disable flag
 DEFAULT_ON_FROM: dict[str, str] = {
+    "assets_navigation_prefers_asset_serving": "2025-04-01",
     "python_no_global_handlers": "2025-08-14",
     "python_workers_force_new_vendor_path": "2025-08-11",
     "python_workflows": "2025-09-20",

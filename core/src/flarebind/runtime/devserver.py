@@ -131,8 +131,11 @@ class DevServer:
         show_table: Callable[[Any], None] | None = None,
         watch: bool = True,
         allow_production_remote: bool = False,
+        others: list[Any] | None = None,
     ) -> None:
         self.config = config
+        self.others = list(others or [])  # configs of the other Workers (-c a -c b); the first is `config`
+        self.other_runtimes: list[Runtime] = []
         self.env = env
         self.ip = ip
         self.port = port
@@ -164,6 +167,7 @@ class DevServer:
         self.runtime = runtime
         try:
             try:
+                await self._start_others(runtime)
                 await runtime.ready
             except FlarebindError as exc:
                 # e.g. a remote binding without credentials: one error line, not a traceback
@@ -175,6 +179,7 @@ class DevServer:
             self._url = f"http://{url_host}:{self.port}"
 
             def started() -> None:
+                self._announce()
                 if runtime.worker is None:
                     # not "Ready": the Worker failed to import; every request gets the error page until an edit
                     # fixes it (reload_code then prints "Ready on")
@@ -191,7 +196,7 @@ class DevServer:
                 ]
                 if self.watch
                 else []
-            )
+            ) + [asyncio.ensure_future(self._heartbeat())]
             for task in watchers:
                 task.add_done_callback(_report_watcher_failure)
             # each watcher sets up its OS watches synchronously in its first step: let them take it before
@@ -208,6 +213,68 @@ class DevServer:
         finally:
             listener.close()
             await runtime.dispose()
+            await self._stop_others()
+
+    # -- several Workers ------------------------------------------------------------------------------------------
+
+    async def _start_others(self, primary: Runtime) -> None:
+        """Register every Worker by name for service bindings and start the non-primary ones (their own bindings
+        and state folder)."""
+        from flarebind.runtime.services.registry import register_worker
+
+        if self.config.name:
+            register_worker(self.config.name, primary)
+        for config in self.others:
+            other = Runtime(**self._runtime_options(config))
+            other.config = config
+            other.tolerate_load_errors = True
+            self.other_runtimes.append(other)
+            if config.name:
+                register_worker(config.name, other)
+        for other in self.other_runtimes:
+            await other.ready
+            if other.load_error is not None:
+                _echo(f"✘ [ERROR] {other.load_error}\n", err=True)
+
+    def _worker_names(self) -> list[str]:
+        return [c.name for c in [self.config, *self.others] if c is not None and c.name]
+
+    def _announce(self) -> None:
+        """Put this session's Workers in the dev registry, for service bindings from other flarebind dev processes."""
+        from flarebind.runtime.services import devregistry
+
+        host = "127.0.0.1" if self.ip in ("0.0.0.0", "::", "") else self.ip
+        for name in self._worker_names():
+            try:
+                announced = devregistry.announce(name, host, self.port)
+            except OSError as exc:  # an unwritable registry folder must not stop the dev server
+                _echo(f"▲ [WARNING] could not write the dev registry ({exc}); other dev sessions won't see {name!r}")
+                continue
+            if not announced:
+                _echo(f"▲ [WARNING] Worker {name!r} is already registered by another running dev session", err=True)
+
+    async def _heartbeat(self) -> None:
+        from flarebind.runtime.services import devregistry
+
+        while True:
+            await asyncio.sleep(devregistry.REFRESH_SECONDS)
+            with contextlib.suppress(OSError):
+                devregistry.touch(self._worker_names())
+
+    async def _stop_others(self) -> None:
+        from flarebind.runtime.services import devregistry
+        from flarebind.runtime.services.registry import unregister_worker
+
+        for name in self._worker_names():
+            with contextlib.suppress(OSError):
+                devregistry.withdraw(name)
+
+        for other in self.other_runtimes:
+            await other.dispose()
+            if other.config is not None and other.config.name:
+                unregister_worker(other.config.name, other)
+        if self.config.name:
+            unregister_worker(self.config.name, self.runtime)
 
     # -- reload ---------------------------------------------------------------------------------------------------
 
@@ -215,15 +282,16 @@ class DevServer:
         assert self.runtime is not None
         started = time.perf_counter()
         names = ", ".join(sorted({Path(p).name for p in changed}))
-        was_broken = self.runtime.worker is None
+        runtime = self._runtime_for(changed)
+        was_broken = runtime.worker is None
         try:
-            self.runtime.reload()
+            runtime.reload()
         except WorkerLoadError as exc:
-            keep = "the last good version keeps serving" if self.runtime.worker is not None else "fix it to serve"
+            keep = "the last good version keeps serving" if runtime.worker is not None else "fix it to serve"
             _echo(f"✘ [ERROR] {exc}\n\n({names} changed; {keep})\n", err=True)
             return
         _echo(f"⎔ Reloaded {names} ({(time.perf_counter() - started) * 1000:.0f}ms)")
-        if was_broken and self.runtime.worker is not None:
+        if was_broken and runtime.worker is not None:
             _echo(f"Ready on {self._url}")
 
     async def reload_config(self) -> None:
@@ -255,9 +323,18 @@ class DevServer:
         _echo("⎔ Configuration changed; reloaded")
         self.show_table(config)
 
+    def _runtime_for(self, changed: list[str]) -> Runtime:
+        """The Worker whose source folder holds the changed files (the primary unless another one's does)."""
+        assert self.runtime is not None
+        for other in self.other_runtimes:
+            root = other.main.parent
+            if any(root in Path(p).resolve().parents for p in changed):
+                return other
+        return self.runtime
+
     def _code_roots(self) -> list[Path]:
         assert self.runtime is not None
-        return [self.runtime.main.parent]
+        return [self.runtime.main.parent, *(other.main.parent for other in self.other_runtimes)]
 
     def _config_files(self) -> set[Path]:
         directory = Path(self.config.dir)
@@ -279,7 +356,11 @@ class DevServer:
 
         watcher = FileWatcher(*self._code_roots(), watch_filter=only_python, step_ms=20)  # watching from here on
         async for changes in watcher.changes(self._stop):
-            self.reload_code([path for _, path in changes])
+            by_worker: dict[int, list[str]] = {}  # with several Workers, each reloads for its own files
+            for _, path in changes:
+                by_worker.setdefault(id(self._runtime_for([path])), []).append(path)
+            for paths in by_worker.values():
+                self.reload_code(paths)
 
     async def _watch_config(self) -> None:
         from flarebind.runtime.watch import FileWatcher

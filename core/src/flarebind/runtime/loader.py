@@ -87,7 +87,40 @@ def _under(path: str | None, roots: list[Path]) -> bool:
     return any(resolved == root or root in resolved.parents for root in roots)
 
 
+# -- several Workers in one process (flarebind dev -c a -c b) ---------------------------------------------------------
+# Each Worker's source folder is remembered; while one Worker loads, the modules imported from the *other* Workers'
+# folders are set aside, so its `import utils` finds its own utils.py, not a same-named sibling of another Worker.
+# They are put back afterwards (a name both use stays bound to the last loaded; each Worker's code keeps the module
+# objects it imported).
+_SOURCE_DIRS: set[str] = set()
+
+
+def _set_aside(source_dir: Path) -> dict[str, ModuleType]:
+    others = tuple(d + os.sep for d in _SOURCE_DIRS if d != str(source_dir))
+    if not others:
+        return {}
+    aside = {n: m for n, m in sys.modules.items() if str(getattr(m, "__file__", None) or "").startswith(others)}
+    for name in aside:
+        del sys.modules[name]
+    return aside
+
+
+def _put_back(aside: dict[str, ModuleType]) -> None:
+    for name, module in aside.items():
+        sys.modules.setdefault(name, module)
+
+
 def load_worker(main: str | Path, compat: Compat, *, project_dir: Path | None = None) -> LoadedWorker:
+    aside = _set_aside(Path(main).resolve().parent)
+    try:
+        worker = _load_worker(main, compat, project_dir=project_dir)
+    finally:
+        _put_back(aside)
+    _SOURCE_DIRS.add(str(worker.main.parent))
+    return worker
+
+
+def _load_worker(main: str | Path, compat: Compat, *, project_dir: Path | None = None) -> LoadedWorker:
     """Import the Worker's main module and find its default handler; raises :class:`WorkerLoadError`."""
     from flarebind.runtime.sdk.entrypoints import WorkerEntrypoint
 

@@ -82,6 +82,7 @@ class Runtime(DurableObjectsRuntime):
         record: str | Path | None = None,
         replay: str | Path | None = None,
         queue_consumers: list[dict[str, Any]] | None = None,
+        assets: dict[str, Any] | None = None,
         **binding_options_: Any,
     ) -> None:
         # the per-type keywords (kv_namespaces=, d1_databases=, r2_buckets=, …) are what installed binding types
@@ -106,6 +107,7 @@ class Runtime(DurableObjectsRuntime):
             "clock": clock,
             "local": local,
             "queue_consumers": queue_consumers,  # [{"queue": …, "max_batch_size": …}], as queues.consumers
+            "assets": assets,  # wrangler's assets block: served in front of the Worker (flarebind.runtime.assets)
         }
         self._cassette = {"record": record, "replay": replay}  # remote calls to/from a cassette
         self.error_bodies = error_bodies
@@ -118,6 +120,7 @@ class Runtime(DurableObjectsRuntime):
         self._env: Any = None
         self._specs: dict[str, dict[str, Any]] = {}
         self._worker: LoadedWorker | None = None
+        self.assets: Any = None  # an AssetServer when configured (asgi_app asks it before the Worker)
         self._tracker = WaitUntilTracker(report=lambda text: self.log(text))
         self._shims = False
         self._disposed = False
@@ -199,6 +202,7 @@ class Runtime(DurableObjectsRuntime):
             self._specs = self._binding_specs()
             await self._route_remote(self._specs)
             self._env = self._build_env(self._specs, {})
+            self.assets = self._build_assets()
             try:
                 self._worker = self._load()
             except WorkerLoadError as exc:
@@ -210,6 +214,26 @@ class Runtime(DurableObjectsRuntime):
             await self._release()
             raise
         return self
+
+    def _build_assets(self) -> Any:
+        if not self._options["assets"]:
+            return None
+        from flarebind.config.diagnostics import ConfigError, Diagnostic
+        from flarebind.runtime.assets import AssetsConfig, AssetsConfigError, AssetServer
+
+        try:
+            config = AssetsConfig.from_spec(
+                self._options["assets"],
+                self.project_dir,
+                navigation_prefers_assets=self.compat.enabled("assets_navigation_prefers_asset_serving"),
+            )
+        except AssetsConfigError as exc:  # reported like any config error (dev prints it and exits 1)
+            path = self.config.path if self.config is not None else None
+            raise ConfigError([Diagnostic("error", str(exc), path)], path) from None
+        server = AssetServer(config)
+        for warning in server.warnings:
+            self.log(f"[flarebind:warn] {warning}")
+        return server
 
     def _new_context(self) -> Any:
         from flarebind.bindings.context import LocalContext
@@ -358,6 +382,8 @@ class Runtime(DurableObjectsRuntime):
             keep = {n: self._env[n] for n, s in new_specs.items() if self._specs.get(n) == s and n in self._env}
         self._specs = new_specs
         self._env = self._build_env(new_specs, keep)
+        if "assets" in changed:
+            self.assets = self._build_assets()
         self.reload()
         await _background.attach(self)
 
@@ -596,6 +622,7 @@ def runtime_options_for(
         "compatibility_flags": tuple(config.compatibility_flags),
         "project_dir": config.dir,
         "local": local,
+        "assets": config.flat.get("assets"),
     }
 
 

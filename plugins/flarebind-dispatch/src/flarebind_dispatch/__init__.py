@@ -35,11 +35,26 @@ def register_binding_types(register: Any) -> None:
             type="dispatch_namespace",
             config_key="dispatch_namespaces",
             friendly_name="Dispatch Namespace",
-            support=Support.REMOTE,
+            support=Support.LOCAL_AND_REMOTE,
             fields={"binding": str, "namespace": str, "outbound": dict},
             required=("binding", "namespace"),
             resource=_dispatch_resource,
             resource_fields=("namespace",),
             upload_metadata=upload_metadata,
         )
+    )
+
+
+# local: user Workers registered with `flarebind dispatch-namespace add-local` (flarebind_dispatch.local)
+@hookimpl
+def register_adapters(register: Any) -> None:
+    register.local("dispatch_namespace", "flarebind_dispatch.local:make_local_dispatch")
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    cli.add_lazy_command(
+        "dispatch-namespace",
+        "flarebind_dispatch.cli:dispatch_group",
+        help="Register user Workers of a dispatch namespace for local development.",
     )

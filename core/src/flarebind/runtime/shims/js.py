@@ -6,6 +6,7 @@ from flarebind.runtime.sdk.blob import Blob, File, FormData
 from flarebind.runtime.sdk.cache import caches
 from flarebind.runtime.sdk.fetch import js_fetch as fetch
 from flarebind.runtime.sdk.headers import Headers
+from flarebind.runtime.sdk.htmlrewriter import JsHTMLRewriter as HTMLRewriter
 from flarebind.runtime.sdk.jsapi import (
     JSON,
     URL,
@@ -32,6 +33,7 @@ __all__ = [
     "Error",
     "File",
     "FormData",
+    "HTMLRewriter",
     "Headers",
     "Object",
     "Request",
@@ -51,10 +53,24 @@ __all__ = [
 ]
 
 
+def _in_import_from() -> bool:
+    """Is the caller executing ``from js import name``? (Then a missing name is an ImportError that says what the
+    shim has, instead of Python's bare "cannot import name"; ``getattr``/``hasattr`` still see AttributeError.)"""
+    import dis
+    import sys
+
+    frame = sys._getframe(2)
+    code = frame.f_code.co_code
+    return 0 <= frame.f_lasti < len(code) and code[frame.f_lasti] == dis.opmap.get("IMPORT_FROM")
+
+
 def __getattr__(name: str) -> Any:
-    raise AttributeError(
+    if name.startswith("__"):
+        raise AttributeError(name)
+    message = (
         f"flarebind's `js` module has no {name!r}: this JS global is not available when running Python Workers "
-        "locally with flarebind (supported: Response, Request, Headers, URL, URLSearchParams, Object, JSON, "
-        "console, fetch, Date, TextEncoder, TextDecoder, Error, FormData, Blob, File, btoa, atob, caches, crypto, "
-        "WebSocket, WebSocketPair, WebSocketRequestResponsePair)"
+        f"locally with flarebind (supported: {', '.join(__all__)})"
     )
+    if _in_import_from():
+        raise ImportError(message, name="js")
+    raise AttributeError(message)

@@ -7,6 +7,7 @@ from flarebind.runtime.sdk.context import ExecutionContext as Context
 from flarebind.runtime.sdk.entrypoints import DurableObject, WorkerEntrypoint, WorkflowEntrypoint, handler
 from flarebind.runtime.sdk.fetch import fetch
 from flarebind.runtime.sdk.headers import Headers
+from flarebind.runtime.sdk.htmlrewriter import HTMLRewriter
 from flarebind.runtime.sdk.request import Request
 from flarebind.runtime.sdk.response import FetchResponse, Response
 from flarebind.runtime.sdk.types import (
@@ -37,6 +38,7 @@ __all__ = [
     "File",
     "FormData",
     "FormDataValue",
+    "HTMLRewriter",
     "Headers",
     "JSBody",
     "Request",

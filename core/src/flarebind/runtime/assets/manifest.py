@@ -1,0 +1,116 @@
+"""The files under ``assets.directory``, keyed by their URL path (``/a/b.html``), with ETag and content type.
+
+Only files found by walking the directory are ever served (a request path is a manifest key, never joined onto
+the directory), so ``..`` or symlinks out of the folder cannot leak other files. The walk is redone when a lookup
+misses and the last walk is older than a second, so files added while ``flarebind dev`` runs appear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+# never uploaded as assets by wrangler (they configure the routing or are tooling)
+_IGNORED_NAMES = {"_headers", "_redirects", ".assetsignore", "_worker.js", ".DS_Store"}
+_IGNORED_DIRS = {".git", "node_modules", ".wrangler"}
+
+_EXTRA_TYPES = {
+    ".js": "application/javascript",
+    ".mjs": "application/javascript",
+    ".json": "application/json",
+    ".wasm": "application/wasm",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".ico": "image/x-icon",
+    ".md": "text/markdown",
+    ".txt": "text/plain",
+    ".xml": "text/xml",
+}
+
+
+def content_type(path: str) -> str:
+    ext = os.path.splitext(path)[1].lower()
+    kind = _EXTRA_TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+    # text types carry a charset, as Cloudflare's asset server sends them
+    if kind.startswith("text/") or kind in ("application/javascript", "application/json", "image/svg+xml"):
+        return f"{kind}; charset=utf-8"
+    return kind
+
+
+@dataclass
+class Entry:
+    file: Path
+    size: int
+    mtime_ns: int
+    _etag: str | None = None
+
+    @property
+    def etag(self) -> str:
+        if self._etag is None:
+            digest = hashlib.sha256()
+            with open(self.file, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 16), b""):
+                    digest.update(block)
+            self._etag = digest.hexdigest()[:32]
+        return self._etag
+
+    def read(self) -> bytes:
+        return self.file.read_bytes()
+
+
+class Manifest:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._entries: dict[str, Entry] = {}
+        self._scanned = 0.0
+        self.rescan()
+
+    def rescan(self) -> None:
+        entries: dict[str, Entry] = {}
+        root = self.directory
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if d not in _IGNORED_DIRS]
+            rel_dir = os.path.relpath(dirpath, root)
+            for name in filenames:
+                if rel_dir == "." and name in _IGNORED_NAMES:
+                    continue
+                full = Path(dirpath, name)
+                try:
+                    st = full.stat()
+                except OSError:
+                    continue
+                key = "/" + (name if rel_dir == "." else f"{rel_dir}/{name}").replace(os.sep, "/")
+                old = self._entries.get(key)
+                if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
+                    entries[key] = old
+                else:
+                    entries[key] = Entry(full, st.st_size, st.st_mtime_ns)
+        self._entries = entries
+        self._scanned = time.monotonic()
+
+    def get(self, path: str) -> Entry | None:
+        entry = self._entries.get(path)
+        if entry is None:
+            if time.monotonic() - self._scanned > 1.0:
+                self.rescan()
+                entry = self._entries.get(path)
+            return entry
+        try:
+            st = entry.file.stat()
+        except OSError:
+            self.rescan()
+            return self._entries.get(path)
+        if st.st_mtime_ns != entry.mtime_ns or st.st_size != entry.size:
+            entry = self._entries[path] = Entry(entry.file, st.st_size, st.st_mtime_ns)
+        return entry
+
+    def etag(self, path: str) -> str | None:
+        entry = self.get(path)
+        return entry.etag if entry is not None else None
