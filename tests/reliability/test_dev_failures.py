@@ -100,8 +100,8 @@ def test_table_and_check_say_not_simulated(tmp_path, clean):
     modes = {row["binding"]: row["mode"] for row in json.loads(out.stdout)}
     assert modes == {
         "EVENTS": "not simulated",
-        "ASSETS": "not simulated",
-        "LOADER": "not simulated",
+        "ASSETS": "local",  # simulated since static assets and Worker Loader landed
+        "LOADER": "local",
         "KV": "local",
     }
     check = subprocess.run(
@@ -110,8 +110,6 @@ def test_table_and_check_say_not_simulated(tmp_path, clean):
     warnings = [d for d in json.loads(check.stdout)["diagnostics"] if d["level"] == "warning"]
     assert [w["path"] for w in warnings] == [
         "analytics_engine_datasets[0]",
-        "assets",
-        "worker_loaders[0]",
     ]
     assert warnings[0]["message"].startswith('Analytics Engine Dataset binding "EVENTS" is not simulated locally')
 

@@ -40,7 +40,8 @@ class Default(WorkerEntrypoint):
 """
 
 
-async def test_workers_rpc_wrapper_types_recognise_bindings(run_worker) -> None:
+async def test_workers_rpc_wrapper_types_recognise_bindings(run_worker, tmp_path) -> None:
+    (tmp_path / "public").mkdir()
     rt = await run_worker(
         RPC_WORKER,
         kv_namespaces={"KV": {"id": "kv"}},
@@ -48,7 +49,7 @@ async def test_workers_rpc_wrapper_types_recognise_bindings(run_worker) -> None:
         d1_databases={"DB": {"id": "db"}},
         vars={"GREETING": "hi"},
         bindings={
-            "ASSETS": {"type": "assets"},
+            "ASSETS": {"type": "assets", "directory": str(tmp_path / "public")},
             "VECTORIZE": {"type": "vectorize", "index_name": "idx"},
             "HYPERDRIVE": {"type": "hyperdrive", "id": "h"},
         },
@@ -62,7 +63,7 @@ async def test_workers_rpc_wrapper_types_recognise_bindings(run_worker) -> None:
     assert got["statement"] == [True, False, False]
     assert got["bound"] == [True, False]
     assert got["row_is_data"] == [False, True, 1]
-    # bindings not simulated here still have the SDK's wrapper type (the SDK's *_is_wrapped tests)
+    # bindings have the SDK's wrapper type, simulated here or not (the SDK's *_is_wrapped tests)
     assert got["assets"] == [True, True]
     assert got["vectorize"] == [True, False]
     assert got["hyperdrive"] is False  # the SDK hands Hyperdrive over unwrapped

@@ -31,9 +31,19 @@ __all__ = [
 # The SDK's JsDict: a dict with attribute access (``results.results[0]``), which flarebind's JsObject is.
 JsDict = JsObject
 
-# where binding objects and the objects their calls return are defined: a binding plugin (``flarebind_kv`` …) or the
-# remote adapters; plain data (dict/JsObject, list, str, bytes, memoryview, numbers, None) never counts
-_BINDING_MODULE_PREFIXES = ("flarebind_", "flarebind.remote.")
+# where binding objects and the objects their calls return are defined: a binding plugin (``flarebind_kv`` …), the
+# remote adapters, or the runtime's own simulators (assets, services, queues, workflows, Durable Objects, Worker
+# Loader); plain data (dict/JsObject, list, str, bytes, memoryview, numbers, None) never counts
+_BINDING_MODULE_PREFIXES = (
+    "flarebind_",
+    "flarebind.remote.",
+    "flarebind.runtime.assets.",
+    "flarebind.runtime.services.",
+    "flarebind.runtime.queues.",
+    "flarebind.runtime.workflows.",
+    "flarebind.runtime.durable_objects.",
+    "flarebind.runtime.worker_loader",
+)
 _DATA = (dict, list, tuple, str, bytes, bytearray, memoryview, int, float, bool, type(None))
 
 
