@@ -434,7 +434,7 @@ def run_dev_server(server: DevServer) -> None:
     except KeyboardInterrupt:
         pass
     except ConfigError as exc:  # found while starting, e.g. queues.consumers checked by the queue broker
-        from flarebind.cli.output import print_diagnostics
+        from flarebind.output import print_diagnostics
 
         print_diagnostics(exc.diagnostics, exc.file)
         sys.stdout.flush()
