@@ -208,11 +208,13 @@ def render() -> str:
                     "",
                 ]
                 continue
-            if isinstance(obj, type) and issubclass(obj, enum.Enum):
+            # (a generic alias such as Callable[...] passes isinstance(x, type) before Python 3.11: not a class)
+            is_class = isinstance(obj, type) and not hasattr(obj, "__origin__")
+            if is_class and issubclass(obj, enum.Enum):
                 out += [f"### `{name}`", "", _doc(obj), ""]
                 out += [f"- `{name}.{m.name}` = `{m.value!r}`" for m in obj] + [""]
                 continue
-            if isinstance(obj, type):
+            if is_class:
                 out += [f"### `{name}`", "", f"class, defined in {_where(obj)}", ""]
                 doc = _doc(obj)
                 if doc:

@@ -196,10 +196,14 @@ class Relay:
         self._secret_prefix = f"/{self.secret}/".encode()
         self._own_client = client is None
         # One pooled client for the whole session: connections to the upstream are reused across calls and
-        # across local processes. No read/pool timeout: R2 bodies and AI streams may legitimately be slow.
+        # across local processes. No read/pool timeout: R2 bodies and AI streams may legitimately be slow. Idle
+        # connections are kept 60 s (httpx's default is 5 s): a dev session calls in bursts, and each new connection
+        # to the edge costs a TLS handshake; on a busy machine 5 s expired pooled connections between bursts.
         self.client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(30.0, read=None, write=None, pool=None),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=60.0
+            ),
         )
         self.on_expired = on_expired
         #: binding name -> type, so the relay can tell read-only protocol calls (retried) from writes

@@ -389,7 +389,12 @@ def composite(dst: Image.Image, src: Image.Image, mode: str) -> Image.Image:
     if mode == "xor":
         ws = ImageChops.multiply(sa, ImageChops.invert(da))
         wd = ImageChops.multiply(da, ImageChops.invert(sa))
-        mask = ImageMath.lambda_eval(lambda a: a["convert"](a["s"] * 255 / (a["s"] + a["d"] + 0.001), "L"), s=ws, d=wd)
+        # float operands: Pillow < 13 cannot mix a float constant into integer image arithmetic
+        mask = ImageMath.lambda_eval(
+            lambda a: a["convert"](a["float"](a["s"]) * 255 / (a["float"](a["s"]) + a["float"](a["d"]) + 0.001), "L"),
+            s=ws,
+            d=wd,
+        )
         out = Image.composite(src_rgb, dst_rgb, mask)
         out.putalpha(ImageChops.add(ws, wd))
         return out
@@ -400,7 +405,9 @@ def composite(dst: Image.Image, src: Image.Image, mode: str) -> Image.Image:
         summed = ImageChops.add(ImageChops.multiply(s_band, sa), ImageChops.multiply(d_band, da))
         bands.append(
             ImageMath.lambda_eval(
-                lambda a: a["convert"](a["min"](a["c"] * 255 / (a["al"] + 0.001), 255), "L"), c=summed, al=alpha
+                lambda a: a["convert"](a["min"](a["float"](a["c"]) * 255 / (a["float"](a["al"]) + 0.001), 255), "L"),
+                c=summed,
+                al=alpha,
             )
         )
     out = Image.merge("RGB", bands)
