@@ -268,7 +268,9 @@ async def test_script_name_of_a_worker_not_running_gives_wranglers_text(run_work
     env = await rt.get_bindings()
     # ids are the owner's ("other-Counter" keyed), so they can be made without the owner running
     assert env.X.idFromName("a").toString() == IdFactory("other-Counter").from_name("a")
-    with pytest.raises(Exception, match='^Worker "other" not found. Make sure it is running locally.$'):
+    with pytest.raises(
+        Exception, match="^" + re.escape('Worker "other" not found. Make sure it is running locally.') + "$"
+    ):
         await env.X.getByName("a").increment()
     response = await env.X.getByName("a").fetch("http://x/")
     assert (response.status, await response.text()) == (
