@@ -104,24 +104,24 @@ class OtherWorkerStub(DurableObjectStub):
 
     async def _fetch_js(self, request: Any) -> Any:
         from flarebind.runtime.sdk.response import JsResponse
-        from flarebind.runtime.services.registry import not_found_message
+        from flarebind.runtime.services.devregistry import missing_message
 
         if (local := await self._local()) is not None:
             return await local._fetch_js(request)
         if (remote := self._remote()) is not None:
             return await remote.object_fetch(request, self._target())
         return JsResponse(
-            not_found_message(self._namespace._script), status=503, headers={"content-type": "text/plain;charset=UTF-8"}
+            missing_message(self._namespace._script), status=503, headers={"content-type": "text/plain;charset=UTF-8"}
         )
 
     async def _run_steps(self, steps: list[tuple[str, Any]]) -> Any:
-        from flarebind.runtime.services.registry import not_found_message
+        from flarebind.runtime.services.devregistry import missing_message
 
         if (local := await self._local()) is not None:
             return await local._run_steps(steps)
         if (remote := self._remote()) is not None:
             return await remote.object_call(steps, self._target())
-        raise Exception(not_found_message(self._namespace._script))
+        raise Exception(missing_message(self._namespace._script))
 
     def __repr__(self) -> str:
         return f"<DurableObjectStub {self._namespace._script}-{self._namespace._class} {self.id.toString()}>"

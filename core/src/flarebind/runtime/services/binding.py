@@ -125,9 +125,11 @@ class ServiceBinding:
             self._local_only(remote)
             return Response(await remote.fetch(request, self._entrypoint, self._props))
         if runtime is None:
+            from flarebind.runtime.services.devregistry import missing_message
+
             return Response(
                 JsResponse(
-                    registry.not_found_message(self._service),
+                    missing_message(self._service),
                     status=503,
                     headers={"content-type": "text/plain;charset=UTF-8"},
                 )
@@ -170,7 +172,9 @@ class ServiceBinding:
             sent = [clone(a) for a in args] + ([clone(dict(kwargs))] if kwargs else [])
             return await remote.call(name, sent, self._entrypoint, self._props)
         if runtime is None:
-            raise Exception(registry.not_found_message(self._service))
+            from flarebind.runtime.services.devregistry import missing_message
+
+            raise Exception(missing_message(self._service))
         await runtime.ready
         cls = self._entry_class(runtime)
         # the RPC surface: public plain functions defined on the class (or its bases), not instance attributes
