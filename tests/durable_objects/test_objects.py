@@ -264,6 +264,7 @@ async def test_names_that_would_escape_the_state_folder_are_refused(run_worker, 
 
 async def test_script_name_of_a_worker_not_running_gives_wranglers_text(run_worker, tmp_path, monkeypatch):
     monkeypatch.setenv("FLAREBIND_REGISTRY_PATH", str(tmp_path / "empty-registry"))
+    monkeypatch.setenv("WRANGLER_REGISTRY_PATH", str(tmp_path / "empty-wrangler-registry"))
     rt = await run_worker(WORKER, durable_objects={"X": {"class_name": "Counter", "script_name": "other"}})
     env = await rt.get_bindings()
     # ids are the owner's ("other-Counter" keyed), so they can be made without the owner running

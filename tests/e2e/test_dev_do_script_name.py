@@ -135,7 +135,8 @@ def _check_calls(dev: DevProcess) -> None:
 def test_script_name_in_one_process(tmp_path: Path, clean_env: dict[str, str]) -> None:
     app = _project(tmp_path / "app", APP_CONFIG, APP)
     counters = _project(tmp_path / "counters", COUNTERS_CONFIG, COUNTERS)
-    dev = DevProcess(tmp_path, "-c", str(app), "-c", str(counters), env=clean_env)
+    env = {**clean_env, "WRANGLER_REGISTRY_PATH": str(tmp_path / "wrangler-registry")}  # no wrangler dev session
+    dev = DevProcess(tmp_path, "-c", str(app), "-c", str(counters), env=env)
     try:
         dev.wait_for_output("Ready on http://127.0.0.1:")
         _check_calls(dev)
@@ -151,7 +152,11 @@ def test_script_name_in_one_process(tmp_path: Path, clean_env: dict[str, str]) -
 
 
 def test_script_name_through_the_dev_registry(tmp_path: Path, clean_env: dict[str, str]) -> None:
-    env = {**clean_env, "FLAREBIND_REGISTRY_PATH": str(tmp_path / "registry")}
+    env = {
+        **clean_env,
+        "FLAREBIND_REGISTRY_PATH": str(tmp_path / "registry"),
+        "WRANGLER_REGISTRY_PATH": str(tmp_path / "wrangler-registry"),  # no wrangler dev session answers for it
+    }
     app = DevProcess(tmp_path, "-c", str(_project(tmp_path / "app", APP_CONFIG, APP)), env=env)
     try:
         app.wait_for_output("Ready on http://127.0.0.1:")
