@@ -44,7 +44,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "ReadableStream",
         ],
     ),
-    ("Running Workers", ["Runtime", "fetcher_for"]),
+    ("Running Workers", ["Runtime", "fetcher_for", "service_fetcher"]),
     (
         "Storage helpers",
         [

@@ -262,11 +262,22 @@ async def test_names_that_would_escape_the_state_folder_are_refused(run_worker, 
     assert not (tmp_path / "etc").exists() and not Path(tmp_path / "state" / "v3" / "Escape").exists()
 
 
-async def test_script_name_of_another_worker_is_a_clear_error(run_worker):
+async def test_script_name_of_a_worker_not_running_gives_wranglers_text(run_worker, tmp_path, monkeypatch):
+    monkeypatch.setenv("FLAREBIND_REGISTRY_PATH", str(tmp_path / "empty-registry"))
+    monkeypatch.setenv("WRANGLER_REGISTRY_PATH", str(tmp_path / "empty-wrangler-registry"))
     rt = await run_worker(WORKER, durable_objects={"X": {"class_name": "Counter", "script_name": "other"}})
     env = await rt.get_bindings()
-    with pytest.raises(Exception, match="lives in another Worker"):
-        env.X.idFromName("a")
+    # ids are the owner's ("other-Counter" keyed), so they can be made without the owner running
+    assert env.X.idFromName("a").toString() == IdFactory("other-Counter").from_name("a")
+    with pytest.raises(
+        Exception, match="^" + re.escape('Worker "other" not found. Make sure it is running locally.') + "$"
+    ):
+        await env.X.getByName("a").increment()
+    response = await env.X.getByName("a").fetch("http://x/")
+    assert (response.status, await response.text()) == (
+        503,
+        'Worker "other" not found. Make sure it is running locally.',
+    )
 
 
 async def test_block_concurrency_while_holds_events_until_loaded_and_wait_until_runs_after(rt):

@@ -99,7 +99,7 @@ async def test_bad_module_names_and_js_modules_are_errors(run_worker) -> None:
     assert lines[0].startswith("TypeError: Invalid module name '../escape.py'")
     assert lines[1].startswith("NotImplementedError: Worker Loader: mainModule 'index.js' is not a Python module")
     assert lines[2].startswith("TypeError: mainModule 'missing.py' must name one of the modules given")
-    assert lines[3].startswith("NotImplementedError: Worker Loader: globalOutbound")
+    assert lines[3].startswith("TypeError: globalOutbound must be a Fetcher")
 
 
 @pytest.mark.parametrize("missing", ["Nope"])
@@ -127,3 +127,76 @@ async def test_unknown_named_entrypoint(run_worker, missing: str) -> None:
     )
     text = await (await rt.dispatch_fetch("http://localhost/")).text()
     assert f'with a named entrypoint "{missing}", but "w" has no such named entrypoint.' in text
+
+
+GLOBAL_OUTBOUND = '''
+from workers import Response, WorkerEntrypoint
+
+LOADED = """
+from workers import Response, WorkerEntrypoint, fetch
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        try:
+            r = await fetch(self.env.TARGET)
+            return Response(f"{r.status} {await r.text()}")
+        except Exception as exc:
+            return Response(f"{type(exc).__name__}: {exc}")
+"""
+
+PROXY = """
+from workers import Response, WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        return Response(f"intercepted {request.method} {request.url}", status=299)
+"""
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        target = request.url.split("?", 1)[1]
+        proxy = self.env.LOADER.get("proxy", lambda: {"mainModule": "p.py", "modules": {"p.py": PROXY}})
+        out = []
+        for name, extra in (
+            ("open", {}),
+            ("blocked", {"globalOutbound": None}),
+            ("routed", {"globalOutbound": proxy.getEntrypoint()}),
+        ):
+            code = {"mainModule": "w.py", "modules": {"w.py": LOADED}, "env": {"TARGET": target}, **extra}
+            r = await self.env.LOADER.get(name, lambda code=code: code).getEntrypoint().fetch("http://w/")
+            out.append(await r.text())
+        return Response("\\n".join(out))
+'''
+
+
+async def test_global_outbound_routes_or_blocks_the_loaded_workers_fetch(run_worker) -> None:
+    import http.server
+    import threading
+
+    class Origin(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-length", "6")
+            self.end_headers()
+            self.wfile.write(b"origin")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Origin)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        target = f"http://127.0.0.1:{server.server_address[1]}/data"
+        rt = await run_worker(GLOBAL_OUTBOUND, bindings={"LOADER": {"type": "worker_loader"}})
+        lines = (await (await rt.dispatch_fetch(f"http://localhost/?{target}")).text()).splitlines()
+    finally:
+        server.shutdown()
+    assert lines == [
+        "200 origin",  # no globalOutbound: the network
+        "JsException: This worker is not permitted to access the internet via global functions like fetch(). "
+        "It must use capabilities (such as bindings in 'env') to talk to the outside world.",
+        f"299 intercepted GET {target}",
+    ]

@@ -65,7 +65,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
     from flarebind.runtime.runtime import Runtime  # noqa: F401
     from flarebind.runtime.sdk.body import ReadableStream  # noqa: F401
     from flarebind.runtime.sdk.response import JsResponse  # noqa: F401
-    from flarebind.runtime.services.binding import fetcher_for  # noqa: F401
+    from flarebind.runtime.services.binding import fetcher_for, service_fetcher  # noqa: F401
     from flarebind.storage.blobs import BlobMissing, BlobStore, FileBlobStore, MemoryBlobStore, new_blob_id  # noqa: F401
     from flarebind.storage.cursors import decode_list_cursor  # noqa: F401
     from flarebind.storage.dbthread import (  # noqa: F401
@@ -92,6 +92,7 @@ _LAZY = {
     # a Worker run in-process and a Fetcher to it, for plugins that start Workers (dispatch namespaces)
     "Runtime": "flarebind.runtime.runtime",
     "fetcher_for": "flarebind.runtime.services.binding",
+    "service_fetcher": "flarebind.runtime.services.binding",
     "find_config": "flarebind.cli.common",
     "local_context": "flarebind.cli.common",
     "mode_options": "flarebind.cli.common",

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from flarebind.errors import FlarebindError
+from flarebind.runtime import isolation
 from flarebind.runtime.compat import Compat
 
 LEGACY_HANDLERS = {
@@ -64,6 +65,7 @@ class LoadedWorker:
             if isinstance(file, str) and file.startswith(prefixes):
                 names.add(name)
         self.saved = {name: sys.modules.pop(name) for name in names if name in sys.modules}
+        isolation.forget(self.path_entries[0])
         for entry in self.path_entries:
             try:
                 sys.path.remove(entry)
@@ -75,6 +77,7 @@ class LoadedWorker:
         for index, entry in enumerate(self.path_entries):
             sys.path.insert(index, entry)
         sys.modules.update(self.saved)
+        isolation.register(self.path_entries[0], self.path_entries, self.saved)
 
 
 def _under(path: str | None, roots: list[Path]) -> bool:
@@ -90,8 +93,8 @@ def _under(path: str | None, roots: list[Path]) -> bool:
 # -- several Workers in one process (flarebind dev -c a -c b) ---------------------------------------------------------
 # Each Worker's source folder is remembered; while one Worker loads, the modules imported from the *other* Workers'
 # folders are set aside, so its `import utils` finds its own utils.py, not a same-named sibling of another Worker.
-# They are put back afterwards (a name both use stays bound to the last loaded; each Worker's code keeps the module
-# objects it imported).
+# They are put back afterwards; from then on `isolation` gives each Worker its own module for an import run later
+# (inside a handler), whichever Worker loaded last.
 _SOURCE_DIRS: set[str] = set()
 
 
@@ -117,6 +120,11 @@ def load_worker(main: str | Path, compat: Compat, *, project_dir: Path | None = 
     finally:
         _put_back(aside)
     _SOURCE_DIRS.add(str(worker.main.parent))
+    isolation.register(
+        worker.path_entries[0],
+        worker.path_entries,
+        {n: sys.modules[n] for n in worker.module_names if n in sys.modules},
+    )
     return worker
 
 

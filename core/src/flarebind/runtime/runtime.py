@@ -19,7 +19,7 @@ from flarebind.runtime.durable_objects.testing import DurableObjectsRuntime
 from flarebind.runtime.loader import LoadedWorker, WorkerLoadError, load_worker
 from flarebind.runtime.options import binding_options, specs_from_options
 from flarebind.runtime.sdk.calling import relaxed_call as _relaxed_call
-from flarebind.runtime.sdk.context import ExecutionContext, WaitUntilTracker, current_ctx, current_env
+from flarebind.runtime.sdk.context import ExecutionContext, WaitUntilTracker, current_ctx, current_env, current_outbound
 from flarebind.runtime.sdk.request import JsRequest, Request
 from flarebind.runtime.sdk.response import JsResponse, Response, as_js_response
 
@@ -117,6 +117,8 @@ class Runtime(DurableObjectsRuntime):
         self._remote_bindings: dict[str, dict[str, Any]] = {}
         self._ready: asyncio.Task[Runtime] | None = None
         self._ctx: Any = None
+        # where this Worker's own fetch() goes (sdk.context.current_outbound); a Worker Loader's globalOutbound
+        self.global_outbound: Any = None
         self._env: Any = None
         self._specs: dict[str, dict[str, Any]] = {}
         self._worker: LoadedWorker | None = None
@@ -411,8 +413,9 @@ class Runtime(DurableObjectsRuntime):
             )
         return Response(await self.handle_fetch(request))
 
-    async def handle_fetch(self, request: JsRequest) -> JsResponse:
-        """The JS-level entry used by the HTTP server: JS request in, JS response out."""
+    async def handle_fetch(self, request: JsRequest, *, outbound: Any = None) -> JsResponse:
+        """The JS-level entry used by the HTTP server: JS request in, JS response out. ``outbound`` routes the
+        Worker's own ``fetch()`` for this request (a dispatch namespace's outbound Worker)."""
         worker = self._worker
         if worker is None:
             text = str(self.load_error or "the Worker is not loaded (await runtime.ready first)")
@@ -421,7 +424,7 @@ class Runtime(DurableObjectsRuntime):
                 status=500,
                 headers={"content-type": "text/plain;charset=UTF-8"},
             )
-        with self._invocation() as ctx:
+        with self._invocation(outbound) as ctx:
             try:
                 handler, legacy = self._find_handler(worker, "fetch", ctx)
                 if not legacy:
@@ -447,14 +450,17 @@ class Runtime(DurableObjectsRuntime):
                 return self._error_response(exc, request)
 
     @contextlib.contextmanager
-    def _invocation(self) -> Iterator[ExecutionContext]:
-        """One handler call: a fresh ``ctx``, and the env and ctx visible to the SDK's context variables."""
+    def _invocation(self, outbound: Any = None) -> Iterator[ExecutionContext]:
+        """One handler call: a fresh ``ctx``, and the env, ctx and outbound route visible to the SDK's context
+        variables."""
         ctx = ExecutionContext(self._tracker)
         env_token = current_env.set(self._env)
         ctx_token = current_ctx.set(ctx)
+        outbound_token = current_outbound.set(outbound or self.global_outbound)
         try:
             yield ctx
         finally:
+            current_outbound.reset(outbound_token)
             current_ctx.reset(ctx_token)
             current_env.reset(env_token)
 
@@ -495,12 +501,13 @@ class Runtime(DurableObjectsRuntime):
 
         return LegacyEnv(self._env)
 
-    def _instantiate(self, cls: Any, ctx: Any) -> Any:
+    def _instantiate(self, cls: Any, ctx: Any, env: Any = None) -> Any:
+        env = self._env if env is None else env
         instance = cls.__new__(cls)
         # set before __init__ so subclasses that skip super().__init__ still have self.env / self.ctx
         instance.ctx = ctx
-        instance.env = self._env
-        instance.__init__(ctx, self._env)
+        instance.env = env
+        instance.__init__(ctx, env)
         return instance
 
     def _error_response(self, exc: BaseException, request: JsRequest) -> JsResponse:

@@ -5,7 +5,9 @@ The callback returns the ``WorkerCode`` (``compatibilityDate``, ``compatibilityF
 module namespace (the loading Worker's modules are set aside while it imports, see ``loader``), its own ``env``
 (exactly the ``env`` object given, as on Cloudflare), its own compatibility settings. Loaded Workers are cached by
 ``id``, so the callback runs once per id, as the runtime caches isolates. ``get(...).getEntrypoint(name?, {props})``
-is a Fetcher: ``fetch`` and RPC, as a service binding.
+is a Fetcher: ``fetch`` and RPC, as a service binding. ``globalOutbound`` routes the loaded Worker's own ``fetch()``:
+absent, to the network; a Fetcher (a service binding, ``ctx.exports`` entry, another loaded Worker), to its ``fetch``;
+``None`` (JS null), nowhere: ``fetch()`` raises workerd's error.
 """
 
 from __future__ import annotations
@@ -18,6 +20,40 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 _MODULE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
+_ABSENT = object()
+# workerd's text when a Worker loaded with globalOutbound: null calls fetch()
+BLOCKED = (
+    "This worker is not permitted to access the internet via global functions like fetch(). "
+    "It must use capabilities (such as bindings in 'env') to talk to the outside world."
+)
+
+
+def _outbound_route(outbound: Any) -> Any:
+    """The route for the loaded Worker's ``fetch()`` (see ``sdk.context.current_outbound``); None: the network."""
+    if outbound is _ABSENT:
+        return None
+    if outbound is None:
+
+        async def blocked(request: Any) -> Any:
+            from flarebind.errors import JsException
+
+            raise JsException(BLOCKED, name="Error")
+
+        return blocked
+    fetch = getattr(outbound, "fetch", None)
+    if not callable(fetch):
+        raise TypeError(
+            f"globalOutbound must be a Fetcher (a service binding or a loaded Worker's entrypoint) or None, "
+            f"not {type(outbound).__name__}"
+        )
+
+    async def through(request: Any) -> Any:
+        response = fetch(request)
+        while inspect.isawaitable(response):
+            response = await response
+        return getattr(response, "js_object", response)
+
+    return through
 
 
 def _field(code: Any, name: str, default: Any = None) -> Any:
@@ -144,11 +180,7 @@ class WorkerLoader:
         return self.get(None, lambda: code)
 
     def _start(self, id: str, code: Any) -> Any:
-        if _field(code, "globalOutbound") is not None:
-            raise NotImplementedError(
-                "Worker Loader: globalOutbound (intercepting or blocking the dynamic Worker's fetch) is not simulated "
-                "by flarebind"
-            )
+        route = _outbound_route(_field(code, "globalOutbound", _ABSENT))
         main = _field(code, "mainModule")
         modules = _field(code, "modules") or {}
         if not main or main not in modules:
@@ -175,6 +207,7 @@ class WorkerLoader:
             compatibility_flags=list(_field(code, "compatibilityFlags") or ()),
             project_dir=root,
         )
+        runtime.global_outbound = route
         self._runtimes.append(runtime)
         return runtime
 

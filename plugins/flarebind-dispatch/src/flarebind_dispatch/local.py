@@ -64,17 +64,8 @@ class DispatchNamespace:
     def get(self, name: str, args: Any = None, options: Any = None, **kwargs: Any) -> Any:
         from flarebind.plugin import Runtime, fetcher_for
 
-        if self._outbound:
-            raise NotImplementedError(
-                f"{self._binding}: outbound Workers (dispatch_namespaces.outbound) are not simulated locally by "
-                "flarebind; remove `outbound` for local development or use remote = true"
-            )
         opts = dict(options or {})
         opts.update(kwargs)
-        if opts.get("outbound"):
-            raise NotImplementedError(
-                f"{self._binding}.get(..., {{outbound}}): outbound parameters are not simulated locally by flarebind"
-            )
         # `limits` ({cpuMs, subRequests}) are accepted: flarebind does not meter CPU or subrequests
         runtime = self._runtimes.get(name)
         if runtime is None:
@@ -84,7 +75,28 @@ class DispatchNamespace:
                 raise Exception("Worker not found.")
             runtime = Runtime.from_config(config, local=True)
             self._runtimes[name] = runtime
-        return fetcher_for(runtime, name=str(name))
+        return fetcher_for(runtime, name=str(name), outbound=self._outbound_route(opts.get("outbound")))
+
+    def _outbound_route(self, given: Any) -> Any:
+        """The user Worker's ``fetch()`` goes to the outbound Worker (``outbound.service``), which sees the declared
+        ``parameters`` given to ``get(..., {"outbound": {...}})`` as ``env.<name>``; without an outbound Worker
+        configured, subrequests go to the network and outbound values are not used (None)."""
+        if not self._outbound:
+            return None
+        from flarebind.plugin import service_fetcher
+
+        service = self._outbound.get("service")
+        if not isinstance(service, str) or not service:
+            raise ValueError(f"{self._binding}: dispatch_namespaces.outbound needs `service` (the outbound Worker)")
+        declared = [str(p) for p in self._outbound.get("parameters") or []]
+        values = dict(given.items() if hasattr(given, "items") else (given or {}))
+        extra = {p: values[p] for p in declared if p in values}
+        target = service_fetcher(service, name=f"{self._binding} outbound", env_extra=extra)
+
+        async def route(request: Any) -> Any:
+            return (await target.fetch(request)).js_object
+
+        return route
 
     async def _dispose(self) -> None:
         for runtime in self._runtimes.values():

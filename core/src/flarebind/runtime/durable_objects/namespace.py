@@ -98,6 +98,9 @@ class DurableObjectStub:
 
         return await self._record().deliver(call)
 
+    async def _run_steps(self, steps: list[tuple[str, Any]]) -> Any:
+        return await self._record().deliver(lambda instance: invoke(instance, steps))
+
     def __getattr__(self, name: str) -> RpcPath:
         if name.startswith("_"):
             raise AttributeError(name)
@@ -130,7 +133,7 @@ class RpcPath:
         return self._run().__await__()
 
     async def _run(self) -> Any:
-        return await self._stub._record().deliver(lambda instance: invoke(instance, self._steps))
+        return await self._stub._run_steps(self._steps)
 
 
 def make_local(name: str, spec: dict[str, Any], ctx: Any) -> Any:
@@ -139,13 +142,9 @@ def make_local(name: str, spec: dict[str, Any], ctx: Any) -> Any:
     worker = check_worker_name(spec.get("worker_name") or DEFAULT_WORKER_NAME, name)
     script = spec.get("script_name")
     if script and script != worker:
-        from flarebind.errors import NotSimulatedError
-        from flarebind.platform import UnavailableBinding
+        # the class belongs to another Worker: found at call time in this process or through the dev registry
+        from flarebind.runtime.durable_objects.foreign import OtherWorkerNamespace
 
-        error = NotSimulatedError(
-            f"Durable Object binding {name!r}: class {class_name} lives in another Worker ({script!r}); "
-            "flarebind runs Durable Objects of the Worker being developed only (multi-Worker support is not built)"
-        )
-        return UnavailableBinding(name, error)
+        return OtherWorkerNamespace(name, check_worker_name(script, name), class_name)
     state = host_for(ctx).namespace(worker, class_name, bool(spec.get("use_sqlite")))
     return DurableObjectNamespace(name, state)

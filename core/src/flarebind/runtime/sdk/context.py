@@ -20,6 +20,9 @@ log = logging.getLogger("flarebind.runtime")
 
 current_env: contextvars.ContextVar[Any] = contextvars.ContextVar("flarebind_current_env", default=None)
 current_ctx: contextvars.ContextVar[Any] = contextvars.ContextVar("flarebind_current_ctx", default=None)
+# where the running Worker's own fetch() goes instead of the network: an outbound Worker of a dispatch namespace, or a
+# Worker Loader's globalOutbound (an async callable taking and returning JS Request/Response; None: the network)
+current_outbound: contextvars.ContextVar[Any] = contextvars.ContextVar("flarebind_current_outbound", default=None)
 
 
 class WaitUntilTracker:

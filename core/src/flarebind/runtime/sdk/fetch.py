@@ -22,6 +22,11 @@ async def js_fetch(input: Any, init: Any = None, **kwargs: Any) -> JsResponse:
     request = JsRequest.new(input, options)
     if fetcher is not None:
         return await fetcher(request)
+    from flarebind.runtime.sdk.context import current_outbound
+
+    outbound = current_outbound.get()
+    if outbound is not None:  # this Worker's subrequests go through an outbound Worker (or are blocked)
+        return await outbound(request)  # type: ignore[no-any-return]
     if (request.headers.get("upgrade") or "").lower() == "websocket":  # outbound WebSocket (websockets/client.py)
         from flarebind.runtime.websockets.client import fetch_upgrade
 

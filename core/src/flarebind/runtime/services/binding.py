@@ -19,13 +19,23 @@ from flarebind.runtime.services.rpc import RESERVED, clone, clone_error
 
 class ServiceBinding:
     def __init__(
-        self, binding: str, service: str, entrypoint: str | None = None, props: Any = None, *, runtime: Any = None
+        self,
+        binding: str,
+        service: str,
+        entrypoint: str | None = None,
+        props: Any = None,
+        *,
+        runtime: Any = None,
+        outbound: Any = None,
+        env_extra: dict[str, Any] | None = None,
     ) -> None:
         self._binding = binding
         self._service = service
         self._entrypoint = entrypoint
         self._props = dict(props or {})
         self._target = runtime  # a fixed target (a Worker Loader's dynamic Worker) instead of a registry lookup
+        self._outbound = outbound  # the target's own fetch() goes there (a dispatch namespace's outbound Worker)
+        self._env_extra = dict(env_extra or {})  # added to the target's env (an outbound Worker's parameters)
 
     def __repr__(self) -> str:
         target = f"{self._service}#{self._entrypoint}" if self._entrypoint else self._service
@@ -75,16 +85,25 @@ class ServiceBinding:
             )
         return cls
 
+    def _env(self, runtime: Any) -> Any:
+        if not self._env_extra:
+            return runtime._env
+        from flarebind.platform import Env
+
+        return Env({**{name: runtime._env[name] for name in runtime._env}, **self._env_extra})
+
     @contextlib.contextmanager
     def _invocation(self, runtime: Any) -> Iterator[Any]:
-        from flarebind.runtime.sdk.context import ExecutionContext, current_ctx, current_env
+        from flarebind.runtime.sdk.context import ExecutionContext, current_ctx, current_env, current_outbound
 
         ctx = ExecutionContext(runtime._tracker, self._props)
-        env_token = current_env.set(runtime._env)
+        env_token = current_env.set(self._env(runtime))
         ctx_token = current_ctx.set(ctx)
+        outbound_token = current_outbound.set(self._outbound or runtime.global_outbound)
         try:
             yield ctx
         finally:
+            current_outbound.reset(outbound_token)
             current_ctx.reset(ctx_token)
             current_env.reset(env_token)
 
@@ -103,22 +122,26 @@ class ServiceBinding:
             request = JsRequest.new(input, init, **kwargs)
         runtime = self._runtime()
         if runtime is None and (remote := self._in_registry()) is not None:  # another flarebind dev process
+            self._local_only(remote)
             return Response(await remote.fetch(request, self._entrypoint, self._props))
         if runtime is None:
+            from flarebind.runtime.services.devregistry import missing_message
+
             return Response(
                 JsResponse(
-                    registry.not_found_message(self._service),
+                    missing_message(self._service),
                     status=503,
                     headers={"content-type": "text/plain;charset=UTF-8"},
                 )
             )
         await runtime.ready
         cls = self._entry_class(runtime)
-        if cls is None or (cls is getattr(runtime.worker, "default_class", None) and not self._props):
-            return Response(await runtime.handle_fetch(request))  # the default entrypoint, as an HTTP request would
+        plain = cls is getattr(runtime.worker, "default_class", None) and not self._props and not self._env_extra
+        if cls is None or plain:  # the default entrypoint, as an HTTP request would reach it
+            return Response(await runtime.handle_fetch(request, outbound=self._outbound))
         with self._invocation(runtime) as ctx:
             try:
-                method = getattr(runtime._instantiate(cls, ctx), "fetch", None)
+                method = getattr(runtime._instantiate(cls, ctx, self._env(runtime)), "fetch", None)
                 if method is None:
                     raise TypeError("Handler does not export a fetch() function.")
                 result = method(Request(request))
@@ -145,10 +168,13 @@ class ServiceBinding:
             raise TypeError(f"'{name}' is a reserved method and cannot be called over RPC.")
         runtime = self._runtime()
         if runtime is None and (remote := self._in_registry()) is not None:  # another flarebind dev process
+            self._local_only(remote)
             sent = [clone(a) for a in args] + ([clone(dict(kwargs))] if kwargs else [])
             return await remote.call(name, sent, self._entrypoint, self._props)
         if runtime is None:
-            raise Exception(registry.not_found_message(self._service))
+            from flarebind.runtime.services.devregistry import missing_message
+
+            raise Exception(missing_message(self._service))
         await runtime.ready
         cls = self._entry_class(runtime)
         # the RPC surface: public plain functions defined on the class (or its bases), not instance attributes
@@ -159,7 +185,7 @@ class ServiceBinding:
         if kwargs:  # Pyodide turns keyword arguments into a trailing options object
             sent.append(clone(dict(kwargs)))
         with self._invocation(runtime) as ctx:
-            instance = runtime._instantiate(cls, ctx)
+            instance = runtime._instantiate(cls, ctx, self._env(runtime))
             try:
                 result = getattr(instance, name)(*sent)
                 while inspect.isawaitable(result):
@@ -167,6 +193,14 @@ class ServiceBinding:
             except Exception as exc:
                 raise clone_error(exc) from None
         return clone(result)
+
+    def _local_only(self, remote: Any) -> None:
+        if self._env_extra or self._outbound is not None:
+            raise NotImplementedError(
+                f"{self._binding}: Worker {self._service!r} runs in another flarebind dev process; outbound "
+                "parameters and outbound routing reach Workers of this process only (start it here: "
+                f"flarebind dev -c <this config> -c <{self._service}'s config>)"
+            )
 
     def connect(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(
@@ -179,8 +213,19 @@ def make_local_service(name: str, spec: dict[str, Any], ctx: Any) -> ServiceBind
     return ServiceBinding(name, spec["service"], spec.get("entrypoint"), spec.get("props"))
 
 
-def fetcher_for(runtime: Any, *, name: str = "", entrypoint: str | None = None, props: Any = None) -> ServiceBinding:
+def fetcher_for(
+    runtime: Any, *, name: str = "", entrypoint: str | None = None, props: Any = None, outbound: Any = None
+) -> ServiceBinding:
     """A Fetcher (``fetch`` and RPC) to the Worker ``runtime`` runs, as a service binding to it would be: for
-    plugins that route to Workers they start themselves (dispatch namespaces)."""
+    plugins that route to Workers they start themselves (dispatch namespaces). ``outbound`` (an async callable, JS
+    Request -> JS Response) receives the target's own ``fetch()`` calls during these invocations."""
     target_name = runtime.config.name if getattr(runtime, "config", None) is not None else name
-    return ServiceBinding(name or str(target_name), str(target_name or name), entrypoint, props, runtime=runtime)
+    return ServiceBinding(
+        name or str(target_name), str(target_name or name), entrypoint, props, runtime=runtime, outbound=outbound
+    )
+
+
+def service_fetcher(service: str, *, name: str = "", env_extra: dict[str, Any] | None = None) -> ServiceBinding:
+    """A Fetcher to the Worker named ``service`` (this process, else the dev registry), as ``[[services]]`` has it;
+    ``env_extra`` is added to its env for these calls (an outbound Worker's parameters)."""
+    return ServiceBinding(name or service, service, env_extra=env_extra)

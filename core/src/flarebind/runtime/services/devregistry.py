@@ -26,14 +26,55 @@ INSTANCE = uuid.uuid4().hex
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 
 
+def _wrangler_home() -> Path:
+    home = Path.home() / ".wrangler"
+    if not home.is_dir():
+        home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / ".wrangler"
+    return home
+
+
 def registry_dir() -> Path:
     given = os.environ.get("FLAREBIND_REGISTRY_PATH")
     if given:
         return Path(given)
-    home = Path.home() / ".wrangler"
-    if not home.is_dir():
-        home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / ".wrangler"
-    return home / "flarebind-registry"
+    return _wrangler_home() / "flarebind-registry"
+
+
+def wrangler_registry_dir() -> Path:
+    """wrangler's own dev registry (workers-sdk packages/wrangler: ``WRANGLER_REGISTRY_PATH``, else
+    ``<global config folder>/registry``); flarebind only reads it, to explain why such a Worker is unreachable."""
+    given = os.environ.get("WRANGLER_REGISTRY_PATH")
+    return Path(given) if given else _wrangler_home() / "registry"
+
+
+def wrangler_entry(name: str) -> tuple[Path, dict[str, Any]] | None:
+    """A live ``wrangler dev`` registry entry for ``name`` (older than 90 s: ignored, left to wrangler to delete)."""
+    if not _NAME.match(name or ""):
+        return None
+    path = wrangler_registry_dir() / name
+    try:
+        if time.time() - path.stat().st_mtime > STALE_SECONDS:
+            return None
+        entry = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return (path, entry) if isinstance(entry, dict) else None
+
+
+def missing_message(name: str) -> str:
+    """Why a Worker bound by name cannot be reached: wrangler's not-running text, or, when ``wrangler dev`` runs it,
+    why flarebind cannot call into that session."""
+    found = wrangler_entry(name)
+    if found is None:
+        return f'Worker "{name}" not found. Make sure it is running locally.'
+    path, entry = found
+    port = entry.get("debugPortAddress") or "its debug port"
+    return (
+        f'Worker "{name}" is running under wrangler dev (dev registry entry {path}), which flarebind cannot call: '
+        f"wrangler connects Workers through workerd's Cap'n Proto debug port ({port}), a protocol flarebind does "
+        f'not speak. Run "{name}" with flarebind dev instead (in this process: flarebind dev -c <this config> -c '
+        f"<its config>; or as a separate flarebind dev process)."
+    )
 
 
 def _file(name: str) -> Path | None:
