@@ -134,6 +134,34 @@ async def test_values_keep_their_types(store):
         await run(store, "await storage.put('t', (1, 2))")
 
 
+async def test_cached_values_are_fresh_copies_and_the_cache_never_hides_pending_writes(store, tmp_path, monkeypatch):
+    from flarebind.runtime.durable_objects import storage as storage_module
+
+    # a mutable value is decoded afresh on every get: changing one result changes neither the store nor the next get
+    code = "await storage.put('m', {'n': [1]})\nfirst = await storage.get('m')\nfirst['n'].append(2)\n"
+    code += "return [first, await storage.get('m')]"
+    first, second = await run(store, code)
+    assert first == {"n": [1, 2]} and second == {"n": [1]}
+    # a float that V8 stores as an integer reads back as Cloudflare returns it, whether decoded or cached
+    assert await run(store, "await storage.put('f', 2.0)\nreturn [await storage.get('f'), await storage.get('f')]") == [
+        2,
+        2,
+    ]
+    # trimming the cache in the middle of a turn keeps the turn's unwritten puts visible to get, delete and list
+    monkeypatch.setattr(storage_module, "CACHE_LIMIT", 2)
+    code = "for i in range(6):\n    await storage.put(f'k{i}', i)\n"
+    code += "await storage.get('absent')\n"  # a miss finds the cache full and trims it
+    code += "got = [await storage.get(f'k{i}') for i in range(6)]\n"
+    code += "return [got, await storage.delete('k0'), list(await storage.list(prefix='k'))]"
+    got, deleted, listed = await run(store, code)
+    assert got == list(range(6)) and deleted is True and listed == ["k1", "k2", "k3", "k4", "k5"]
+    # and the reply left only after they were written (another connection sees them)
+    file = next((tmp_path / "state" / "v3" / "do").glob("w-Store/*.sqlite"))
+    with sqlite3.connect(file) as other:
+        keys = [k for (k,) in other.execute("SELECT key FROM _cf_KV WHERE key LIKE 'k%' ORDER BY key")]
+    assert keys == ["k1", "k2", "k3", "k4", "k5"]
+
+
 async def test_transactions_commit_and_roll_back(store):
     code = """
 async def body(txn):

@@ -33,7 +33,20 @@ if TYPE_CHECKING:
 KV_TABLE = "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID"
 METADATA_TABLE = "CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value BLOB)"
 ALARM_KEY = 1
-CACHE_LIMIT = 10_000  # cached serialised values per object; the cache is simply cleared when it grows past this
+CACHE_LIMIT = 100_000  # cached values per object; the cache is simply cleared when a miss finds it this full
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})  # decoded values that may be shared between gets
+
+
+class _Encoded:
+    """A cached value kept serialised: every ``get`` decodes a fresh copy (the value may be mutable)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+_ABSENT: Any = object()  # cache entry: the key is known to have no value
 _SQL_DISABLED = (
     "SQL is not enabled for this Durable Object class. To enable it, change `new_classes` to `new_sqlite_classes` "
     "in your wrangler.toml migrations (or set use_sqlite for this namespace)."
@@ -168,6 +181,8 @@ class DurableObjectStorage:
         conn = self._file.conn
         if conn is not None and conn.in_transaction:
             conn.commit()
+        if len(self._cache) > CACHE_LIMIT:
+            self._cache.clear()  # puts never trim the cache (that would cost every put a check); commits do
 
     def discard(self) -> None:
         """Roll back writes not yet committed (the object was aborted: its output gate broke)."""
@@ -178,19 +193,32 @@ class DurableObjectStorage:
             conn.rollback()
         self._savepoints = 0
 
-    def _raw(self, key: str) -> bytes | None:
+    def _lookup(self, key: str) -> Any:
+        """The cache entry for ``key`` (``_ABSENT``, ``_Encoded`` or a decoded immutable value), loading it."""
         try:
             return self._cache[key]
         except KeyError:
             pass
-        row = self._connection().execute("SELECT value FROM _cf_KV WHERE key = ?", (key,)).fetchone()
-        data = None if row is None else bytes(row[0])
+        if key in self._pending:  # the cache was trimmed while this write was still pending
+            data = self._pending[key]
+        else:
+            row = self._connection().execute("SELECT value FROM _cf_KV WHERE key = ?", (key,)).fetchone()
+            data = None if row is None else bytes(row[0])
         if len(self._cache) >= CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[key] = data
-        return data
+            self._cache.clear()  # safe: pending writes are looked up in _pending above
+        entry = _ABSENT if data is None else _Encoded(data)
+        self._cache[key] = entry
+        return entry
 
-    def _store(self, key: str, data: bytes | None) -> None:
+    def _decode(self, key: str, entry: Any) -> Any:
+        if type(entry) is _Encoded:
+            value = v8.deserialize(entry.data)
+            if type(value) in _IMMUTABLE:
+                self._cache[key] = value  # the next get returns it without decoding
+            return value
+        return None if entry is _ABSENT else entry
+
+    def _store(self, key: str, data: bytes | None, value: Any = None) -> None:
         if self._savepoints:  # inside transaction(): write through, so that a rollback undoes it
             conn = self._write_connection()
             if data is None:
@@ -199,26 +227,47 @@ class DurableObjectStorage:
                 conn.execute("INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", (key, data))
         else:
             self._pending[key] = data
-            self._schedule_commit()
-        self._cache[key] = data
+            if not self._commit_scheduled:
+                self._schedule_commit()
+        if data is None:
+            self._cache[key] = _ABSENT
+        else:
+            self._cache[key] = value if type(value) is str else _Encoded(data)
 
     # -- KV -------------------------------------------------------------------------------------------------------
 
     def _get_one(self, key: str) -> Any:
-        data = self._raw(key)
-        return None if data is None else v8.deserialize(data)
+        try:
+            entry = self._cache[key]
+        except KeyError:
+            entry = self._lookup(key)
+        return entry if type(entry) is str else self._decode(key, entry)
 
     async def get(self, keys: Any, options: Any = None, **kwargs: Any) -> Any:
+        # the common case inline (one string key, cached): this is the per-op cost of ``await storage.get(k)``
+        if type(keys) is str:
+            try:
+                entry = self._cache[keys]
+            except KeyError:
+                entry = self._lookup(keys)
+            return entry if type(entry) is str else self._decode(keys, entry)
         return self._get(keys)
 
     def _get(self, keys: Any) -> Any:
         if isinstance(keys, (list, tuple)):
             names = sorted({_key(k) for k in keys}, key=lambda k: k.encode())
-            found = ((name, self._raw(name)) for name in names)
-            return {name: v8.deserialize(data) for name, data in found if data is not None}
+            found = ((name, self._lookup(name)) for name in names)
+            return {name: self._decode(name, entry) for name, entry in found if entry is not _ABSENT}
         return self._get_one(_key(keys))
 
     async def put(self, key: Any, value: Any = None, options: Any = None, **kwargs: Any) -> None:
+        if type(key) is str and not self._savepoints:  # the common case inline, as in get()
+            data = v8.serialize(value)
+            self._pending[key] = data
+            self._cache[key] = value if type(value) is str else _Encoded(data)
+            if not self._commit_scheduled:
+                self._schedule_commit()
+            return
         self._put(key, value, options)
 
     def _put(self, key: Any, value: Any, options: Any = None) -> None:
@@ -229,10 +278,10 @@ class DurableObjectStorage:
                     "Did you mean to pass an object of key-value pairs instead?"
                 )
             rows = [(_key(k), v8.serialize(v)) for k, v in key.items()]  # all serialised before any is stored
-            for name, data in rows:
-                self._store(name, data)
+            for (name, data), v in zip(rows, key.values(), strict=True):
+                self._store(name, data, v)
         else:
-            self._store(_key(key), v8.serialize(value))
+            self._store(_key(key), v8.serialize(value), value)
 
     async def delete(self, keys: Any, options: Any = None, **kwargs: Any) -> Any:
         return self._delete(keys)
@@ -243,7 +292,7 @@ class DurableObjectStorage:
         return self._delete_one(_key(keys))
 
     def _delete_one(self, key: str) -> bool:
-        existed = self._raw(key) is not None
+        existed = self._lookup(key) is not _ABSENT
         if existed:
             self._store(key, None)
         return existed
