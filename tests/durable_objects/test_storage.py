@@ -222,6 +222,29 @@ return {
         await legacy.sync()
 
 
+async def test_sql_repeated_texts_bindings_and_partial_cursors(store):
+    code = """
+sql = storage.sql
+sql.exec("CREATE TABLE t (a, b)")
+counts = []
+for _ in range(3):  # the same texts: split once, run each time
+    sql.exec("INSERT INTO t (a, b) VALUES (?, ?)", True, b"\\x02")
+    counts.append(sql.exec("SELECT 1; SELECT count(*) AS n FROM t").one()["n"])
+cursor = sql.exec("SELECT rowid AS id, a, b FROM t ORDER BY rowid")
+first = cursor.next()
+rest = cursor.toArray()
+return [counts, first, rest, cursor.toArray(), cursor.next()]
+"""
+    counts, first, rest, empty, done = await run(store, code)
+    assert counts == [1, 2, 3]
+    assert first == {"done": False, "value": {"id": 1, "a": 1, "b": memoryview(b"\x02")}}
+    assert rest == [{"id": 2, "a": 1, "b": memoryview(b"\x02")}, {"id": 3, "a": 1, "b": memoryview(b"\x02")}]
+    assert type(rest[0]["b"]) is memoryview and empty == [] and done == {"done": True}
+    for _ in range(2):  # an empty text fails every time, not only before it is remembered
+        with pytest.raises(JsException, match=exact("SQL code did not contain a statement.")):
+            await run(store, "storage.sql.exec('   ')")
+
+
 async def test_sync_kv_api_shares_the_table(store):
     code = """
 kv = ctx.storage.kv
