@@ -115,6 +115,7 @@ class DurableObjectStorage:
         self._savepoints = 0
         self._commit_scheduled = False
         self._pending: dict[str, bytes | None] = {}  # KV writes of this turn (None: a delete)
+        self._pending_deletes = False  # whether _pending holds a delete
         self._cache: dict[str, bytes | None] = {}  # key -> stored bytes (None: known to be absent)
         self._guard = connection.guard
         self._sql = SqlStorage(self)
@@ -166,6 +167,10 @@ class DurableObjectStorage:
             return
         pending, self._pending = self._pending, {}
         conn = self._write_connection()
+        if not self._pending_deletes:  # only puts (the common case): the (key, value) items are the rows
+            conn.executemany("INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", pending.items())
+            return
+        self._pending_deletes = False
         puts = [(k, v) for k, v in pending.items() if v is not None]
         deletes = [(k,) for k, v in pending.items() if v is None]
         if puts:
@@ -227,6 +232,8 @@ class DurableObjectStorage:
                 conn.execute("INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", (key, data))
         else:
             self._pending[key] = data
+            if data is None:
+                self._pending_deletes = True
             if not self._commit_scheduled:
                 self._schedule_commit()
         if data is None:
