@@ -304,3 +304,43 @@ class Flaky(DurableObject):
     with pytest.raises(RuntimeError, match="first load fails"):  # the waiting call fails with the load's error
         await stub.attempts()
     assert await stub.attempts() == 2  # the object was reset: the next call constructs it again
+
+
+async def test_a_block_concurrency_while_that_never_settles_is_cancelled_and_resets_the_object(run_worker, monkeypatch):
+    from flarebind.runtime.durable_objects import state
+
+    monkeypatch.setattr(state, "BLOCK_CONCURRENCY_TIMEOUT_S", 0.05)  # workerd's 30 s, shortened for the test
+    source = (
+        WORKER
+        + """
+
+class Stuck(DurableObject):
+    ATTEMPTS = []
+    CANCELLED = []
+
+    def __init__(self, ctx, env):
+        super().__init__(ctx, env)
+        Stuck.ATTEMPTS.append(1)
+        ctx.blockConcurrencyWhile(self.load)
+
+    async def load(self):
+        if len(Stuck.ATTEMPTS) == 1:
+            try:
+                await asyncio.Event().wait()  # a critical section that deadlocks
+            except asyncio.CancelledError:
+                Stuck.CANCELLED.append(1)
+                raise
+
+    def attempts(self):
+        return [len(Stuck.ATTEMPTS), len(Stuck.CANCELLED)]
+"""
+    )
+    rt = await run_worker(source, durable_objects={"STUCK": {"class_name": "Stuck"}})
+    stub = await rt.get_durable_object("STUCK", "s")
+    text = (
+        "A call to blockConcurrencyWhile() in a Durable Object waited for too long. "
+        "The call was canceled and the Durable Object was reset."
+    )
+    with pytest.raises(JsException, match="^" + re.escape(text) + "$"):
+        await stub.attempts()
+    assert await stub.attempts() == [2, 1]  # the callback was cancelled; the next call constructs the object again
