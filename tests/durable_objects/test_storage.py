@@ -162,6 +162,18 @@ async def test_cached_values_are_fresh_copies_and_the_cache_never_hides_pending_
     assert keys == ["k1", "k2", "k3", "k4", "k5"]
 
 
+async def test_a_turn_of_many_writes_lands_whole(store, tmp_path):
+    # 600 puts in one turn are written in multi-row chunks plus single rows; with a delete in the turn, the mixed path
+    await run(store, "for i in range(600):\n    await storage.put(f'p{i:04d}', i)")
+    await run(store, "for i in range(600, 700):\n    await storage.put(f'p{i:04d}', i)\nawait storage.delete('p0000')")
+    file = next((tmp_path / "state" / "v3" / "do").glob("w-Store/*.sqlite"))
+    with sqlite3.connect(file) as other:
+        keys = [k for (k,) in other.execute("SELECT key FROM _cf_KV WHERE key LIKE 'p%' ORDER BY key")]
+    assert keys == [f"p{i:04d}" for i in range(1, 700)]
+    values = await run(store, "return [v for v in (await storage.list(prefix='p')).values()]")
+    assert values == list(range(1, 700))
+
+
 async def test_transactions_commit_and_roll_back(store):
     code = """
 async def body(txn):
