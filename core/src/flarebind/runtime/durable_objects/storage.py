@@ -9,8 +9,9 @@ Crash safety and gates: storage calls complete synchronously (as on workerd's SQ
 KV writes are coalesced in memory and written, with any SQL writes, in one implicit transaction that commits on the
 next turn of the event loop, so writes made without an intervening ``await`` are atomic together; a response
 leaving the object first commits what is pending (the output gate, ``host.py``). A killed process loses at most
-the writes of the current turn. Read values are cached (serialised, so every ``get`` returns a fresh copy); the
-file is the object's alone while it runs, as under workerd.
+the writes of the current turn. Values are cached: immutable ones (str, numbers, bool, None) decoded, others as
+their V8 bytes so that every ``get`` returns a fresh copy; the file is the object's alone while it runs, as under
+workerd. ``docs/durable-objects.md`` describes the cache and the durability it gives.
 """
 
 from __future__ import annotations
