@@ -257,6 +257,17 @@ return [counts, first, rest, cursor.toArray(), cursor.next()]
             await run(store, "storage.sql.exec('   ')")
 
 
+async def test_sql_cannot_reach_the_kv_table_through_the_runtimes_own_statements(store):
+    # the runtime has just prepared its own read of _cf_KV; the same text from user SQL is still refused
+    from flarebind.runtime.durable_objects.sql import RUNTIME
+
+    await run(store, "await storage.put('k', 'v')")
+    for text in ("SELECT value FROM _cf_KV WHERE key = ?", RUNTIME + "SELECT value FROM _cf_KV WHERE key = ?"):
+        code = f"storage._cache.clear()\nawait storage.get('k')\nreturn storage.sql.exec({text!r}, 'k').toArray()"
+        with pytest.raises(JsException, match=exact("not authorized: SQLITE_AUTH")):
+            await run(store, code)
+
+
 async def test_sync_kv_api_shares_the_table(store):
     code = """
 kv = ctx.storage.kv

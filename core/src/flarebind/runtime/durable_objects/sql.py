@@ -24,6 +24,11 @@ _TRANSACTION_TEXT = (
     "will automatically roll back on exceptions, and because it interacts correctly with Durable Objects' "
     "automatic atomic write coalescing."
 )
+# Every statement the runtime runs on an object's connection starts with this comment. SQLite checks the authorizer
+# only when it prepares a statement, and the sqlite3 module reuses prepared statements by exact text, so user SQL
+# that repeated a runtime statement's text would reuse a statement prepared with the guard off; user text starting
+# with the marker is refused instead.
+RUNTIME = "/* flarebind runtime */ "
 _DENY_TRANSACTION = {sqlite3.SQLITE_TRANSACTION, getattr(sqlite3, "SQLITE_SAVEPOINT", 32)}
 
 
@@ -160,6 +165,8 @@ class SqlStorage:
         statements = split_statements(text) if ";" in text.rstrip().rstrip(";") else [text]
         if not statements or not text.strip():
             raise JsException("SQL code did not contain a statement.", name="Error")
+        if any(statement.startswith(RUNTIME) for statement in statements):
+            raise JsException("not authorized: SQLITE_AUTH", name="Error")
         if type(query) is str:
             if len(self._plans) >= _PLANS_LIMIT:
                 self._plans.clear()

@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 from flarebind.errors import JsException
 from flarebind.runtime.durable_objects import v8
-from flarebind.runtime.durable_objects.sql import Guard, SqlStorage
+from flarebind.runtime.durable_objects.sql import RUNTIME, Guard, SqlStorage
 
 if TYPE_CHECKING:
     from flarebind.runtime.durable_objects.host import ObjectRecord
 
-KV_TABLE = "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID"
-METADATA_TABLE = "CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value BLOB)"
+KV_TABLE = RUNTIME + "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID"
+METADATA_TABLE = RUNTIME + "CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value BLOB)"
 ALARM_KEY = 1
 CACHE_LIMIT = 100_000  # cached values per object; the cache is simply cleared when a miss finds it this full
 _IMMUTABLE = frozenset({str, int, float, bool, type(None)})  # decoded values that may be shared between gets
@@ -65,9 +65,9 @@ def _options(options: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-_INSERT = "INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)"
+_INSERT = RUNTIME + "INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)"
 _CHUNK = 256  # rows per multi-row INSERT (512 parameters, under SQLite's oldest default limit of 999)
-_INSERT_CHUNK = "INSERT OR REPLACE INTO _cf_KV (key, value) VALUES " + ", ".join(["(?, ?)"] * _CHUNK)
+_INSERT_CHUNK = RUNTIME + "INSERT OR REPLACE INTO _cf_KV (key, value) VALUES " + ", ".join(["(?, ?)"] * _CHUNK)
 
 
 def _insert_rows(conn: sqlite3.Connection, rows: list[tuple[str, bytes | None]]) -> None:
@@ -194,7 +194,7 @@ class DurableObjectStorage:
         if puts:
             _insert_rows(conn, puts)
         if deletes:
-            conn.executemany("DELETE FROM _cf_KV WHERE key = ?", deletes)
+            conn.executemany(RUNTIME + "DELETE FROM _cf_KV WHERE key = ?", deletes)
 
     def flush(self) -> None:
         """Commit pending writes now (the output gate before a response leaves)."""
@@ -225,7 +225,7 @@ class DurableObjectStorage:
         if key in self._pending:  # the cache was trimmed while this write was still pending
             data = self._pending[key]
         else:
-            row = self._connection().execute("SELECT value FROM _cf_KV WHERE key = ?", (key,)).fetchone()
+            row = self._connection().execute(RUNTIME + "SELECT value FROM _cf_KV WHERE key = ?", (key,)).fetchone()
             data = None if row is None else bytes(row[0])
         if len(self._cache) >= CACHE_LIMIT:
             self._cache.clear()  # safe: pending writes are looked up in _pending above
@@ -245,9 +245,9 @@ class DurableObjectStorage:
         if self._savepoints:  # inside transaction(): write through, so that a rollback undoes it
             conn = self._write_connection()
             if data is None:
-                conn.execute("DELETE FROM _cf_KV WHERE key = ?", (key,))
+                conn.execute(RUNTIME + "DELETE FROM _cf_KV WHERE key = ?", (key,))
             else:
-                conn.execute("INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", (key, data))
+                conn.execute(RUNTIME + "INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", (key, data))
         else:
             self._pending[key] = data
             if data is None:
@@ -348,7 +348,7 @@ class DurableObjectStorage:
             # keys are compared as UTF-8 bytes (BINARY collation), so a prefix is a range
             where.append("key >= ? AND substr(key, 1, ?) = ?")
             params += [prefix, len(prefix), prefix]
-        sql = "SELECT key, value FROM _cf_KV"
+        sql = RUNTIME + "SELECT key, value FROM _cf_KV"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY key" + (" DESC" if reverse else "")
@@ -361,7 +361,7 @@ class DurableObjectStorage:
         if self._savepoints:
             raise JsException("Cannot call deleteAll() within a transaction", name="Error")
         self._pending.clear()
-        self._write_connection().execute("DELETE FROM _cf_KV")
+        self._write_connection().execute(RUNTIME + "DELETE FROM _cf_KV")
         self._cache.clear()
         self._schedule_commit()
         if self._record.compat_delete_all_deletes_alarm:
@@ -466,9 +466,11 @@ class DurableObjectStorage:
     def _write_alarm_metadata(self, ms: int | None) -> None:
         conn = self._write_connection()
         if ms is None:
-            conn.execute("DELETE FROM _cf_METADATA WHERE key = ?", (ALARM_KEY,))
+            conn.execute(RUNTIME + "DELETE FROM _cf_METADATA WHERE key = ?", (ALARM_KEY,))
         else:
-            conn.execute("INSERT OR REPLACE INTO _cf_METADATA (key, value) VALUES (?, ?)", (ALARM_KEY, ms * 1_000_000))
+            conn.execute(
+                RUNTIME + "INSERT OR REPLACE INTO _cf_METADATA (key, value) VALUES (?, ?)", (ALARM_KEY, ms * 1_000_000)
+            )
 
 
 class Transaction:
