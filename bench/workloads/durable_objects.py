@@ -152,7 +152,10 @@ def sqlite_child(p: dict[str, Any]) -> dict[str, Any]:
 def run_sqlite(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, Any]:
     from bench.harness import run_python_child
 
-    return run_python_child("bench.workloads.durable_objects:sqlite_child", {**p, "path": str(workdir / "do.sqlite")})
+    out = run_python_child("bench.workloads.durable_objects:sqlite_child", {**p, "path": str(workdir / "do.sqlite")})
+    reason = "no bare-SQLite counterpart (requests and WebSockets are not storage)"
+    out["_skipped"] = {m.key: reason for m in METRICS if m.key not in out}
+    return out
 
 
 # ---- Miniflare ----
