@@ -315,3 +315,95 @@ class Flaky(DurableObject):
     with pytest.raises(RuntimeError, match="first load fails"):  # the waiting call fails with the load's error
         await stub.attempts()
     assert await stub.attempts() == 2  # the object was reset: the next call constructs it again
+
+
+async def test_a_block_concurrency_while_that_never_settles_is_cancelled_and_resets_the_object(run_worker, monkeypatch):
+    from flarebind.runtime.durable_objects import state
+
+    monkeypatch.setattr(state, "BLOCK_CONCURRENCY_TIMEOUT_S", 0.05)  # workerd's 30 s, shortened for the test
+    source = (
+        WORKER
+        + """
+
+class Stuck(DurableObject):
+    ATTEMPTS = []
+    CANCELLED = []
+
+    def __init__(self, ctx, env):
+        super().__init__(ctx, env)
+        Stuck.ATTEMPTS.append(1)
+        ctx.blockConcurrencyWhile(self.load)
+
+    async def load(self):
+        if len(Stuck.ATTEMPTS) == 1:
+            try:
+                await asyncio.Event().wait()  # a critical section that deadlocks
+            except asyncio.CancelledError:
+                Stuck.CANCELLED.append(1)
+                raise
+
+    def attempts(self):
+        return [len(Stuck.ATTEMPTS), len(Stuck.CANCELLED)]
+"""
+    )
+    rt = await run_worker(source, durable_objects={"STUCK": {"class_name": "Stuck"}})
+    stub = await rt.get_durable_object("STUCK", "s")
+    text = (
+        "A call to blockConcurrencyWhile() in a Durable Object waited for too long. "
+        "The call was canceled and the Durable Object was reset."
+    )
+    with pytest.raises(JsException, match="^" + re.escape(text) + "$"):
+        await stub.attempts()
+    assert await stub.attempts() == [2, 1]  # the callback was cancelled; the next call constructs the object again
+
+
+async def test_an_outgoing_fetch_leaves_only_after_the_objects_writes_are_committed(run_worker, tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # what another connection to the object's file sees when the request arrives
+            folder = tmp_path / "state" / "v3" / "do" / "app-Sender"
+            file = next(f for f in folder.glob("*.sqlite") if f.name != "metadata.sqlite")
+            with sqlite3.connect(file) as other:
+                seen.append(other.execute("SELECT count(*) FROM _cf_KV WHERE key = 'sent'").fetchone()[0])
+            self.send_response(200)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    source = (
+        WORKER
+        + """
+
+from workers import fetch
+
+
+class Sender(DurableObject):
+    async def send(self, url):
+        await self.ctx.storage.put("sent", 1)  # not yet committed: the turn has not ended
+        response = await fetch(url)
+        return await response.text()
+"""
+    )
+    try:
+        rt = await run_worker(
+            source,
+            durable_objects={"SENDER": {"class_name": "Sender", "use_sqlite": True, "worker_name": "app"}},
+            in_memory=False,
+            persist_to=tmp_path / "state",
+        )
+        stub = await rt.get_durable_object("SENDER", "s")
+        assert await stub.send(f"http://127.0.0.1:{server.server_port}/") == "ok"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == [1]

@@ -134,6 +134,46 @@ async def test_values_keep_their_types(store):
         await run(store, "await storage.put('t', (1, 2))")
 
 
+async def test_cached_values_are_fresh_copies_and_the_cache_never_hides_pending_writes(store, tmp_path, monkeypatch):
+    from flarebind.runtime.durable_objects import storage as storage_module
+
+    # a mutable value is decoded afresh on every get: changing one result changes neither the store nor the next get
+    code = "await storage.put('m', {'n': [1]})\nfirst = await storage.get('m')\nfirst['n'].append(2)\n"
+    code += "return [first, await storage.get('m')]"
+    first, second = await run(store, code)
+    assert first == {"n": [1, 2]} and second == {"n": [1]}
+    # a float that V8 stores as an integer reads back as Cloudflare returns it, whether decoded or cached
+    assert await run(store, "await storage.put('f', 2.0)\nreturn [await storage.get('f'), await storage.get('f')]") == [
+        2,
+        2,
+    ]
+    # trimming the cache in the middle of a turn keeps the turn's unwritten puts visible to get, delete and list
+    monkeypatch.setattr(storage_module, "CACHE_LIMIT", 2)
+    code = "for i in range(6):\n    await storage.put(f'k{i}', i)\n"
+    code += "await storage.get('absent')\n"  # a miss finds the cache full and trims it
+    code += "got = [await storage.get(f'k{i}') for i in range(6)]\n"
+    code += "return [got, await storage.delete('k0'), list(await storage.list(prefix='k'))]"
+    got, deleted, listed = await run(store, code)
+    assert got == list(range(6)) and deleted is True and listed == ["k1", "k2", "k3", "k4", "k5"]
+    # and the reply left only after they were written (another connection sees them)
+    file = next((tmp_path / "state" / "v3" / "do").glob("w-Store/*.sqlite"))
+    with sqlite3.connect(file) as other:
+        keys = [k for (k,) in other.execute("SELECT key FROM _cf_KV WHERE key LIKE 'k%' ORDER BY key")]
+    assert keys == ["k1", "k2", "k3", "k4", "k5"]
+
+
+async def test_a_turn_of_many_writes_lands_whole(store, tmp_path):
+    # 600 puts in one turn are written in multi-row chunks plus single rows; with a delete in the turn, the mixed path
+    await run(store, "for i in range(600):\n    await storage.put(f'p{i:04d}', i)")
+    await run(store, "for i in range(600, 700):\n    await storage.put(f'p{i:04d}', i)\nawait storage.delete('p0000')")
+    file = next((tmp_path / "state" / "v3" / "do").glob("w-Store/*.sqlite"))
+    with sqlite3.connect(file) as other:
+        keys = [k for (k,) in other.execute("SELECT key FROM _cf_KV WHERE key LIKE 'p%' ORDER BY key")]
+    assert keys == [f"p{i:04d}" for i in range(1, 700)]
+    values = await run(store, "return [v for v in (await storage.list(prefix='p')).values()]")
+    assert values == list(range(1, 700))
+
+
 async def test_transactions_commit_and_roll_back(store):
     code = """
 async def body(txn):
@@ -192,6 +232,40 @@ return {
         await legacy.sql()
     with pytest.raises(JsException, match=exact("Durable Object is not backed by SQL.")):
         await legacy.sync()
+
+
+async def test_sql_repeated_texts_bindings_and_partial_cursors(store):
+    code = """
+sql = storage.sql
+sql.exec("CREATE TABLE t (a, b)")
+counts = []
+for _ in range(3):  # the same texts: split once, run each time
+    sql.exec("INSERT INTO t (a, b) VALUES (?, ?)", True, b"\\x02")
+    counts.append(sql.exec("SELECT 1; SELECT count(*) AS n FROM t").one()["n"])
+cursor = sql.exec("SELECT rowid AS id, a, b FROM t ORDER BY rowid")
+first = cursor.next()
+rest = cursor.toArray()
+return [counts, first, rest, cursor.toArray(), cursor.next()]
+"""
+    counts, first, rest, empty, done = await run(store, code)
+    assert counts == [1, 2, 3]
+    assert first == {"done": False, "value": {"id": 1, "a": 1, "b": memoryview(b"\x02")}}
+    assert rest == [{"id": 2, "a": 1, "b": memoryview(b"\x02")}, {"id": 3, "a": 1, "b": memoryview(b"\x02")}]
+    assert type(rest[0]["b"]) is memoryview and empty == [] and done == {"done": True}
+    for _ in range(2):  # an empty text fails every time, not only before it is remembered
+        with pytest.raises(JsException, match=exact("SQL code did not contain a statement.")):
+            await run(store, "storage.sql.exec('   ')")
+
+
+async def test_sql_cannot_reach_the_kv_table_through_the_runtimes_own_statements(store):
+    # the runtime has just prepared its own read of _cf_KV; the same text from user SQL is still refused
+    from flarebind.runtime.durable_objects.sql import RUNTIME
+
+    await run(store, "await storage.put('k', 'v')")
+    for text in ("SELECT value FROM _cf_KV WHERE key = ?", RUNTIME + "SELECT value FROM _cf_KV WHERE key = ?"):
+        code = f"storage._cache.clear()\nawait storage.get('k')\nreturn storage.sql.exec({text!r}, 'k').toArray()"
+        with pytest.raises(JsException, match=exact("not authorized: SQLITE_AUTH")):
+            await run(store, code)
 
 
 async def test_sync_kv_api_shares_the_table(store):

@@ -17,6 +17,13 @@ MAX_TAG_LENGTH = 256
 MAX_HIBERNATABLE = 32768
 MAX_AUTO_RESPONSE = 2048
 MAX_EVENT_TIMEOUT_MS = 604_800_000
+# workerd cancels a blockConcurrencyWhile() callback still running after 30 s and resets the object (so that a
+# deadlocked critical section cannot hang it forever); a module constant so tests can shorten it
+BLOCK_CONCURRENCY_TIMEOUT_S = 30.0
+_BLOCK_CONCURRENCY_TIMEOUT_TEXT = (
+    "A call to blockConcurrencyWhile() in a Durable Object waited for too long. "
+    "The call was canceled and the Durable Object was reset."
+)
 
 
 class DurableObjectState:
@@ -62,7 +69,10 @@ class DurableObjectState:
             try:
                 result = callback()
                 if inspect.isawaitable(result):
-                    result = await result
+                    try:
+                        result = await asyncio.wait_for(result, BLOCK_CONCURRENCY_TIMEOUT_S)
+                    except asyncio.TimeoutError:
+                        raise JsException(_BLOCK_CONCURRENCY_TIMEOUT_TEXT, name="Error") from None
                 return result
             except BaseException as exc:
                 record.reset_error = exc

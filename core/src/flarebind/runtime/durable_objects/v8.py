@@ -182,13 +182,14 @@ class _Writer:
 
 _HEADER = bytes([0xFF, VERSION])
 _SMALL = {n: bytes([n]) for n in range(128)}
+_SHORT_STRING = [_HEADER + b'"' + bytes([n]) for n in range(128)]  # header + one-byte string tag + its length
 
 
 def serialize(value: Any) -> bytes:
     # fast paths for the values storage sees most (short Latin-1 strings, small ints); the writer does the rest
     if type(value) is str and len(value) < 128:
         try:
-            return _HEADER + b'"' + _SMALL[len(value)] + value.encode("latin-1")
+            return _SHORT_STRING[len(value)] + value.encode("latin-1")
         except UnicodeEncodeError:
             pass
     elif type(value) is int and -64 <= value < 64:

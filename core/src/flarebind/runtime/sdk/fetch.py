@@ -20,6 +20,11 @@ async def js_fetch(input: Any, init: Any = None, **kwargs: Any) -> JsResponse:
     cf = options.pop("cf", None)  # Cloudflare cache options have no local meaning; a plugin may handle some
     fetcher = options.pop("fetcher", None)
     request = JsRequest.new(input, options)
+    from flarebind.runtime.websockets.socket import current_object
+
+    record = current_object.get()
+    if record is not None:  # the output gate: a subrequest leaves a Durable Object only once its writes are durable
+        record.storage.flush()
     if fetcher is not None:
         return await fetcher(request)
     from flarebind.runtime.sdk.context import current_outbound
