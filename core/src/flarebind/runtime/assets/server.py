@@ -56,7 +56,7 @@ class AssetServer:
 
     def _stamp(self) -> tuple[int, ...]:
         out = []
-        for name in ("_headers", "_redirects"):
+        for name in ("_headers", "_redirects", ".assetsignore"):
             try:
                 out.append(os.stat(self.config.directory / name).st_mtime_ns)
             except OSError:
@@ -64,13 +64,16 @@ class AssetServer:
         return tuple(out)
 
     def _refresh_rules(self) -> None:
-        # _headers / _redirects edited while flarebind dev runs: re-read them (checked at most once a second)
+        # _headers / _redirects / .assetsignore edited while flarebind dev runs: re-read them (checked at most once
+        # a second); a changed .assetsignore re-walks the directory, so newly ignored files stop being served
         now = time.monotonic()
         if now - self._rules_checked < 1.0:
             return
         self._rules_checked = now
         stamp = self._stamp()
         if stamp != self._rules_stamp:
+            if stamp[2] != self._rules_stamp[2]:
+                self.manifest.rescan()
             self._rules_stamp = stamp
             self.rules = Rules(self.config.directory)
 
