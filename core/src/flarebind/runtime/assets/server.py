@@ -88,6 +88,10 @@ class AssetServer:
 
     def route(self, method: str, path: str, host: str, search: str, headers: Mapping[str, str]) -> AssetResponse | None:
         """The asset response for a request to a Worker with assets, or None when the Worker should handle it."""
+        if not self.config.has_user_worker:
+            # an assets-only Worker: the asset server answers everything, not_found_handling included, else 404
+            found = self.respond(method, path, host, search, headers)
+            return found if found is not None else self._finish(host, path, AssetResponse(404))
         if self.worker_first(path):
             return None
         navigate = self.config.navigation_prefers_assets and headers.get("sec-fetch-mode") == "navigate"
