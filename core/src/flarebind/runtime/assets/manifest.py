@@ -43,28 +43,32 @@ def ignore_matcher(directory: Path) -> Callable[[str], bool]:
     return spec.match_file
 
 
+# where Python's mimetypes and the `mime` 4.0.7 package wrangler's asset worker uses differ (checked against
+# `wrangler dev` 4.86: .js is text/javascript, .ico image/vnd.microsoft.icon, .xml application/xml)
 _EXTRA_TYPES = {
-    ".js": "application/javascript",
-    ".mjs": "application/javascript",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
     ".json": "application/json",
+    ".map": "application/json",
+    ".webmanifest": "application/manifest+json",
     ".wasm": "application/wasm",
     ".svg": "image/svg+xml",
     ".webp": "image/webp",
     ".avif": "image/avif",
     ".woff": "font/woff",
     ".woff2": "font/woff2",
-    ".ico": "image/x-icon",
+    ".ico": "image/vnd.microsoft.icon",
     ".md": "text/markdown",
     ".txt": "text/plain",
-    ".xml": "text/xml",
+    ".xml": "application/xml",
 }
 
 
 def content_type(path: str) -> str:
     ext = os.path.splitext(path)[1].lower()
     kind = _EXTRA_TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
-    # text types carry a charset, as Cloudflare's asset server sends them
-    if kind.startswith("text/") or kind in ("application/javascript", "application/json", "image/svg+xml"):
+    # only text/* types get a charset, as workers-shared's getContentType adds it
+    if kind.startswith("text/"):
         return f"{kind}; charset=utf-8"
     return kind
 
