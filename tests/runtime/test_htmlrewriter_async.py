@@ -266,3 +266,30 @@ async def test_an_error_keeps_its_type() -> None:
 
     with pytest.raises(LookupError, match="mine"):
         await rewrite(JsHTMLRewriter.new().on("img", Img()), '<img src="x">')
+
+
+async def test_an_end_tag_handler_error_keeps_its_type() -> None:
+    class Div:
+        def element(self, el):
+            async def end(tag):
+                await asyncio.sleep(0)
+                raise PermissionError("end tag refused")
+
+            el.onEndTag(end)
+
+    with pytest.raises(PermissionError, match="end tag refused"):
+        await rewrite(JsHTMLRewriter.new().on("div", Div()), "<div>x</div>")
+
+
+async def test_nested_and_sibling_end_tags_each_get_their_own_handler() -> None:
+    seen: list[str] = []
+
+    class Any_:
+        def element(self, el):
+            label = el.getAttribute("id")
+            el.onEndTag(lambda tag: seen.append(f"{label}:{tag.name}"))
+
+    html = '<div id="a"><span id="b"><i id="c">x</i></span><b id="d">y</b></div><i id="e">z</i>'
+    out = await rewrite(JsHTMLRewriter.new().on("[id]", Any_()), html)
+    assert out == html
+    assert seen == ["c:i", "b:span", "d:b", "a:div", "e:i"]

@@ -26,6 +26,7 @@ element) has no end-tag handler call, as with lol-html.
 from __future__ import annotations
 
 import inspect
+import itertools
 import re
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -381,12 +382,14 @@ class _EndTags:
         self._nonce = secrets.token_hex(8)
         self._marker = re.compile(rf"<!--flarebind-end-tag-{self._nonce}-(\d+)-->".encode())
         self._handlers: dict[int, Any] = {}
+        self._keys = itertools.count()  # never reused: a marker that never reaches the output keeps its entry
+        self.error: BaseException | None = None  # what an end-tag handler raised
         self._waiting: list[Any] = []  # handlers whose end tag comes next
         self._held: list[bytes] = []  # content appended after a marker, emitted before the end tag
         self._partial = b""
 
     def register(self, handler: Any) -> str:
-        key = len(self._handlers)
+        key = next(self._keys)
         self._handlers[key] = handler
         return f"<!--flarebind-end-tag-{self._nonce}-{key}-->"
 
@@ -430,9 +433,13 @@ class _EndTags:
         held, self._held = self._held, []
         end = EndTag(name)
         for handler, _ in records:
-            result = handler(end)
-            if inspect.isawaitable(result):
-                _await_in_handler(result, "onEndTag")
+            try:
+                result = handler(end)
+                if inspect.isawaitable(result):
+                    _await_in_handler(result, "onEndTag")
+            except BaseException as exc:  # re-raised as itself by _Pass.step (python-lolhtml wraps sink errors)
+                self.error = exc
+                raise
         self._emit(b"".join(held) + end.render(raw))
 
     def settle(self) -> None:
@@ -479,9 +486,12 @@ class _Pass:
                 else:
                     kind, value = child.switch(("value", result))
         except Exception:
-            if self.error is not None:
-                raise self.error from None
+            error = self.error or self.end_tags.error
+            if error is not None:
+                raise error from None
             raise
+        if self.end_tags.error is not None:  # python-lolhtml ignores an exception raised in its output sink
+            raise self.end_tags.error
 
 
 class JsHTMLRewriter:
