@@ -101,3 +101,27 @@ def test_editing_assetsignore_while_running_applies(tmp_path: Path) -> None:
     s._rules_checked -= 2  # the once-a-second check is due
     assert not served(s, "/secret.txt")
     assert served(s, "/index.html")
+
+
+async def test_an_assets_only_runtime_answers_dispatch_fetch_from_the_directory(tmp_path: Path) -> None:
+    from flarebind.runtime import Runtime
+
+    site = tmp_path / "public"
+    site.mkdir()
+    (site / "index.html").write_text("<h1>home</h1>")
+    (site / "404.html").write_text("gone")
+    runtime = Runtime(
+        main=None,
+        project_dir=tmp_path,
+        in_memory=True,
+        assets={"directory": "public", "not_found_handling": "404-page"},
+    )
+    try:
+        await runtime.ready
+        assert runtime.assets_only and runtime.worker is None
+        home = await runtime.dispatch_fetch("http://localhost/")
+        assert (home.status, await home.text()) == (200, "<h1>home</h1>")
+        missing = await runtime.dispatch_fetch("http://localhost/nope")
+        assert (missing.status, await missing.text()) == (404, "gone")
+    finally:
+        await runtime.dispose()
