@@ -285,14 +285,11 @@ def _adapter(handler: Any, methods: tuple[str, ...], rewrite: _Pass | None) -> A
             continue
 
         def call(raw: Any, _fn: Any = fn, _name: str = name) -> None:
-            from greenlet import getcurrent
-
-            owned = _Owned(raw, getcurrent())
-            wrapped = Element(owned, rewrite) if _name == "element" else _WRAPPERS[_name](owned)
+            wrapped = Element(raw, rewrite) if _name == "element" else _WRAPPERS[_name](raw)
             try:
                 result = _fn(wrapped)
                 if inspect.isawaitable(result):
-                    _await_in_handler(result, _name)
+                    _await_in_handler(result, _name, wrapped)
             except BaseException as exc:
                 # python-lolhtml turns it into RuntimeError("Content handler error: ..."): the reader gets this one
                 if rewrite is not None:
@@ -320,9 +317,10 @@ class _Owned:
         object.__setattr__(self, "_owner", owner)
 
     def __getattr__(self, name: str) -> Any:
-        value = _on_owner(self._owner, getattr, self._obj, name)
+        owner = self._owner
+        value = _on_owner(owner, getattr, self._obj, name)
         if callable(value):
-            return lambda *args: _on_owner(self._owner, value, *args)
+            return lambda *args: _on_owner(owner, value, *args)
         return value
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -341,10 +339,11 @@ def _on_owner(owner: Any, fn: Callable[..., Any], *args: Any) -> Any:
     return value
 
 
-def _await_in_handler(awaitable: Any, what: str) -> Any:
+def _await_in_handler(awaitable: Any, what: str, wrapped: Any = None) -> Any:
     """Suspend lol-html (inside its callback) until the event loop has awaited ``awaitable``; its result.
 
-    While suspended, calls on this callback's objects made by the awaiting code are run here (``_on_owner``)."""
+    While suspended, ``wrapped``'s lol-html object is an ``_Owned`` proxy, so the awaiting code's calls on it run
+    here (``_on_owner``); outside an await the wrappers call python-lolhtml directly."""
     from greenlet import getcurrent
 
     current = getcurrent()
@@ -353,6 +352,9 @@ def _await_in_handler(awaitable: Any, what: str) -> Any:
         if close is not None:
             close()
         raise RuntimeError(f"HTMLRewriter: the {what}() handler returned an awaitable outside a transform() stream")
+    raw = getattr(wrapped, "_raw", None)
+    if raw is not None:
+        wrapped._raw = _Owned(raw, current)
     setattr(current, _SUSPENDED, True)
     try:
         message = current.parent.switch(("await", awaitable))
@@ -365,6 +367,8 @@ def _await_in_handler(awaitable: Any, what: str) -> Any:
             message = caller.switch(reply)
     finally:
         setattr(current, _SUSPENDED, False)
+        if raw is not None:
+            wrapped._raw = raw
     kind, value = message
     if kind == "raise":
         raise value
@@ -387,16 +391,19 @@ class _EndTags:
         self._waiting: list[Any] = []  # handlers whose end tag comes next
         self._held: list[bytes] = []  # content appended after a marker, emitted before the end tag
         self._partial = b""
+        self.active = False  # an end tag is awaited: the output goes through sink(); else straight out
 
     def register(self, handler: Any) -> str:
         key = next(self._keys)
         self._handlers[key] = handler
+        self.active = True
         return f"<!--flarebind-end-tag-{self._nonce}-{key}-->"
 
     def sink(self, chunk: bytes) -> None:
-        if not self._handlers and not self._waiting:  # no onEndTag pending: the output passes straight through
-            self._emit(chunk)
-            return
+        self._sink(chunk)
+        self.active = bool(self._handlers or self._waiting or self._partial)
+
+    def _sink(self, chunk: bytes) -> None:
         if self._partial:  # an end tag lol-html emitted in pieces (`</`, `section`, `>` after a rename)
             chunk, self._partial = self._partial + chunk, b""
         while chunk:
@@ -459,9 +466,15 @@ class _Pass:
         self.out: list[bytes] = []
         self.end_tags = _EndTags(self.out.append)
         self.error: BaseException | None = None  # what a handler raised, re-raised as itself by step()
+        out, end_tags = self.out, self.end_tags
 
-    def sink(self, chunk: Any) -> None:
-        self.end_tags.sink(bytes(chunk))
+        def sink(chunk: Any) -> None:  # lol-html calls it for every piece of output: kept short
+            if end_tags.active:
+                end_tags.sink(bytes(chunk))
+            else:
+                out.append(bytes(chunk))
+
+        self.sink = sink
 
     async def step(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` (lol-html's write or end) so that a handler may await: each awaitable it hands over is
