@@ -293,3 +293,12 @@ async def test_nested_and_sibling_end_tags_each_get_their_own_handler() -> None:
     out = await rewrite(JsHTMLRewriter.new().on("[id]", Any_()), html)
     assert out == html
     assert seen == ["c:i", "b:span", "d:b", "a:div", "e:i"]
+
+
+async def test_streamed_content_is_a_clear_error() -> None:
+    class Streamed:
+        def element(self, el):
+            el.append(JsResponse("<b>x</b>"), html=True)
+
+    with pytest.raises(TypeError, match=r"streamed content .* is not simulated"):
+        await rewrite(JsHTMLRewriter.new().on("p", Streamed()), "<p>x</p>")

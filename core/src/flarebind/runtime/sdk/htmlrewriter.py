@@ -45,24 +45,40 @@ def _content_type(options: Any, kwargs: dict[str, Any]) -> Any:
     return lolhtml.ContentType.HTML if html else lolhtml.ContentType.TEXT
 
 
+def _text(content: Any) -> str:
+    """Content for before/after/append/…: a string. Cloudflare also takes a ReadableStream or Response (streamed
+    content); that is not simulated, so it is a clear error rather than the object's repr in the page."""
+    if isinstance(content, str):
+        return content
+    from flarebind.runtime.sdk.body import ReadableStream
+    from flarebind.runtime.sdk.response import JsResponse, Response
+
+    if isinstance(content, (ReadableStream, JsResponse, Response)) or hasattr(content, "getReader"):
+        raise TypeError(
+            "HTMLRewriter: streamed content (a ReadableStream or Response) is not simulated by flarebind; pass the "
+            "content as a string (e.g. await response.text())"
+        )
+    return str(content)
+
+
 class _Content:
     """before/after/replace/remove shared by elements, text chunks, comments and end tags."""
 
     _raw: Any
 
     def before(self, content: str, options: Any = None, **kwargs: Any) -> _Content:
-        self._raw.before(str(content), _content_type(options, kwargs))
+        self._raw.before(_text(content), _content_type(options, kwargs))
         return self
 
     def after(self, content: str, options: Any = None, **kwargs: Any) -> _Content:
-        self._raw.after(str(content), _content_type(options, kwargs))
+        self._raw.after(_text(content), _content_type(options, kwargs))
         return self
 
     def replace(self, content: str, options: Any = None, **kwargs: Any) -> _Content:
         if hasattr(self._raw, "replace"):
-            self._raw.replace(str(content), _content_type(options, kwargs))
+            self._raw.replace(_text(content), _content_type(options, kwargs))
         else:  # lol-html's replace = insert before, then remove
-            self._raw.before(str(content), _content_type(options, kwargs))
+            self._raw.before(_text(content), _content_type(options, kwargs))
             self._raw.remove()
         return self
 
@@ -89,7 +105,7 @@ def _escape(text: str) -> str:
 def _as_content(content: Any, options: Any, kwargs: dict[str, Any]) -> str:
     import lolhtml
 
-    text = str(content)
+    text = _text(content)
     return text if _content_type(options, kwargs) is lolhtml.ContentType.HTML else _escape(text)
 
 
@@ -174,17 +190,17 @@ class Element(_Content):
         return self
 
     def prepend(self, content: str, options: Any = None, **kwargs: Any) -> Element:
-        self._raw.prepend(str(content), _content_type(options, kwargs))
+        self._raw.prepend(_text(content), _content_type(options, kwargs))
         return self
 
     def append(self, content: str, options: Any = None, **kwargs: Any) -> Element:
-        self._raw.append(str(content), _content_type(options, kwargs))
+        self._raw.append(_text(content), _content_type(options, kwargs))
         return self
 
     def setInnerContent(self, content: str, options: Any = None, **kwargs: Any) -> Element:
         import lolhtml
 
-        self._raw.set_inner_content(str(content), _content_type(options, kwargs))
+        self._raw.set_inner_content(_text(content), _content_type(options, kwargs))
         for marker in self._markers:  # set_inner_content drops appended content: end-tag markers go back in
             self._raw.append(marker, lolhtml.ContentType.HTML)
         return self
@@ -258,7 +274,7 @@ class DocumentEnd:
         self._raw = raw
 
     def append(self, content: str, options: Any = None, **kwargs: Any) -> DocumentEnd:
-        self._raw.append(str(content), _content_type(options, kwargs))
+        self._raw.append(_text(content), _content_type(options, kwargs))
         return self
 
 
