@@ -109,7 +109,8 @@ def test_dispatch_namespaces_run_locally_or_remotely(write_config):
         ('[[analytics_engine_datasets]]\nbinding = "AE"\nremote = true\n', "Analytics Engine Dataset"),
         ('[[ratelimits]]\nname = "RL"\nnamespace_id = "1"\nremote = true\n', "Rate Limit"),
         ('[version_metadata]\nbinding = "VM"\nremote = true\n', "Worker Version Metadata"),
-        ('[assets]\ndirectory = "public"\nbinding = "ASSETS"\nremote = true\n', "Assets"),
+        # with a main: an assets-only Worker may not have an assets binding at all (wrangler's rule)
+        ('main = "src/entry.py"\n[assets]\ndirectory = "public"\nbinding = "ASSETS"\nremote = true\n', "Assets"),
     ],
 )
 def test_remote_true_on_local_only_type_is_an_error(write_config, body, friendly, tmp_path):

@@ -70,7 +70,7 @@ def test_assets_before_the_worker(dev: DevProcess) -> None:
     assert home.headers["content-type"] == "text/html; charset=utf-8"
     assert home.headers["x-served-by"] == "assets"
     js = dev.get("/app.js")
-    assert (js.status_code, js.headers["content-type"]) == (200, "application/javascript; charset=utf-8")
+    assert (js.status_code, js.headers["content-type"]) == (200, "text/javascript; charset=utf-8")
     css = dev.get("/style.css")
     assert css.text == "body{color:red}"
     # conditional request: 304 with the same ETag

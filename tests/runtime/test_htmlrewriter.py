@@ -126,16 +126,6 @@ def test_invalid_selector_is_a_type_error() -> None:
         JsHTMLRewriter.new().on("p[", object()).transform(JsResponse("<p>x</p>"))
 
 
-async def test_async_handler_is_a_clear_error() -> None:
-    class Async:
-        async def element(self, el):
-            pass
-
-    out = JsHTMLRewriter.new().on("p", Async()).transform(JsResponse("<p>x</p>"))
-    with pytest.raises(Exception, match="async"):
-        await _text(out)
-
-
 async def test_sdk_class_returns_a_workers_response() -> None:
     class Title:
         def element(self, el):

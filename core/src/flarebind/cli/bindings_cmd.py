@@ -31,3 +31,7 @@ def bindings_command(config: str | None, env: str | None, persist_to: str | None
     if not local and project.config.production_warnings:
         print_diagnostics(project.config.production_warnings, project.config.path)
     click.echo(render_table(rows, color=sys.stdout.isatty()))
+    from flarebind.runtime.assets.config import assets_only_note
+
+    if note := assets_only_note(project.config):
+        click.echo(note)

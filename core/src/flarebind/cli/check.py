@@ -42,5 +42,9 @@ def check_command(config: str | None, env: str | None, persist_to: str | None, a
             n = len([d for d in everything if not d.is_error])
             where = loaded.path.name if loaded else "config"
             click.echo(f"✔ {where} is valid" + (f" ({n} warning{'s' if n != 1 else ''})" if n else "") + ".")
+            from flarebind.runtime.assets.config import assets_only_note
+
+            if loaded is not None and (note := assets_only_note(loaded)):
+                click.echo(note)
     if failed:
         raise SystemExit(1)

@@ -174,7 +174,7 @@ def dev_command(
             raise ConfigProblem(refusal, loaded.path)
         if diagnostics:
             print_diagnostics(diagnostics, loaded.path)
-        if not loaded.main:
+        if not loaded.main and not loaded.flat.get("assets"):  # assets-only Workers need no main
             raise click.ClickException(
                 f'{loaded.path.name} has no "main": set it to your Worker\'s entry module, e.g. main = "src/entry.py".'
             )
@@ -185,6 +185,10 @@ def dev_command(
         from flarebind.bindings.table import render_table, table_rows
 
         click.echo(render_table(table_rows(cfg, local=local), color=sys.stdout.isatty()))
+        from flarebind.runtime.assets.config import assets_only_note
+
+        if note := assets_only_note(cfg):
+            click.echo(note)
         click.echo()
 
     for cfg in workers:

@@ -70,6 +70,7 @@ def load_config(
         _missing_plugins(raw["env"][env], plugins, report, env)
 
     settings = _settings(flat, origin, report)
+    _check_assets(flat, origin, settings, report)
 
     from flarebind.config.entries import collect_entries
 
@@ -156,6 +157,24 @@ def _warn_not_simulated(binding: BindingEntry, report: Report) -> None:
         at=binding.path,
         env=binding.env,
     )
+
+
+def _check_assets(flat: dict[str, Any], origin: dict[str, str], settings: WorkerSettings, report: Report) -> None:
+    """The ``assets`` block's rules that are not one binding's: an assets block without ``binding`` is no binding
+    entry (its routing fields are checked here), and without ``main`` it is an assets-only Worker, which wrangler
+    refuses a ``binding`` or ``run_worker_first`` (true or patterns)."""
+    spec = flat.get("assets")
+    if not isinstance(spec, dict):
+        return
+    from flarebind.runtime.assets.config import assets_only_problems, problems
+
+    at = origin.get("assets", "assets")
+    if not isinstance(spec.get("binding"), str):  # with a binding, the binding's own validation reports these
+        for problem in problems(spec):
+            report.error(problem, at=at)
+    if not settings.main:
+        for key, problem in assets_only_problems(spec):
+            report.error(problem, at=f"{at}.{key}")
 
 
 _SETTING_TYPES = {"name": str, "main": str, "compatibility_date": str, "account_id": str}

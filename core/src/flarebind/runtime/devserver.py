@@ -180,7 +180,7 @@ class DevServer:
 
             def started() -> None:
                 self._announce()
-                if runtime.worker is None:
+                if runtime.worker is None and not runtime.assets_only:
                     # not "Ready": the Worker failed to import; every request gets the error page until an edit
                     # fixes it (reload_code then prints "Ready on")
                     _echo(f"✘ The Worker failed to load; serving its error on {self._url} until it is fixed")

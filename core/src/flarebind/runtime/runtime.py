@@ -66,7 +66,7 @@ class Runtime(DurableObjectsRuntime):
     def __init__(
         self,
         *,
-        main: str | Path,
+        main: str | Path | None,
         bindings: dict[str, dict[str, Any]] | None = None,
         vars: dict[str, Any] | None = None,
         secrets: dict[str, str] | None = None,
@@ -184,7 +184,16 @@ class Runtime(DurableObjectsRuntime):
         return Path.cwd()
 
     @property
+    def assets_only(self) -> bool:
+        """No ``main``, only ``assets``: Cloudflare's assets-only Worker (every request goes to the asset server)."""
+        return not self._options["main"] and bool(self._options["assets"])
+
+    @property
     def main(self) -> Path:
+        if self.assets_only:
+            # no module: a stand-in path in the project folder (its stem names the Worker, its folder is watched)
+            name = self.config.name if self.config is not None and self.config.name else "worker"
+            return self.project_dir / name
         main = Path(self._options["main"])
         return main if main.is_absolute() else (self.project_dir / main)
 
@@ -206,7 +215,7 @@ class Runtime(DurableObjectsRuntime):
             self._env = self._build_env(self._specs, {})
             self.assets = self._build_assets()
             try:
-                self._worker = self._load()
+                self._worker = None if self.assets_only else self._load()
             except WorkerLoadError as exc:
                 if not self.tolerate_load_errors:
                     raise
@@ -228,6 +237,7 @@ class Runtime(DurableObjectsRuntime):
                 self._options["assets"],
                 self.project_dir,
                 navigation_prefers_assets=self.compat.enabled("assets_navigation_prefers_asset_serving"),
+                has_user_worker=not self.assets_only,
             )
         except AssetsConfigError as exc:  # reported like any config error (dev prints it and exits 1)
             path = self.config.path if self.config is not None else None
@@ -323,6 +333,8 @@ class Runtime(DurableObjectsRuntime):
 
     def reload(self) -> None:
         """Re-import the Worker's code. On failure the previous version stays loaded and the error is raised."""
+        if self.assets_only:
+            return  # no code to import (asset files are looked up afresh on each request)
         old = self._worker
         if old is not None:
             old.unload()
@@ -417,6 +429,11 @@ class Runtime(DurableObjectsRuntime):
         """The JS-level entry used by the HTTP server: JS request in, JS response out. ``outbound`` routes the
         Worker's own ``fetch()`` for this request (a dispatch namespace's outbound Worker)."""
         worker = self._worker
+        if worker is None and self.assets_only and self.assets is not None:
+            # an assets-only Worker (a service binding's fetch, a WebSocket upgrade): the asset server answers
+            from flarebind.runtime.assets.binding import AssetsBinding
+
+            return await AssetsBinding("assets", self.assets).fetch(request)
         if worker is None:
             text = str(self.load_error or "the Worker is not loaded (await runtime.ready first)")
             return JsResponse(
@@ -610,7 +627,7 @@ def runtime_options_for(
     from flarebind.bindings.context import default_state_dir
     from flarebind.bindings.convert import convert_config_bindings_to_start_worker_bindings
 
-    if not config.main:
+    if not config.main and not config.flat.get("assets"):
         raise WorkerLoadError(
             f'{config.path.name} has no "main": set it to your Worker\'s entry module, e.g. main = "src/entry.py".'
         )
@@ -621,7 +638,7 @@ def runtime_options_for(
     for name, value in (vars or {}).items():
         specs[name] = {"type": "plain_text" if isinstance(value, str) else "json", "value": value}
     return {
-        "main": str((config.dir / config.main).resolve()),
+        "main": str((config.dir / config.main).resolve()) if config.main else None,
         "bindings": specs,
         "persist_to": persist_to if persist_to is not None else (None if in_memory else default_state_dir(config.dir)),
         "in_memory": in_memory,

@@ -1,8 +1,13 @@
 """The files under ``assets.directory``, keyed by their URL path (``/a/b.html``), with ETag and content type.
 
 Only files found by walking the directory are ever served (a request path is a manifest key, never joined onto
-the directory), so ``..`` or symlinks out of the folder cannot leak other files. The walk is redone when a lookup
-misses and the last walk is older than a second, so files added while ``flarebind dev`` runs appear.
+the directory), so ``..`` cannot leak other files. The walk is redone when a lookup misses and the last walk is older
+than a second, so files added while ``flarebind dev`` runs appear.
+
+Which files are left out is wrangler's rule (workers-shared ``createAssetsIgnoreFunction``, used by Miniflare's dev
+manifest and by ``wrangler deploy``): ``/.assetsignore``, ``/_redirects`` and ``/_headers`` at the top of the
+directory, plus the gitignore-syntax lines of ``.assetsignore`` there. Nothing else is left out by default (not
+``node_modules``, ``.git`` or ``_worker.js``: wrangler serves them too unless ``.assetsignore`` names them).
 """
 
 from __future__ import annotations
@@ -11,35 +16,59 @@ import hashlib
 import mimetypes
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-# never uploaded as assets by wrangler (they configure the routing or are tooling)
-_IGNORED_NAMES = {"_headers", "_redirects", ".assetsignore", "_worker.js", ".DS_Store"}
-_IGNORED_DIRS = {".git", "node_modules", ".wrangler"}
+ASSETS_IGNORE_FILENAME = ".assetsignore"
+# always left out, as wrangler's ignore function starts with them (anchored: only at the top of the directory)
+_ALWAYS_IGNORED = ("/.assetsignore", "/_redirects", "/_headers")
 
+
+def ignore_matcher(directory: Path) -> Callable[[str], bool]:
+    """``relative/posix/path -> ignored?`` from wrangler's fixed patterns and ``directory/.assetsignore``.
+
+    pathspec's ``GitIgnoreSpec`` implements gitignore's rules (anchoring, ``dir/``, ``**``, ``!`` re-includes and
+    last-match-wins), as the npm ``ignore`` package wrangler uses does.
+    """
+    import pathspec
+
+    lines = list(_ALWAYS_IGNORED)
+    try:
+        text = (directory / ASSETS_IGNORE_FILENAME).read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    lines += text.split("\n")  # wrangler splits on "\n"; pathspec drops the "\r" of CRLF lines itself
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    return spec.match_file
+
+
+# where Python's mimetypes and the `mime` 4.0.7 package wrangler's asset worker uses differ (checked against
+# `wrangler dev` 4.86: .js is text/javascript, .ico image/vnd.microsoft.icon, .xml application/xml)
 _EXTRA_TYPES = {
-    ".js": "application/javascript",
-    ".mjs": "application/javascript",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
     ".json": "application/json",
+    ".map": "application/json",
+    ".webmanifest": "application/manifest+json",
     ".wasm": "application/wasm",
     ".svg": "image/svg+xml",
     ".webp": "image/webp",
     ".avif": "image/avif",
     ".woff": "font/woff",
     ".woff2": "font/woff2",
-    ".ico": "image/x-icon",
+    ".ico": "image/vnd.microsoft.icon",
     ".md": "text/markdown",
     ".txt": "text/plain",
-    ".xml": "text/xml",
+    ".xml": "application/xml",
 }
 
 
 def content_type(path: str) -> str:
     ext = os.path.splitext(path)[1].lower()
     kind = _EXTRA_TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
-    # text types carry a charset, as Cloudflare's asset server sends them
-    if kind.startswith("text/") or kind in ("application/javascript", "application/json", "image/svg+xml"):
+    # only text/* types get a charset, as workers-shared's getContentType adds it
+    if kind.startswith("text/"):
         return f"{kind}; charset=utf-8"
     return kind
 
@@ -75,18 +104,22 @@ class Manifest:
     def rescan(self) -> None:
         entries: dict[str, Entry] = {}
         root = self.directory
+        ignored = ignore_matcher(root)  # re-read on every walk: an edited .assetsignore applies without a restart
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = [d for d in dirnames if d not in _IGNORED_DIRS]
-            rel_dir = os.path.relpath(dirpath, root)
+            rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+            prefix = "" if rel_dir == "." else f"{rel_dir}/"
+            # an ignored folder is not walked (gitignore cannot re-include a file below an excluded folder)
+            dirnames[:] = [d for d in dirnames if not ignored(f"{prefix}{d}/")]
             for name in filenames:
-                if rel_dir == "." and name in _IGNORED_NAMES:
+                rel = f"{prefix}{name}"
+                if ignored(rel):
                     continue
                 full = Path(dirpath, name)
                 try:
                     st = full.stat()
                 except OSError:
                     continue
-                key = "/" + (name if rel_dir == "." else f"{rel_dir}/{name}").replace(os.sep, "/")
+                key = "/" + rel
                 old = self._entries.get(key)
                 if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
                     entries[key] = old

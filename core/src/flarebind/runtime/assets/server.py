@@ -56,7 +56,7 @@ class AssetServer:
 
     def _stamp(self) -> tuple[int, ...]:
         out = []
-        for name in ("_headers", "_redirects"):
+        for name in ("_headers", "_redirects", ".assetsignore"):
             try:
                 out.append(os.stat(self.config.directory / name).st_mtime_ns)
             except OSError:
@@ -64,13 +64,16 @@ class AssetServer:
         return tuple(out)
 
     def _refresh_rules(self) -> None:
-        # _headers / _redirects edited while flarebind dev runs: re-read them (checked at most once a second)
+        # _headers / _redirects / .assetsignore edited while flarebind dev runs: re-read them (checked at most once
+        # a second); a changed .assetsignore re-walks the directory, so newly ignored files stop being served
         now = time.monotonic()
         if now - self._rules_checked < 1.0:
             return
         self._rules_checked = now
         stamp = self._stamp()
         if stamp != self._rules_stamp:
+            if stamp[2] != self._rules_stamp[2]:
+                self.manifest.rescan()
             self._rules_stamp = stamp
             self.rules = Rules(self.config.directory)
 
@@ -85,6 +88,10 @@ class AssetServer:
 
     def route(self, method: str, path: str, host: str, search: str, headers: Mapping[str, str]) -> AssetResponse | None:
         """The asset response for a request to a Worker with assets, or None when the Worker should handle it."""
+        if not self.config.has_user_worker:
+            # an assets-only Worker: the asset server answers everything, not_found_handling included, else 404
+            found = self.respond(method, path, host, search, headers)
+            return found if found is not None else self._finish(host, path, AssetResponse(404))
         if self.worker_first(path):
             return None
         navigate = self.config.navigation_prefers_assets and headers.get("sec-fetch-mode") == "navigate"
