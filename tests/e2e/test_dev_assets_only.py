@@ -138,3 +138,53 @@ def test_no_main_and_no_assets_is_still_an_error(tmp_path: Path, clean_env: dict
     (tmp_path / "wrangler.toml").write_text('name = "x"\ncompatibility_date = "2026-05-01"\n')
     dev = run(tmp_path, "dev", "--port", "0", env=clean_env)
     assert dev.returncode == 1 and 'has no "main"' in dev.stdout + dev.stderr
+
+
+FRONT_CONFIG = """
+name = "front"
+main = "entry.py"
+compatibility_date = "2026-05-01"
+compatibility_flags = ["python_workers"]
+
+[[services]]
+binding = "SITE"
+service = "static-site"
+"""
+
+FRONT = """
+from workers import Response, WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        page = await self.env.SITE.fetch("http://site/about")
+        try:
+            await self.env.SITE.render()
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        return Response(f"{page.status} {await page.text()} | {error}")
+"""
+
+
+def test_a_service_binding_to_an_assets_only_worker_reaches_its_asset_server(
+    tmp_path: Path, clean_env: dict[str, str]
+) -> None:
+    site(tmp_path / "site")
+    (tmp_path / "front").mkdir()
+    (tmp_path / "front" / "entry.py").write_text(FRONT)
+    (tmp_path / "front" / "wrangler.toml").write_text(FRONT_CONFIG)
+    proc = DevProcess(
+        tmp_path,
+        "-c",
+        str(tmp_path / "front" / "wrangler.toml"),
+        "-c",
+        str(tmp_path / "site" / "wrangler.toml"),
+        env=clean_env,
+    )
+    try:
+        proc.wait_for_output("Ready on http://127.0.0.1:")
+        assert proc.get("/").text == (
+            '200 <h1>about</h1> | TypeError: The RPC receiver does not implement the method "render".'
+        )
+    finally:
+        assert proc.stop() == 0, proc.output

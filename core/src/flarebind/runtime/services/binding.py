@@ -135,6 +135,8 @@ class ServiceBinding:
                 )
             )
         await runtime.ready
+        if runtime.assets_only:  # no Worker code: the asset server answers, as Cloudflare routes it
+            return Response(await runtime.handle_fetch(request))
         cls = self._entry_class(runtime)
         plain = cls is getattr(runtime.worker, "default_class", None) and not self._props and not self._env_extra
         if cls is None or plain:  # the default entrypoint, as an HTTP request would reach it
@@ -176,7 +178,8 @@ class ServiceBinding:
 
             raise Exception(missing_message(self._service))
         await runtime.ready
-        cls = self._entry_class(runtime)
+        # an assets-only Worker has no entrypoint class: nothing on it implements a method
+        cls = None if runtime.assets_only else self._entry_class(runtime)
         # the RPC surface: public plain functions defined on the class (or its bases), not instance attributes
         member = None if cls is None or name.startswith("_") else inspect.getattr_static(cls, name, None)
         if not (inspect.isfunction(member) or isinstance(member, staticmethod)):
