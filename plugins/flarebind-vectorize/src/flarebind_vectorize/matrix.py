@@ -141,7 +141,10 @@ class Matrix:
         self.metric = metric
         self.capacity = capacity
         self.vectors = np.zeros((capacity, dimensions), dtype=np.float32)
-        self.norms = np.zeros(capacity, dtype=np.float32)  # |v| (cosine) or |v|^2 (euclidean)
+        # cosine: 1/|v| (0 for a zero vector, which scores 0); euclidean: |v|^2; kept per row as rows are written, so a
+        # cosine query is one mat-vec over the stored values and one multiply (not a second, normalised copy of the
+        # matrix: the stored values are what values and exact scores come from)
+        self.norms = np.zeros(capacity, dtype=np.float32)
         self.live = np.zeros(capacity, dtype=bool)
         self.namespaces = np.full(capacity, -1, dtype=np.int32)
         self.namespace_codes: dict[str, int] = {}
@@ -219,7 +222,13 @@ class Matrix:
 
     def _set_norms(self, slots: Any, block: Any) -> None:
         sq = np.einsum("ij,ij->i", block, block)
-        self.norms[slots] = np.sqrt(sq) if self.metric == "cosine" else sq
+        if self.metric == "cosine":
+            norm = np.sqrt(sq)
+            with np.errstate(divide="ignore"):
+                inv = np.where(norm > 0, 1.0 / norm, 0.0)
+            self.norms[slots] = inv
+        else:
+            self.norms[slots] = sq
 
     def remove(self, vid: str) -> bool:
         slot = self.slots.pop(vid, None)
@@ -286,10 +295,9 @@ class Matrix:
         dots = block @ q
         # "badness": lower is better for every metric, so one selection serves all three
         if self.metric == "cosine":
-            qn = float(np.linalg.norm(q))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                bad = -(dots / (norms * qn))
-            bad[~np.isfinite(bad)] = 0.0
+            # ranking needs no |q|: it is the same positive factor for every row (a zero query scores every row 0)
+            bad = dots * norms
+            np.negative(bad, out=bad)
         elif self.metric == "euclidean":
             bad = norms - 2.0 * dots
         else:
