@@ -60,7 +60,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
         shape,
         spool,
     )
-    from flarebind.remote.api import CloudflareAPI, CloudflareAPIError  # noqa: F401
+    from flarebind.remote.api import CloudflareAPI, CloudflareAPIError, parse_envelope  # noqa: F401
     from flarebind.remote.auth import Auth, AuthError, resolve_auth  # noqa: F401
     from flarebind.remote.channel import RemoteStream  # noqa: F401
     from flarebind.remote.codec import UNDEFINED, Pipeline, StreamArg, WireHeaders  # noqa: F401
@@ -111,6 +111,7 @@ _LAZY = {
     "resolve_auth": "flarebind.remote.auth",
     "CloudflareAPI": "flarebind.remote.api",
     "CloudflareAPIError": "flarebind.remote.api",
+    "parse_envelope": "flarebind.remote.api",
     "RemoteBinding": "flarebind.remote.adapters",
     "RemoteFetcher": "flarebind.remote.adapters",
     "body_arg": "flarebind.remote.adapters",
