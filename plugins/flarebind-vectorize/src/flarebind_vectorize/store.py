@@ -26,6 +26,7 @@ pruned past ``LOG_KEEP`` entries; a process that fell further behind reloads the
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -284,15 +285,19 @@ class IndexStore:
             self.seen = conn.execute("SELECT max(seq) FROM changes").fetchone()[0] or 0
             count = conn.execute("SELECT count(*) FROM vectors").fetchone()[0]
             matrix = Matrix(self.dimensions, self.metric, self.indexes, capacity=max(1024, count))
-            cursor = conn.execute("SELECT id, namespace, indexed, segment, position FROM vectors ORDER BY segment")
-            segment_id, block = None, None
-            while batch := cursor.fetchmany(4096):
-                rows = []
-                for vid, namespace, indexed, segment, position in batch:
-                    if segment != segment_id:
-                        segment_id, block = segment, self._segment(segment)
-                    rows.append((vid, block[position], namespace, json.loads(indexed) if indexed else None))
-                matrix.put_many(rows)
+            # one segment at a time: its rows' values are one gather from the segment's matrix, written as a batch
+            cursor = conn.execute(
+                "SELECT segment, position, id, namespace, indexed FROM vectors ORDER BY segment, position"
+            )
+            for segment, rows in itertools.groupby(cursor, key=lambda row: row[0]):
+                rows = list(rows)
+                block = self._segment(segment)[[row[1] for row in rows]]
+                matrix.put_batch(
+                    [row[2] for row in rows],
+                    block,
+                    [row[3] for row in rows],
+                    [json.loads(row[4]) if row[4] else None for row in rows],
+                )
         finally:
             if own:
                 conn.execute("COMMIT")
