@@ -228,6 +228,16 @@ def vectors_arg(op: str, vectors: Any, dimensions: int) -> Batch:
         )
     block = _numpy_block(vectors, dimensions)
     out = Batch()
+    if block is not None and all(block[1]) and all(type(item) is dict for item in vectors):
+        # the common bulk case, with no per-row value checks left: ids, namespaces and metadata only
+        for item, values in zip(vectors, block[0], strict=True):
+            vid = check_id(op, item.get("id"))
+            namespace = item.get("namespace")
+            if namespace is not None:
+                namespace = check_namespace(op, namespace)
+            out.append((vid, values, namespace, metadata_json(op, vid, item.get("metadata"))))
+        out.block = block[0]
+        return out
     for row, item in enumerate(vectors):
         vid = check_id(op, field(item, "id"))
         if block is not None and block[1][row]:
