@@ -399,8 +399,9 @@ class IndexStore:
                 if block is None or len(todo) != len(rows):  # no duplicates, nothing skipped: the rows are the block
                     block = np.stack([r[1] for r in todo])
                 block = block.astype("<f4", copy=False)
-                segment = conn.execute(
-                    "INSERT INTO segments (live, data) VALUES (?, ?)", (len(todo), block.tobytes())
+                segment = conn.execute(  # the matrix's own bytes (a buffer): SQLite copies them once, no tobytes()
+                    "INSERT INTO segments (live, data) VALUES (?, ?)",
+                    (len(todo), memoryview(np.ascontiguousarray(block)).cast("B")),
                 ).lastrowid
                 ids = [r[0] for r in todo]
                 indexed = self._indexed_of(todo)
