@@ -107,6 +107,22 @@ class FakeVectorizeAPI(LocalHttpServer):
         if action_name == "query":
             matches = [{"id": vid, "score": 0.5} for vid in sorted(self.vectors[name])[: body["topK"]]]
             return 200, envelope({"count": len(matches), "matches": matches})
+        if action_name == "list" and method == "GET":
+            ids = sorted(self.vectors[name])
+            params = dict(p.split("=", 1) for p in query.split("&") if p)
+            start = ids.index(params["cursor"]) + 1 if "cursor" in params else 0
+            page = ids[start : start + int(params.get("count", "100"))]
+            more = start + len(page) < len(ids)
+            return 200, envelope(
+                {
+                    "count": len(page),
+                    "totalCount": len(ids),
+                    "isTruncated": more,
+                    "nextCursor": page[-1] if more else None,
+                    "cursorExpirationTimestamp": "2026-12-03T18:00:00.000Z",
+                    "vectors": [{"id": i} for i in page],
+                }
+            )
         if action_name == "get_by_ids":
             return 200, envelope([self.vectors[name][i] for i in body["ids"] if i in self.vectors[name]])
         if action_name == "delete_by_ids":
@@ -235,6 +251,11 @@ def test_vectors_insert_query_get_delete_info(api, tmp_path):
         "namespace": "ns",
         "vectorId": "v3",
     }
+
+    out = ok(fb(api, tmp_path, "list-vectors", "docs", "--count", "2", "--cursor", "v0"))
+    assert (last(api)["method"], last(api)["path"]) == ("GET", f"{BASE}/docs/list?count=2&cursor=v0")
+    assert "│ v1" in out and "│ v2" in out and "Showing 2 of 5 total vectors" in out
+    assert "   wrangler vectorize list-vectors docs --cursor v2" in out
 
     out = ok(fb(api, tmp_path, "get-vectors", "docs", "--ids", "v1", "v4"))
     assert json.loads(last(api)["body"]) == {"ids": ["v1", "v4"]}

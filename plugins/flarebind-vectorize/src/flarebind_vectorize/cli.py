@@ -24,6 +24,7 @@ from flarebind_vectorize import validation as v
 WRANGLER_MAX_BATCH = 5000  # the HTTP API's batch limit, which wrangler enforces on --batch-size
 WRANGLER_BATCH = 1000  # wrangler's default --batch-size
 WRANGLER_MAX_RECORDS = 100_000  # wrangler stops a remote upload run past this many vectors
+LIST_VECTORS_COUNT = 100  # local list-vectors page without --count (flarebind's choice: the API reference names none)
 BINDING_BATCH = v.MAX_VECTORS_PER_CALL  # what one binding call takes
 
 
@@ -650,6 +651,56 @@ def delete_vectors(
     async def body() -> None:
         async with _index_binding(name, config, env, persist_to) as index:
             deleted(await index.deleteByIds(wanted))
+
+    _run(body)
+
+
+@vectorize_group.command("list-vectors")
+@click.argument("name")
+@click.option("--count", type=click.IntRange(1, 1000), help="Maximum number of vectors to return (1-1000)")
+@click.option("--cursor", help="Cursor for pagination to get the next page of results")
+@click.option("--json", "as_json", is_flag=True, default=False, help="Return output as JSON")
+@remote_options
+def list_vectors(
+    name: str,
+    count: int | None,
+    cursor: str | None,
+    as_json: bool,
+    local: bool,
+    remote: bool,
+    config: str | None,
+    env: str | None,
+    persist_to: str | None,
+) -> None:
+    """List vector identifiers in a Vectorize index."""
+    is_remote = _is_remote(local, remote)
+    if not as_json:
+        click.echo(f"📋 Listing vectors in index '{name}'...")
+
+    def page(result: dict[str, Any]) -> None:
+        if as_json:
+            click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+            return
+        if not result["vectors"]:
+            _warn("No vectors found in this index.")
+            return
+        click.echo(table([{"#": str(i), "Vector ID": x["id"]} for i, x in enumerate(result["vectors"], 1)]))
+        click.echo(f"\nShowing {result['count']} of {result['totalCount']} total vectors")
+        if result.get("isTruncated") and result.get("nextCursor"):
+            click.echo("\n💡 To get the next page, run:")
+            click.echo(f"   wrangler vectorize list-vectors {name} --cursor {result['nextCursor']}")
+
+    if is_remote:
+
+        async def remote_list(api: Any) -> None:
+            page(await api.list_vectors(name, count, cursor))
+
+        _remote(remote_list)
+        return
+
+    async def body() -> None:
+        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
+            page(catalog.open(v.check_index_name(name)).list_ids(count or LIST_VECTORS_COUNT, cursor))
 
     _run(body)
 

@@ -15,6 +15,7 @@ insert / upsert         POST    ``/{name}/insert|upsert``    multipart ``vectors
 query                   POST    ``/{name}/query``            ``{topK, returnValues, returnMetadata,
                                                              namespace?, filter?, vector | vectorId}``
 get / delete vectors    POST    ``/{name}/get_by_ids`` …     ``{ids}``
+list vectors            GET     ``/{name}/list``             (query: ``count``, ``cursor``)
 metadata indexes        POST    ``/{name}/metadata_index/``  ``create`` ``{propertyName, indexType}``,
                                                              ``delete`` ``{propertyName}``; ``list`` GET
 ======================  ======  ===========================  ==========================================
@@ -98,6 +99,14 @@ class VectorizeAPI:
     async def query(self, name: str, options: dict[str, Any], vector: list[float] | None, vector_id: str | None) -> Any:
         body = {**options, **({"vector": vector} if vector is not None else {"vectorId": vector_id})}
         return await self._json("POST", f"{self._index(name)}/query", body)
+
+    async def list_vectors(self, name: str, count: int | None, cursor: str | None) -> Any:
+        params: dict[str, Any] = {}
+        if count is not None:
+            params["count"] = str(count)
+        if cursor:
+            params["cursor"] = cursor
+        return await self.api.request("GET", f"{self._index(name)}/list", params=params or None)
 
     async def get_by_ids(self, name: str, ids: list[str]) -> Any:
         return await self._json("POST", f"{self._index(name)}/get_by_ids", {"ids": ids})

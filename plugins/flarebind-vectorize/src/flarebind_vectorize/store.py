@@ -507,6 +507,26 @@ class IndexStore:
                 out.append(match)
             return out
 
+    def list_ids(self, count: int, cursor: str | None) -> dict[str, Any]:
+        """One page of vector ids in id order, after ``cursor`` (the last id of the previous page), in the shape of
+        the REST API's ``list``. Unlike Cloudflare, pages are not a snapshot: a vector written between pages shows
+        up if its id sorts after the cursor."""
+        with self.lock:
+            self.sync()
+            after = "" if cursor is None else cursor
+            rows = self.conn.execute(
+                "SELECT id FROM vectors WHERE id > ? ORDER BY id LIMIT ?", (after, count + 1)
+            ).fetchall()
+            ids = [r[0] for r in rows[:count]]
+            truncated = len(rows) > count
+            return {
+                "count": len(ids),
+                "totalCount": len(self.matrix),
+                "isTruncated": truncated,
+                "nextCursor": ids[-1] if truncated else None,
+                "vectors": [{"id": vid} for vid in ids],
+            }
+
     def stored_values(self, vid: str) -> Any | None:
         with self.lock:
             self.sync()
