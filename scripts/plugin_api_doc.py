@@ -85,6 +85,10 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "RemoteFetcher",
         ],
     ),
+    (
+        "Cloudflare's REST API (for commands that manage resources with --remote)",
+        ["Auth", "AuthError", "resolve_auth", "CloudflareAPI", "CloudflareAPIError", "parse_envelope"],
+    ),
     ("Fetch types (for bindings that hand a Worker a stream or a Response)", ["ReadableStream", "JsResponse"]),
     (
         "CLI helpers",

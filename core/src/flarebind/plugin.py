@@ -60,6 +60,8 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
         shape,
         spool,
     )
+    from flarebind.remote.api import CloudflareAPI, CloudflareAPIError, parse_envelope  # noqa: F401
+    from flarebind.remote.auth import Auth, AuthError, resolve_auth  # noqa: F401
     from flarebind.remote.channel import RemoteStream  # noqa: F401
     from flarebind.remote.codec import UNDEFINED, Pipeline, StreamArg, WireHeaders  # noqa: F401
     from flarebind.runtime.runtime import Runtime  # noqa: F401
@@ -104,6 +106,13 @@ _LAZY = {
     "error": "flarebind.output",
     "info": "flarebind.output",
     "warning": "flarebind.output",
+    # Cloudflare's REST API, for plugin commands that manage resources with --remote (wrangler's way)
+    "Auth": "flarebind.remote.auth",
+    "AuthError": "flarebind.remote.auth",
+    "resolve_auth": "flarebind.remote.auth",
+    "CloudflareAPI": "flarebind.remote.api",
+    "CloudflareAPIError": "flarebind.remote.api",
+    "parse_envelope": "flarebind.remote.api",
     "RemoteBinding": "flarebind.remote.adapters",
     "RemoteFetcher": "flarebind.remote.adapters",
     "body_arg": "flarebind.remote.adapters",

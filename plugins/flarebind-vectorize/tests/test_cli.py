@@ -110,7 +110,8 @@ def test_errors_are_wrangler_style(project):
     assert proc.returncode == 1
     assert 'VECTOR_INSERT_ERROR (code = 40012): invalid vector for id="a", expected 2 dimensions' in proc.stderr
     proc = fb(project, "create", "other", "--dimensions", "2", "--metric", "cosine", "--remote")
-    assert proc.returncode == 1 and "`wrangler vectorize create …`" in proc.stderr
+    # --remote goes to Cloudflare's API, which needs credentials (tests/test_cli_remote.py covers the requests)
+    assert proc.returncode == 1 and "No Cloudflare credentials: set CLOUDFLARE_API_TOKEN" in proc.stderr
 
 
 def test_check_refuses_an_index_name_that_is_not_a_safe_file_name(tmp_path):
@@ -135,3 +136,25 @@ def test_check_refuses_an_index_name_that_is_not_a_safe_file_name(tmp_path):
     )
     proc = subprocess.run([FLAREBIND, "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "cannot be used for local development" in proc.stderr
+
+
+def test_list_vectors_pages_by_id(project):
+    ok(fb(project, "create", "docs", "--dimensions", "2", "--metric", "cosine"))
+    (project / "v.ndjson").write_text("".join(json.dumps({"id": f"id-{i}", "values": [1, i]}) + "\n" for i in range(5)))
+    ok(fb(project, "insert", "docs", "--file", "v.ndjson"))
+    first = json.loads(ok(fb(project, "list-vectors", "docs", "--count", "2", "--json")))
+    assert first == {
+        "count": 2,
+        "totalCount": 5,
+        "isTruncated": True,
+        "nextCursor": "id-1",
+        "vectors": [{"id": "id-0"}, {"id": "id-1"}],
+    }
+    out = ok(fb(project, "list-vectors", "docs", "--count", "2", "--cursor", "id-1"))
+    assert "📋 Listing vectors in index 'docs'..." in out and "│ id-2" in out and "│ id-3" in out
+    assert "Showing 2 of 5 total vectors" in out
+    assert "   wrangler vectorize list-vectors docs --cursor id-3" in out
+    last = json.loads(ok(fb(project, "list-vectors", "docs", "--cursor", "id-3", "--json")))
+    assert (last["vectors"], last["isTruncated"], last["nextCursor"]) == ([{"id": "id-4"}], False, None)
+    proc = fb(project, "list-vectors", "docs", "--count", "0")
+    assert proc.returncode == 2 and "--count" in proc.stderr

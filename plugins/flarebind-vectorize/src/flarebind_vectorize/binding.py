@@ -21,8 +21,9 @@ from flarebind_vectorize import validation as v
 from flarebind_vectorize.store import IndexStore
 
 # work touching at least this many float32 cells (rows x dimensions) runs on a worker thread, so the dev server's
-# event loop keeps serving while a large index is scanned
-THREAD_CELLS = 4_000_000
+# event loop keeps serving while a large index is scanned; below it (about 20k x 768, a few ms of BLAS) the hop to a
+# thread would cost a good share of the query itself
+THREAD_CELLS = 16_000_000
 
 
 class VectorizeIndex:

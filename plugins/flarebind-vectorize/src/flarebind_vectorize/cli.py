@@ -1,9 +1,9 @@
 """``flarebind vectorize …``: wrangler's vectorize commands, on the local index by default.
 
-Index management (``create``, ``list``, ``get``, ``delete``, metadata indexes) works on the local state folder
-(``<persist>/v3/vectorize``). Data commands (``insert``, ``upsert``, ``query``, ``get-vectors``, ``delete-vectors``,
-``info``) call the Vectorize binding: the local one by default, the real index with ``--remote`` (through a remote
-proxy session, like every other remote binding). Messages are wrangler's (4.86) where wrangler prints one.
+By default every command works on the local state folder (``<persist>/v3/vectorize``): index management on the
+catalog, data commands (``insert``, ``upsert``, ``query``, ``get-vectors``, ``delete-vectors``, ``info``) through the
+local binding. With ``--remote`` every command sends the request wrangler sends to Cloudflare's Vectorize v2 REST API
+(:mod:`flarebind_vectorize.rest`). Messages are wrangler's (4.86) where wrangler prints one.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from flarebind.plugin import config_options
 from flarebind_vectorize import validation as v
 
 WRANGLER_MAX_BATCH = 5000  # the HTTP API's batch limit, which wrangler enforces on --batch-size
+WRANGLER_BATCH = 1000  # wrangler's default --batch-size
+WRANGLER_MAX_RECORDS = 100_000  # wrangler stops a remote upload run past this many vectors
+LIST_VECTORS_COUNT = 100  # local list-vectors page without --count (flarebind's choice: the API reference names none)
 BINDING_BATCH = v.MAX_VECTORS_PER_CALL  # what one binding call takes
 
 
@@ -73,30 +76,13 @@ async def _local_catalog(config: str | None, env: str | None, persist_to: str | 
 
 
 @asynccontextmanager
-async def _index_binding(name: str, remote: bool, config: str | None, env: str | None, persist_to: str | None) -> Any:
-    """The Vectorize binding for index ``name``: local, or through a remote session with ``--remote``."""
-    v.check_index_name(name)
-    if not remote:
-        from flarebind_vectorize.local import make_local
+async def _index_binding(name: str, config: str | None, env: str | None, persist_to: str | None) -> Any:
+    """The local Vectorize binding for index ``name``."""
+    from flarebind_vectorize.local import make_local
 
-        async with _local_catalog(config, env, persist_to) as (_catalog, ctx):
-            yield make_local("VECTORIZE", {"type": "vectorize", "index_name": name}, ctx)
-        return
-    project = _project(config, env, persist_to, need=True)
-    try:
-        # the config's binding for this index if there is one (its name), else a binding made up for the call
-        binding = next(
-            (n for n, s in project.bindings_of_type("vectorize").items() if s.get("index_name") == name), "VECTORIZE"
-        )
-        try:
-            index = await project.remote_binding(binding, {"type": "vectorize", "index_name": name})
-        except click.ClickException:
-            raise
-        except Exception as exc:  # the session layer's errors carry their own explanation
-            raise VectorizeCommandError(str(exc) or exc.__class__.__name__) from exc
-        yield index
-    finally:
-        await project.aclose()
+    v.check_index_name(name)
+    async with _local_catalog(config, env, persist_to) as (_catalog, ctx):
+        yield make_local("VECTORIZE", {"type": "vectorize", "index_name": name}, ctx)
 
 
 def _run(body: Callable[[], Awaitable[None]]) -> None:
@@ -108,13 +94,15 @@ def _run(body: Callable[[], Awaitable[None]]) -> None:
         raise VectorizeCommandError(str(exc)) from None
 
 
-def _local_only(command: str, remote: bool) -> None:
-    if remote:
-        raise VectorizeCommandError(
-            f"`flarebind vectorize {command} --remote` is not available: flarebind reaches a remote index through "
-            "its binding (the proxy worker), which cannot manage indexes. Use "
-            f"`wrangler vectorize {command} …` for the index on Cloudflare."
-        )
+def _remote(work: Callable[[Any], Awaitable[None]]) -> None:
+    """Run ``work(api)`` against Cloudflare's REST API (``--remote``), API errors printed wrangler-style."""
+    from flarebind_vectorize.rest import VectorizeAPI
+
+    async def body() -> None:
+        async with await VectorizeAPI.open() as api:
+            await work(api)
+
+    _run(body)
 
 
 def remote_options(func: Any) -> Any:
@@ -182,7 +170,7 @@ def create(
     persist_to: str | None,
 ) -> None:
     """Create a Vectorize index."""
-    _local_only("create", _is_remote(local, remote))
+    is_remote = _is_remote(local, remote)
     if preset:
         dimensions, metric = v.PRESETS[preset]
         if not as_json:
@@ -192,20 +180,32 @@ def create(
             "🚨 You must provide both dimensions and a metric, or a known model preset when creating an index."
         )
 
+    def created(result: dict[str, Any]) -> None:
+        if as_json:
+            click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+            return
+        click.echo(f"✅ Successfully created a new Vectorize index: '{result['name']}'")
+        click.echo(
+            "To access your new Vectorize Index in your Worker, add the following snippet to your configuration file:"
+        )
+        click.echo(json.dumps({"vectorize": [{"binding": "VECTORIZE", "index_name": result["name"]}]}, indent=2))
+
+    if is_remote:
+
+        async def remote_create(api: Any) -> None:
+            if not as_json:
+                click.echo(f"🚧 Creating index: '{name}'")
+            index_config = {"preset": preset} if preset else {"metric": metric, "dimensions": dimensions}
+            created(await api.create(name, index_config, description))
+
+        _remote(remote_create)
+        return
+
     async def body() -> None:
         async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
             if not as_json:
                 click.echo(f"🚧 Creating index: '{name}'")
-            info = catalog.create(name, dimensions, metric, description)
-            if as_json:
-                click.echo(json.dumps(_index_json(info), indent=2))
-                return
-            click.echo(f"✅ Successfully created a new Vectorize index: '{name}'")
-            click.echo(
-                "To access your new Vectorize Index in your Worker, add the following snippet to your configuration "
-                "file:"
-            )
-            click.echo(json.dumps({"vectorize": [{"binding": "VECTORIZE", "index_name": name}]}, indent=2))
+            created(_index_json(catalog.create(name, dimensions, metric, description)))
 
     _run(body)
 
@@ -227,35 +227,49 @@ def list_indexes(
     as_json: bool, local: bool, remote: bool, config: str | None, env: str | None, persist_to: str | None
 ) -> None:
     """List your Vectorize indexes."""
-    _local_only("list", _is_remote(local, remote))
+    if not as_json:
+        click.echo("📋 Listing Vectorize indexes...")
+
+    def listed(indexes: list[dict[str, Any]]) -> None:
+        if as_json:
+            click.echo(json.dumps(indexes, indent=2, ensure_ascii=False))
+            return
+        if not indexes:
+            _warn(
+                "\nYou haven't created any indexes on this account.\nUse 'wrangler vectorize create <name>' to "
+                "create one, or visit\nhttps://developers.cloudflare.com/vectorize/ to get started.\n\t\t\t"
+            )
+            return
+        rows = [
+            {k: r[k] for k in ("name", "dimensions", "metric", "created", "modified")} for r in map(_index_row, indexes)
+        ]
+        click.echo(table(rows))  # wrangler's list has no description column (get has one)
+
+    if _is_remote(local, remote):
+
+        async def remote_list(api: Any) -> None:
+            listed(await api.list())
+
+        _remote(remote_list)
+        return
 
     async def body() -> None:
         async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
-            if not as_json:
-                click.echo("📋 Listing Vectorize indexes...")
-            infos = [catalog.open(n).info() for n in catalog.names()]
-            if as_json:
-                click.echo(json.dumps([_index_json(i) for i in infos], indent=2))
-                return
-            if not infos:
-                _warn(
-                    "\nYou haven't created any indexes on this account.\n\nUse 'wrangler vectorize create <name>' to "
-                    "create one, or visit\nhttps://developers.cloudflare.com/vectorize/ to get started.\n\t\t\t"
-                )
-                return
-            click.echo(table([_index_row(i) for i in infos]))
+            listed([_index_json(catalog.open(n).info()) for n in catalog.names()])
 
     _run(body)
 
 
-def _index_row(info: dict[str, Any]) -> dict[str, Any]:
+def _index_row(index: dict[str, Any]) -> dict[str, Any]:
+    """A table row from an index as the API returns it (``{name, description, config: {dimensions, metric}, …}``)."""
+    config = index.get("config") or {}
     return {
-        "name": info["name"],
-        "dimensions": str(info["dimensions"]),
-        "metric": info["metric"],
-        "description": info["description"],
-        "created": info["created_on"],
-        "modified": info["modified_on"],
+        "name": index.get("name"),
+        "dimensions": str(config.get("dimensions")),
+        "metric": config.get("metric"),
+        "description": index.get("description") or "",
+        "created": index.get("created_on"),
+        "modified": index.get("modified_on"),
     }
 
 
@@ -267,15 +281,24 @@ def get_index(
     name: str, as_json: bool, local: bool, remote: bool, config: str | None, env: str | None, persist_to: str | None
 ) -> None:
     """Get a Vectorize index by name."""
-    _local_only("get", _is_remote(local, remote))
+
+    def show(index: dict[str, Any]) -> None:
+        if as_json:
+            click.echo(json.dumps(index, indent=2, ensure_ascii=False))
+        else:
+            click.echo(table([_index_row(index)]))
+
+    if _is_remote(local, remote):
+
+        async def remote_get(api: Any) -> None:
+            show(await api.get(name))
+
+        _remote(remote_get)
+        return
 
     async def body() -> None:
         async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
-            info = catalog.open(name).info()
-            if as_json:
-                click.echo(json.dumps(_index_json(info), indent=2))
-            else:
-                click.echo(table([_index_row(info)]))
+            show(_index_json(catalog.open(name).info()))
 
     _run(body)
 
@@ -288,19 +311,28 @@ def delete_index(
     name: str, force: bool, local: bool, remote: bool, config: str | None, env: str | None, persist_to: str | None
 ) -> None:
     """Delete a Vectorize index."""
-    _local_only("delete", _is_remote(local, remote))
+    is_remote = _is_remote(local, remote)
+    click.echo(f"Deleting Vectorize index {name}")
+    if not force:
+        question = f"OK to delete the index '{name}'?"
+        if sys.stdin.isatty():
+            if not click.confirm(question, default=True):
+                click.echo("Deletion cancelled.")
+                return
+        else:
+            click.echo(f"? {question}\n🤖 Using fallback value in non-interactive context: yes")
+
+    if is_remote:
+
+        async def remote_delete(api: Any) -> None:
+            await api.delete(name)
+            click.echo(f"✅ Deleted index {name}")
+
+        _remote(remote_delete)
+        return
 
     async def body() -> None:
         async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
-            click.echo(f"Deleting Vectorize index {name}")
-            if not force:
-                question = f"OK to delete the index '{name}'?"
-                if sys.stdin.isatty():
-                    if not click.confirm(question, default=True):
-                        click.echo("Deletion cancelled.")
-                        return
-                else:
-                    click.echo(f"? {question}\n🤖 Using fallback value in non-interactive context: yes")
             catalog.delete(name)
             click.echo(f"✅ Deleted index {name}")
 
@@ -317,28 +349,36 @@ def info(
     """Get additional details about the index."""
     is_remote = _is_remote(local, remote)
 
+    if not as_json:
+        click.echo("📋 Fetching index info...")
+
+    if is_remote:
+
+        async def remote_info(api: Any) -> None:
+            _info_table(await api.info(name), as_json)
+
+        _remote(remote_info)
+        return
+
     async def body() -> None:
-        if not as_json:
-            click.echo("📋 Fetching index info...")
-        async with _index_binding(name, is_remote, config, env, persist_to) as index:
+        async with _index_binding(name, config, env, persist_to) as index:
             described = dict(await index.describe())
-        if as_json:
-            click.echo(json.dumps(described, indent=2))
-            return
-        click.echo(
-            table(
-                [
-                    {
-                        "dimensions": str(described["dimensions"]),
-                        "vectorCount": str(described["vectorCount"]),
-                        "processedUpToMutation": described.get("processedUpToMutation"),
-                        "processedUpToDatetime": described.get("processedUpToDatetime"),
-                    }
-                ]
-            )
-        )
+        _info_table(described, as_json)
 
     _run(body)
+
+
+def _info_table(described: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(described, indent=2))
+        return
+    row = {
+        "dimensions": str(described["dimensions"]),
+        "vectorCount": str(described["vectorCount"]),
+        "processedUpToMutation": described.get("processedUpToMutation"),
+        "processedUpToDatetime": described.get("processedUpToDatetime"),
+    }
+    click.echo(table([row]))
 
 
 def read_ndjson(path: str) -> list[dict[str, Any]]:
@@ -369,7 +409,7 @@ def _write_command(kind: str) -> Any:
     @click.option(
         "--file", "file", required=True, help="A file containing line separated json (ndjson) vector objects."
     )
-    @click.option("--batch-size", type=int, default=WRANGLER_MAX_BATCH, help="Vector records per batch.")
+    @click.option("--batch-size", type=int, default=WRANGLER_BATCH, help="Vector records per batch.")
     @click.option("--json", "as_json", is_flag=True, default=False, help="return output as JSON")
     @remote_options
     @click.argument("name")
@@ -393,24 +433,52 @@ def _write_command(kind: str) -> Any:
             )
         records = read_ndjson(file)
 
+        def enqueued(size: int, mutation: str) -> None:
+            if not as_json:
+                click.echo(
+                    f"✨ Enqueued {size} vectors into index '{name}' for {verb}. Mutation changeset identifier: "
+                    f"{mutation}"
+                )
+
+        def done(count: int) -> None:
+            if as_json:
+                click.echo(json.dumps({"index": name, "count": count}, indent=2))
+            else:
+                click.echo(f"✅ Successfully enqueued {count} vectors into index '{name}' for {verb}.")
+
+        if is_remote:
+
+            async def remote_write(api: Any) -> None:
+                count = 0
+                for start in range(0, len(records), batch_size):
+                    batch = records[start : start + batch_size]
+                    lines = "\n".join(json.dumps(r, ensure_ascii=False) for r in batch)
+                    mutation = await api.write(kind, name, lines)
+                    count += len(batch)
+                    enqueued(len(batch), (mutation or {}).get("mutationId", ""))
+                    if count > WRANGLER_MAX_RECORDS:
+                        if not as_json:
+                            _warn(
+                                "🚧 While Vectorize is in beta, we've limited uploads to 100k vectors per run. You "
+                                "may run this again with another batch to upload further"
+                            )
+                        break
+                done(count)
+
+            _remote(remote_write)
+            return
+
         async def body() -> None:
             count = 0
-            async with _index_binding(name, is_remote, config, env, persist_to) as index:
+            async with _index_binding(name, config, env, persist_to) as index:
                 for start in range(0, len(records), batch_size):
                     batch = records[start : start + batch_size]
                     mutation = None
                     for sub in range(0, len(batch), BINDING_BATCH):  # the binding takes 1000 a call
                         mutation = await getattr(index, kind)(batch[sub : sub + BINDING_BATCH])
                     count += len(batch)
-                    if not as_json:
-                        click.echo(
-                            f"✨ Enqueued {len(batch)} vectors into index '{name}' for {verb}. Mutation changeset "
-                            f"identifier: {mutation['mutationId'] if mutation else ''}"
-                        )
-            if as_json:
-                click.echo(json.dumps({"index": name, "count": count}, indent=2))
-            else:
-                click.echo(f"✅ Successfully enqueued {count} vectors into index '{name}' for {verb}.")
+                    enqueued(len(batch), mutation["mutationId"] if mutation else "")
+            done(count)
 
         _run(body)
 
@@ -472,17 +540,29 @@ def query(
     if (values is None) == (vector_id is None):
         raise VectorizeCommandError("🚨 Either vector or vector-id parameter must be provided, but not both.")
 
-    async def body() -> None:
-        click.echo("📋 Searching for relevant vectors...")
-        async with _index_binding(name, is_remote, config, env, persist_to) as index:
-            if values is not None:
-                result = await index.query(values, options)
-            else:
-                result = await index.queryById(vector_id, options)
+    click.echo("📋 Searching for relevant vectors...")
+
+    def found(result: Any) -> None:
         if not result or result["count"] == 0:
             _warn("Could not find any relevant vectors")
             return
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+
+    if is_remote:
+
+        async def remote_query(api: Any) -> None:
+            found(await api.query(name, options, values, vector_id))
+
+        _remote(remote_query)
+        return
+
+    async def body() -> None:
+        async with _index_binding(name, config, env, persist_to) as index:
+            if values is not None:
+                result = await index.query(values, options)
+            else:
+                result = await index.queryById(vector_id, options)
+        found(result)
 
     _run(body)
 
@@ -506,14 +586,27 @@ def get_vectors(
     is_remote = _is_remote(local, remote)
     wanted = _extra(ctx, ids)
 
-    async def body() -> None:
-        click.echo("📋 Fetching vectors...")
-        async with _index_binding(name, is_remote, config, env, persist_to) as index:
-            vectors = await index.getByIds(wanted)
+    if not wanted:
+        raise VectorizeCommandError("🚨 Please provide valid vector identifiers.")
+    click.echo("📋 Fetching vectors...")
+
+    def fetched(vectors: Any) -> None:
         if not vectors:
             _warn("The index does not contain vectors corresponding to the provided identifiers")
             return
         click.echo(json.dumps(vectors, indent=2, ensure_ascii=False))
+
+    if is_remote:
+
+        async def remote_get(api: Any) -> None:
+            fetched(await api.get_by_ids(name, wanted))
+
+        _remote(remote_get)
+        return
+
+    async def body() -> None:
+        async with _index_binding(name, config, env, persist_to) as index:
+            fetched(await index.getByIds(wanted))
 
     _run(body)
 
@@ -537,14 +630,77 @@ def delete_vectors(
     is_remote = _is_remote(local, remote)
     wanted = _extra(ctx, ids)
 
-    async def body() -> None:
-        click.echo("📋 Deleting vectors...")
-        async with _index_binding(name, is_remote, config, env, persist_to) as index:
-            mutation = await index.deleteByIds(wanted)
+    if not wanted:
+        raise VectorizeCommandError("🚨 Please provide valid vector identifiers for deletion.")
+    click.echo("📋 Deleting vectors...")
+
+    def deleted(mutation: Any) -> None:
         click.echo(
             f"✅ Successfully enqueued {len(wanted)} vectors into index '{name}' for deletion. Mutation changeset "
             f"identifier: {mutation['mutationId']}."
         )
+
+    if is_remote:
+
+        async def remote_delete(api: Any) -> None:
+            deleted(await api.delete_by_ids(name, wanted))
+
+        _remote(remote_delete)
+        return
+
+    async def body() -> None:
+        async with _index_binding(name, config, env, persist_to) as index:
+            deleted(await index.deleteByIds(wanted))
+
+    _run(body)
+
+
+@vectorize_group.command("list-vectors")
+@click.argument("name")
+@click.option("--count", type=click.IntRange(1, 1000), help="Maximum number of vectors to return (1-1000)")
+@click.option("--cursor", help="Cursor for pagination to get the next page of results")
+@click.option("--json", "as_json", is_flag=True, default=False, help="Return output as JSON")
+@remote_options
+def list_vectors(
+    name: str,
+    count: int | None,
+    cursor: str | None,
+    as_json: bool,
+    local: bool,
+    remote: bool,
+    config: str | None,
+    env: str | None,
+    persist_to: str | None,
+) -> None:
+    """List vector identifiers in a Vectorize index."""
+    is_remote = _is_remote(local, remote)
+    if not as_json:
+        click.echo(f"📋 Listing vectors in index '{name}'...")
+
+    def page(result: dict[str, Any]) -> None:
+        if as_json:
+            click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+            return
+        if not result["vectors"]:
+            _warn("No vectors found in this index.")
+            return
+        click.echo(table([{"#": str(i), "Vector ID": x["id"]} for i, x in enumerate(result["vectors"], 1)]))
+        click.echo(f"\nShowing {result['count']} of {result['totalCount']} total vectors")
+        if result.get("isTruncated") and result.get("nextCursor"):
+            click.echo("\n💡 To get the next page, run:")
+            click.echo(f"   wrangler vectorize list-vectors {name} --cursor {result['nextCursor']}")
+
+    if is_remote:
+
+        async def remote_list(api: Any) -> None:
+            page(await api.list_vectors(name, count, cursor))
+
+        _remote(remote_list)
+        return
+
+    async def body() -> None:
+        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
+            page(catalog.open(v.check_index_name(name)).list_ids(count or LIST_VECTORS_COUNT, cursor))
 
     _run(body)
 
@@ -565,15 +721,25 @@ def create_metadata_index(
     persist_to: str | None,
 ) -> None:
     """Enable metadata filtering on the specified property."""
-    _local_only("create-metadata-index", _is_remote(local, remote))
+    is_remote = _is_remote(local, remote)
+    click.echo("📋 Creating metadata index...")
+
+    def enqueued(mutation: str) -> None:
+        click.echo(
+            f"✅ Successfully enqueued metadata index creation request. Mutation changeset identifier: {mutation}."
+        )
+
+    if is_remote:
+
+        async def remote_create(api: Any) -> None:
+            enqueued((await api.create_metadata_index(name, property_name, kind))["mutationId"])
+
+        _remote(remote_create)
+        return
 
     async def body() -> None:
         async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
-            click.echo("📋 Creating metadata index...")
-            mutation = catalog.open(name).create_metadata_index(property_name, kind)
-            click.echo(
-                f"✅ Successfully enqueued metadata index creation request. Mutation changeset identifier: {mutation}."
-            )
+            enqueued(catalog.open(name).create_metadata_index(property_name, kind))
 
     _run(body)
 
@@ -586,27 +752,38 @@ def list_metadata_index(
     name: str, as_json: bool, local: bool, remote: bool, config: str | None, env: str | None, persist_to: str | None
 ) -> None:
     """List metadata properties on which metadata filtering is enabled."""
-    _local_only("list-metadata-index", _is_remote(local, remote))
+    is_remote = _is_remote(local, remote)
+    if not as_json:
+        click.echo("📋 Fetching metadata indexes...")
+
+    if is_remote:
+
+        async def remote_list(api: Any) -> None:
+            _metadata_table((await api.list_metadata_indexes(name)).get("metadataIndexes") or [], as_json)
+
+        _remote(remote_list)
+        return
 
     async def body() -> None:
         async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
-            if not as_json:
-                click.echo("📋 Fetching metadata indexes...")
             indexes = catalog.open(name).info()["metadataIndexes"]
-            rows = [{"propertyName": p, "indexType": t} for p, t in sorted(indexes.items())]
-            if as_json:
-                click.echo(json.dumps(rows, indent=2))
-                return
-            if not rows:
-                _warn(
-                    "\nYou haven't created any metadata indexes on this account.\n\nUse 'wrangler vectorize "
-                    "create-metadata-index <name>' to create one, or visit\nhttps://developers.cloudflare.com/vectorize/"
-                    " to get started.\n\t\t"
-                )
-                return
-            click.echo(table([{"propertyName": r["propertyName"], "type": r["indexType"]} for r in rows]))
+            _metadata_table([{"propertyName": p, "indexType": t} for p, t in sorted(indexes.items())], as_json)
 
     _run(body)
+
+
+def _metadata_table(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        _warn(
+            "\nYou haven't created any metadata indexes on this account.\nUse 'wrangler vectorize "
+            "create-metadata-index <name>' to create one, or visit\nhttps://developers.cloudflare.com/vectorize/"
+            " to get started.\n\t\t"
+        )
+        return
+    click.echo(table([{"propertyName": r["propertyName"], "type": r["indexType"]} for r in rows]))
 
 
 @vectorize_group.command("delete-metadata-index")
@@ -623,14 +800,24 @@ def delete_metadata_index(
     persist_to: str | None,
 ) -> None:
     """Delete metadata indexes."""
-    _local_only("delete-metadata-index", _is_remote(local, remote))
+    is_remote = _is_remote(local, remote)
+    click.echo("📋 Deleting metadata index...")
+
+    def enqueued(mutation: str) -> None:
+        click.echo(
+            f"✅ Successfully enqueued metadata index deletion request. Mutation changeset identifier: {mutation}."
+        )
+
+    if is_remote:
+
+        async def remote_delete(api: Any) -> None:
+            enqueued((await api.delete_metadata_index(name, property_name))["mutationId"])
+
+        _remote(remote_delete)
+        return
 
     async def body() -> None:
         async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
-            click.echo("📋 Deleting metadata index...")
-            mutation = catalog.open(name).delete_metadata_index(property_name)
-            click.echo(
-                f"✅ Successfully enqueued metadata index deletion request. Mutation changeset identifier: {mutation}."
-            )
+            enqueued(catalog.open(name).delete_metadata_index(property_name))
 
     _run(body)

@@ -61,6 +61,27 @@ class Column:
             self.values[slot] = int(value) if self.kind == "boolean" else value
         self.present[slot] = True
 
+    def set_many(self, slots: Any, values: list[Any]) -> None:
+        """``set`` for many slots at once (``None``: the slot has no value), one numpy assignment per array."""
+        present = [x is not None for x in values]
+        if self.kind == "string":
+            codes = self.codes
+            out = []
+            for x in values:
+                if x is None:
+                    out.append(-1)
+                    continue
+                code = codes.get(x)
+                if code is None:
+                    code = codes[x] = len(codes)
+                out.append(code)
+            self.values[slots] = out
+        elif self.kind == "boolean":
+            self.values[slots] = [-1 if x is None else int(x) for x in values]
+        else:
+            self.values[slots] = [np.nan if x is None else x for x in values]
+        self.present[slots] = present
+
     def clear(self, slot: int) -> None:
         self.values[slot] = np.nan if self.kind == "number" else -1
         self.present[slot] = False
@@ -120,7 +141,10 @@ class Matrix:
         self.metric = metric
         self.capacity = capacity
         self.vectors = np.zeros((capacity, dimensions), dtype=np.float32)
-        self.norms = np.zeros(capacity, dtype=np.float32)  # |v| (cosine) or |v|^2 (euclidean)
+        # cosine: 1/|v| (0 for a zero vector, which scores 0); euclidean: |v|^2; kept per row as rows are written, so a
+        # cosine query is one mat-vec over the stored values and one multiply (not a second, normalised copy of the
+        # matrix: the stored values are what values and exact scores come from)
+        self.norms = np.zeros(capacity, dtype=np.float32)
         self.live = np.zeros(capacity, dtype=bool)
         self.namespaces = np.full(capacity, -1, dtype=np.int32)
         self.namespace_codes: dict[str, int] = {}
@@ -156,38 +180,55 @@ class Matrix:
         self.capacity = capacity
 
     def put_many(self, rows: Iterable[tuple[str, Any, str | None, Mapping[str, Any] | None]]) -> None:
-        """Insert or replace ``(id, float32 values, namespace, indexed metadata)`` rows."""
+        """Insert or replace ``(id, float32 values, namespace, indexed metadata)`` rows (ids unique)."""
         rows = list(rows)
-        if not rows:
+        if rows:
+            block = np.stack([r[1] for r in rows]) if len(rows) > 1 else rows[0][1][None, :]
+            self.put_batch([r[0] for r in rows], block, [r[2] for r in rows], [r[3] for r in rows])
+
+    def put_batch(
+        self, ids: list[str], block: Any, namespaces: list[str | None], indexed: list[Mapping[str, Any] | None]
+    ) -> None:
+        """Insert or replace a batch given as columns: unique ids, their float32 values as one matrix, namespaces and
+        indexed metadata. New ids take freed slots first, then the next slots in a row; the per-row work left in
+        Python is dictionary bookkeeping, every array is written with one numpy assignment."""
+        n = len(ids)
+        if n == 0:
             return
-        self._reserve(len(rows))
-        slots = np.empty(len(rows), dtype=np.int64)
-        for i, (vid, _values, namespace, indexed) in enumerate(rows):
-            slot = self.slots.get(vid)
-            if slot is None:
-                slot = self.free.pop() if self.free else self.high
-                if slot == self.high:
-                    self.high += 1
-                self.slots[vid] = slot
-                self.ids[slot] = vid
-            slots[i] = slot
-            if namespace is None:
-                self.namespaces[slot] = -1
-            else:
-                code = self.namespace_codes.get(namespace)
-                if code is None:
-                    code = self.namespace_codes[namespace] = len(self.namespace_codes)
-                self.namespaces[slot] = code
-            for prop, column in self.columns.items():
-                column.set(slot, None if indexed is None else indexed.get(prop))
-        block = np.stack([r[1] for r in rows]) if len(rows) > 1 else rows[0][1][None, :]
+        self._reserve(n)
+        get = self.slots.get
+        slot_list = [get(vid) for vid in ids]
+        fresh = [k for k, slot in enumerate(slot_list) if slot is None]
+        if fresh:
+            reused = min(len(self.free), len(fresh))
+            taken = [self.free.pop() for _ in range(reused)]
+            taken.extend(range(self.high, self.high + len(fresh) - reused))
+            self.high += len(fresh) - reused
+            for k, slot in zip(fresh, taken, strict=True):
+                slot_list[k] = slot
+                self.ids[slot] = ids[k]
+            self.slots.update(zip([ids[k] for k in fresh], taken, strict=True))
+        slots = np.asarray(slot_list, dtype=np.int64)
+        if any(ns is not None for ns in namespaces):
+            codes = self.namespace_codes
+            self.namespaces[slots] = [-1 if ns is None else codes.setdefault(ns, len(codes)) for ns in namespaces]
+        else:
+            self.namespaces[slots] = -1
+        for prop, column in self.columns.items():
+            column.set_many(slots, [None if ix is None else ix.get(prop) for ix in indexed])
         self.vectors[slots] = block
         self.live[slots] = True
         self._set_norms(slots, block)
 
     def _set_norms(self, slots: Any, block: Any) -> None:
         sq = np.einsum("ij,ij->i", block, block)
-        self.norms[slots] = np.sqrt(sq) if self.metric == "cosine" else sq
+        if self.metric == "cosine":
+            norm = np.sqrt(sq)
+            with np.errstate(divide="ignore"):
+                inv = np.where(norm > 0, 1.0 / norm, 0.0)
+            self.norms[slots] = inv
+        else:
+            self.norms[slots] = sq
 
     def remove(self, vid: str) -> bool:
         slot = self.slots.pop(vid, None)
@@ -254,10 +295,9 @@ class Matrix:
         dots = block @ q
         # "badness": lower is better for every metric, so one selection serves all three
         if self.metric == "cosine":
-            qn = float(np.linalg.norm(q))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                bad = -(dots / (norms * qn))
-            bad[~np.isfinite(bad)] = 0.0
+            # ranking needs no |q|: it is the same positive factor for every row (a zero query scores every row 0)
+            bad = dots * norms
+            np.negative(bad, out=bad)
         elif self.metric == "euclidean":
             bad = norms - 2.0 * dots
         else:

@@ -143,7 +143,32 @@ def check_namespace(op: str, namespace: Any) -> str | None:
     return namespace
 
 
-compact_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+_json_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _not_serialisable(o: Any) -> Any:
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+# The C encoder made once: ``JSONEncoder.encode`` builds a new one per call, which is half the cost of encoding a
+# small metadata object. No circular-reference markers: a cycle ends in RecursionError, reported like a TypeError.
+_c_encoder = (
+    json.encoder.c_make_encoder(
+        None, _not_serialisable, json.encoder.encode_basestring, None, ":", ",", False, False, False
+    )
+    if json.encoder.c_make_encoder is not None
+    else None
+)
+
+
+def compact_json(obj: Any) -> str:
+    """``obj`` as compact JSON (no spaces, UTF-8 kept, NaN and Infinity refused), the stored form of metadata."""
+    if _c_encoder is None or isinstance(obj, str):
+        return _json_encoder.encode(obj)
+    try:
+        return "".join(_c_encoder(obj, 0))
+    except RecursionError:
+        raise ValueError("Circular reference detected") from None
 
 
 class MetadataJson(str):
@@ -164,7 +189,8 @@ def metadata_json(op: str, vid: str, metadata: Any) -> str | None:
         text = compact_json(metadata)
     except (TypeError, ValueError) as exc:
         raise e.vector_error(op, e.BAD_METADATA, f'invalid metadata for id="{vid}": {exc}') from None
-    size = len(text.encode())
+    # UTF-8 takes at most 3 bytes per str character (4 for a pair of them): short texts need no encoding to check
+    size = len(text) if len(text) * 3 <= MAX_METADATA_BYTES else len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_METADATA_BYTES:
         raise e.vector_error(
             op,
@@ -182,7 +208,14 @@ def field(item: Any, name: str) -> Any:
     return getattr(item, name, None)
 
 
-def vectors_arg(op: str, vectors: Any, dimensions: int) -> list[tuple[str, Any, str | None, str | None]]:
+class Batch(list):  # type: ignore[type-arg]
+    """Checked rows ``(id, float32 values, namespace, metadata JSON)``; ``block`` is the batch's values as one float32
+    matrix, row for row, when the fast path made one (so the store does not stack the rows again)."""
+
+    block: Any = None
+
+
+def vectors_arg(op: str, vectors: Any, dimensions: int) -> Batch:
     """``insert`` / ``upsert`` input -> ``[(id, float32 values, namespace, metadata JSON)]``, every check made first
     (a batch with one bad vector writes nothing, as the service rejects the whole request)."""
     if not isinstance(vectors, (list, tuple)):
@@ -193,9 +226,25 @@ def vectors_arg(op: str, vectors: Any, dimensions: int) -> list[tuple[str, Any, 
             e.TOO_MANY_VECTORS,
             f"too many vectors in one request: {len(vectors)}, the limit is {MAX_VECTORS_PER_CALL}",
         )
-    out = []
-    for item in vectors:
+    block = _numpy_block(vectors, dimensions)
+    out = Batch()
+    if block is not None and all(block[1]) and all(type(item) is dict for item in vectors):
+        # the common bulk case, with no per-row value checks left: ids, namespaces and metadata only
+        for item, values in zip(vectors, block[0], strict=True):
+            vid = check_id(op, item.get("id"))
+            namespace = item.get("namespace")
+            if namespace is not None:
+                namespace = check_namespace(op, namespace)
+            out.append((vid, values, namespace, metadata_json(op, vid, item.get("metadata"))))
+        out.block = block[0]
+        return out
+    for row, item in enumerate(vectors):
         vid = check_id(op, field(item, "id"))
+        if block is not None and block[1][row]:
+            # already checked as part of the batch: a float32 row of the right length with finite values
+            namespace = check_namespace(op, field(item, "namespace"))
+            out.append((vid, block[0][row], namespace, metadata_json(op, vid, field(item, "metadata"))))
+            continue
         raw = field(item, "values")
         if raw is None:
             raise e.vector_error(op, e.BAD_VECTOR, f'invalid vector for id="{vid}": values are missing')
@@ -212,7 +261,30 @@ def vectors_arg(op: str, vectors: Any, dimensions: int) -> list[tuple[str, Any, 
             )
         namespace = check_namespace(op, field(item, "namespace"))
         out.append((vid, values, namespace, metadata_json(op, vid, field(item, "metadata"))))
+    if block is not None and all(block[1]):
+        out.block = block[0]
     return out
+
+
+def _numpy_block(vectors: Any, dimensions: int) -> tuple[Any, Any] | None:
+    """The fast path for a batch whose values are all 1-D numeric numpy arrays of the index's length (what a Worker
+    computing embeddings with numpy passes): one float32 matrix for the batch and, per row, whether it is finite;
+    checked with two vectorised reductions instead of a few numpy calls per vector. ``None`` for any other batch
+    (lists, bytes, wrong lengths), which the per-vector path checks and explains row by row."""
+    import numpy as np
+
+    raws = []
+    for item in vectors:
+        raw = item.get("values") if type(item) is dict else field(item, "values")
+        if type(raw) is not np.ndarray or raw.shape != (dimensions,) or raw.dtype.kind not in "fiu":
+            return None
+        raws.append(raw)
+    if not raws:
+        return None
+    block = np.stack(raws).astype(np.float32, copy=False)
+    # a float64 row sum is finite exactly when every value is (float32 values cannot overflow it)
+    finite = np.isfinite(block.sum(axis=1, dtype=np.float64)).tolist()
+    return block, finite
 
 
 def ids_arg(op: str, ids: Any, limit: int | None = None) -> list[str]:
@@ -359,6 +431,9 @@ def parse_filter(filter: Any, indexes: Mapping[str, str]) -> list[tuple[str, str
     return out
 
 
+_KINDS = {bool: "boolean", int: "number", float: "number", str: "string"}  # exact types, the common case
+
+
 def value_kind(value: Any) -> str | None:
     if isinstance(value, bool):
         return "boolean"
@@ -377,6 +452,8 @@ def _check_type(key: str, op: str, value: Any, kind: str) -> None:
 
 def indexed_string(value: str) -> str:
     """What a string metadata index holds: the first 64 bytes, cut back to a whole UTF-8 character."""
+    if len(value) * 3 <= MAX_INDEXED_STRING_BYTES:  # at most 3 bytes per character: short strings fit as they are
+        return value
     raw = value.encode("utf-8", "surrogatepass")
     if len(raw) <= MAX_INDEXED_STRING_BYTES:
         return value
@@ -401,8 +478,8 @@ def indexed_values(metadata: Mapping[str, Any] | None, indexes: Mapping[str, str
     if not metadata:
         return out
     for prop, kind in indexes.items():
-        value = lookup(metadata, prop)
-        if value is None or value_kind(value) != kind:
+        value = metadata.get(prop) if "." not in prop else lookup(metadata, prop)
+        if value is None or (_KINDS.get(type(value)) or value_kind(value)) != kind:
             continue
         out[prop] = indexed_string(value) if kind == "string" else value
     return out
