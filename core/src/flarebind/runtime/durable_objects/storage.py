@@ -104,9 +104,12 @@ class _Connection:
                 ensure_metadata_db(self.path.parent)  # Miniflare keeps one beside each class's objects
                 conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=30)
                 conn.execute("PRAGMA busy_timeout = 30000")
-                # NORMAL before WAL, and the tables in one transaction: a new object costs one sync, not three
-                conn.execute("PRAGMA synchronous = NORMAL")
+                # The switch to WAL runs unsynced (OFF), then NORMAL for everything after, and the tables are made
+                # in one transaction: a new object costs no fsync. Only the empty file's header is at risk, and only
+                # from an OS crash in the moment after creation; SQLite reads a missing header as an empty database.
+                conn.execute("PRAGMA synchronous = OFF")
                 conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("BEGIN")
             conn.execute(KV_TABLE)
             conn.execute(METADATA_TABLE)
