@@ -202,7 +202,9 @@ WORKLOAD = Workload(
         "through the Worker's fetch, a stub and the object's fetch.",
         "Storage phases: one request per phase; the object loops inside (Miniflare's clock inside workerd does "
         "not advance during a request, so both sides are timed from outside).",
-        "WebSocket echo: flarebind dev (real process) vs Miniflare's own URL, driven by the same Node client.",
+        "WebSocket echo: flarebind dev (real process) vs Miniflare's own URL, driven by the same Node client, which "
+        "does not offer permessage-deflate: with it, the ws package's asynchronous zlib capped both servers at about "
+        "2,300 round trips/s, so the number measured the client.",
         "sqlite3 ceiling (storage phases only): the same SQLite work with nothing around it, one statement per op, "
         "values serialised once up front. SQL statements run one by one in flarebind too, so flarebind's SQL rate "
         "stays below this ceiling: where Miniflare's SQL rate is above a tenth of it, the SQL part of the 10× target "
