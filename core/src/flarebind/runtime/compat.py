@@ -8,6 +8,7 @@ import attrs
 
 # flag -> the date from which it is on by default; each can be turned off with its disable flag
 DEFAULT_ON_FROM: dict[str, str] = {
+    "web_socket_compression": "2023-08-15",
     "assets_navigation_prefers_asset_serving": "2025-04-01",
     "python_no_global_handlers": "2025-08-14",
     "python_workers_force_new_vendor_path": "2025-08-11",
@@ -21,6 +22,7 @@ DEFAULT_ON_FROM: dict[str, str] = {
     "python_process_pth_files": "2026-05-26",
 }
 DISABLE_FLAG = {
+    "web_socket_compression": "no_web_socket_compression",
     "python_no_global_handlers": "disable_python_no_global_handlers",
     "enable_python_external_sdk": "disable_python_external_sdk",
 }

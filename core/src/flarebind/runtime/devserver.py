@@ -36,7 +36,9 @@ def _echo(text: str, err: bool = False) -> None:
     click.echo(text, err=err)
 
 
-def _make_server(app: Any, host: str, port: int, on_started: Callable[[], None]) -> Any:
+def _make_server(
+    app: Any, host: str, port: int, on_started: Callable[[], None], *, ws_compression: bool = True
+) -> Any:
     import uvicorn
 
     from flarebind.runtime.http_limits import limited_protocol_class
@@ -71,6 +73,9 @@ def _make_server(app: Any, host: str, port: int, on_started: Callable[[], None])
         loop="none",
         http=limited_protocol_class(),  # httptools with Cloudflare's head limits and a head read timeout
         ws=_websocket_protocol(),  # WebSocket upgrades (the websockets library, imported on first use)
+        # workerd negotiates permessage-deflate from 2023-08-15 (web_socket_compression) unless
+        # no_web_socket_compression is set; before that date it refuses every offer
+        ws_per_message_deflate=ws_compression,
         timeout_graceful_shutdown=2,
         server_header=False,
         proxy_headers=False,  # no proxy in front of a dev server; skips a middleware per request
@@ -187,7 +192,9 @@ class DevServer:
                 else:
                     _echo(f"Ready on {self._url}")
 
-            server = _make_server(app, self.ip, self.port, started)
+            server = _make_server(
+                app, self.ip, self.port, started, ws_compression=runtime.compat.enabled("web_socket_compression")
+            )
             watchers = (
                 [
                     asyncio.ensure_future(self._watch_code()),
