@@ -130,3 +130,41 @@ def _options():
     from flarebind_vectorize.validation import query_options
 
     return query_options({"topK": 5}, {})
+
+
+def test_a_process_killed_with_a_full_queue_loses_only_whole_queued_batches(tmp_path):
+    """What the docs promise: os._exit with batches still queued loses at most the last MAX_QUEUED + 1, each whole."""
+    Catalog(tmp_path).create("kill", 16, "euclidean")
+    script = textwrap.dedent(
+        f"""
+        import os
+        import numpy as np
+        from flarebind_vectorize.store import Catalog
+        from flarebind_vectorize.writer import MAX_QUEUED
+
+        store = Catalog({str(tmp_path)!r}).open("kill")
+        for batch in range(30):
+            store.write_vectors([(f"{{batch}}-{{i}}", np.full(16, batch, np.float32), None, None)
+                                 for i in range(100)], replace=False)
+        print(MAX_QUEUED, flush=True)
+        os._exit(0)  # no close, no atexit: the queue is abandoned
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    max_queued = int(out)
+    conn = sqlite3.connect(tmp_path / "kill.sqlite")
+    try:
+        per_batch = dict(
+            conn.execute("SELECT substr(id, 1, instr(id, '-') - 1), count(*) FROM vectors GROUP BY 1").fetchall()
+        )
+        logged = conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+    finally:
+        conn.close()
+    written = sorted(int(b) for b in per_batch)
+    assert set(per_batch.values()) <= {100}  # whole batches only
+    assert written == list(range(len(written)))  # in order: a prefix of the batches
+    assert len(written) >= 30 - (max_queued + 1)
+    assert logged == len(written)  # the change log names exactly the committed batches
+    again = Catalog(tmp_path)
+    assert again.open("kill").info()["vectorCount"] == 100 * len(written)
+    again.close()
