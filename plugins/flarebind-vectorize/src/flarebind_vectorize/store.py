@@ -18,8 +18,6 @@ Index names are checked (:func:`~flarebind_vectorize.validation.check_index_name
 nothing leaves the state folder. Crash safety: a new index is written to a temporary file and linked into place only
 once its configuration is complete; every mutation is one SQLite transaction (WAL, ``synchronous = NORMAL``) that
 writes the rows and the change log together, so a killed process leaves either the whole batch or none of it.
-Vector mutations are committed by a background thread (:mod:`flarebind_vectorize.writer`) after the call returns;
-reads wait for it, and a process killed before it drained loses the queued batches whole (see the docs).
 
 Two processes may share an index: writes take ``BEGIN IMMEDIATE`` and replay the change log inside it before writing;
 reads replay whatever appeared since they last looked (one indexed ``max(seq)`` probe when nothing changed). The log is
