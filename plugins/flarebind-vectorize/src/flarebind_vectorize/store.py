@@ -42,7 +42,6 @@ from flarebind.plugin import connect
 from flarebind_vectorize import errors as e
 from flarebind_vectorize import validation as v
 from flarebind_vectorize.checkpoint import Checkpointer
-from flarebind_vectorize.writer import Job, Writer
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -205,9 +204,6 @@ class IndexStore:
         self.config: dict[str, str] = {}
         self.indexes: dict[str, str] = {}
         self.checkpointer = None if path is None else Checkpointer(path)
-        # on disk, vector mutations are committed by a background thread (see flarebind_vectorize.writer); in memory
-        # there is no second connection to the same database, so they are committed inline
-        self.writer = None if path is None or self.checkpointer is None else Writer(name, path, self.checkpointer.wrote)
 
     def initialise(self, config: Mapping[str, str]) -> None:
         """In-memory indexes: schema and configuration (on disk this happens in :meth:`Catalog.create`)."""
@@ -225,19 +221,12 @@ class IndexStore:
             return False
 
     def close(self) -> None:
-        """Wait for the queued mutations to be written, then close; a write that failed is raised here (once)."""
         with self.lock:
             if not self.closed:
                 self.closed = True
-                error = None
-                if self.writer is not None:
-                    self.writer.close()
-                    error = self.writer.take_error()
                 if self.checkpointer is not None:
                     self.checkpointer.close()
                 self.conn.close()
-                if error is not None:
-                    raise error
 
     @property
     def dimensions(self) -> int:
@@ -255,24 +244,6 @@ class IndexStore:
     def _check_open(self) -> None:
         if self.closed or not self.is_current():
             raise e.IndexNotFound(self.name, self.catalog.where(self.name))
-        if self.writer is not None:
-            error = self.writer.take_error()
-            if error is not None:
-                # the matrix holds mutations that never reached the file: rebuild it from what was written
-                self.matrix = None
-                raise error
-
-    def _settle(self) -> None:
-        """Before reading rows from SQLite: our queued mutations written, and everyone's replayed."""
-        self.sync()
-        if self.writer is not None and self.writer.busy():
-            self.drain()
-            self.sync()
-
-    def drain(self) -> None:
-        """Wait until every mutation this process submitted is written to the index file."""
-        if self.writer is not None:
-            self.writer.drain()
 
     def sync(self) -> None:
         """Replay what other processes wrote since we last looked (everything, the first time)."""
@@ -281,35 +252,21 @@ class IndexStore:
             self._load()
             return
         latest = self.conn.execute("SELECT max(seq) FROM changes").fetchone()[0] or 0
-        if latest == self.seen and (self.writer is None or not self.writer.diverged):
+        if latest == self.seen:
             return
         pruned = self.conn.execute("SELECT value FROM config WHERE key = 'pruned_below'").fetchone()
         if pruned is not None and self.seen < int(pruned[0]):
-            self.drain()  # a whole reload must not drop batches still queued
             self._load()
             return
-        changed = self.conn.execute("SELECT seq, ids FROM changes WHERE seq > ? AND seq <= ?", (self.seen, latest))
-        changed = changed.fetchall()
+        changed = self.conn.execute("SELECT ids FROM changes WHERE seq > ? AND seq <= ?", (self.seen, latest))
         ids: set[str] = set()
-        own: set[int] = set()
-        if self.writer is not None:
-            with self.writer.mutex:  # after reading the log: a batch committed but not yet counted is still pending
-                own = {seq for seq in self.writer.own if seq <= latest}
-                self.writer.own -= own
-                ids.update(self.writer.diverged)
-                self.writer.diverged.clear()
-                pending = set(self.writer.pending)
-        else:
-            pending = set()
-        for seq, entry in changed:
-            if seq in own:
-                continue  # our own write: the matrix has it already
+        for (entry,) in changed.fetchall():
             if entry is None:
                 self._read_indexes()
                 self.matrix.set_indexes(self.indexes)
             else:
                 ids.update(json.loads(entry))
-        self._reload_rows(sorted(ids - pending))  # a pending id is decided by our own later write
+        self._reload_rows(sorted(ids))
         self.seen = latest
 
     def _read_indexes(self) -> None:
@@ -326,10 +283,6 @@ class IndexStore:
             self.config = dict(conn.execute("SELECT key, value FROM config").fetchall())
             self._read_indexes()
             self.seen = conn.execute("SELECT max(seq) FROM changes").fetchone()[0] or 0
-            if self.writer is not None:  # nothing is pending here (first load, or after draining / an error)
-                with self.writer.mutex:
-                    self.writer.own.clear()
-                    self.writer.diverged.clear()
             count = conn.execute("SELECT count(*) FROM vectors").fetchone()[0]
             matrix = Matrix(self.dimensions, self.metric, self.indexes, capacity=max(1024, count))
             # one segment at a time: its rows' values are one gather from the segment's matrix, written as a batch
@@ -381,10 +334,9 @@ class IndexStore:
         self.matrix.put_many(rows)
 
     def _write(self, fn: Any) -> Any:
-        """Run ``fn`` inside a write transaction, after replaying other processes' writes; keep our place in the log.
-        Queued vector mutations are written first (the writer thread has its own connection and transactions)."""
+        """Run ``fn`` inside a write transaction, after replaying other processes' writes; keep our place in the log."""
         with self.lock:
-            self._settle()
+            self.sync()
             conn = self.conn
             try:
                 _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
@@ -399,7 +351,8 @@ class IndexStore:
             self.seen = latest
             return result
 
-    def _mutation(self, conn: sqlite3.Connection, mutation: str) -> str:
+    def _mutation(self, conn: sqlite3.Connection) -> str:
+        mutation = str(uuid.uuid4())
         conn.executemany(
             "INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)",
             [("last_mutation", mutation), ("last_mutation_at", now_iso())],
@@ -425,99 +378,57 @@ class IndexStore:
     # -- operations -----------------------------------------------------------------------------------------------
 
     def write_vectors(self, rows: list[tuple[str, Any, str | None, str | None]], *, replace: bool) -> str:
-        """Insert (existing ids are skipped) or upsert (replaced in full) checked rows; returns the mutation id.
-
-        The matrix takes the batch at once; on disk it is committed by the writer thread (inline in memory). Which
-        ids an insert skips is decided twice: here from the matrix, and in the writer's transaction from the file,
-        which is what counts (another process may have inserted one of them meanwhile; the writer reports it).
-        """
-        import numpy as np
-
+        """Insert (existing ids are skipped) or upsert (replaced in full) checked rows; returns the mutation id."""
         if replace:
             batch = dict((r[0], r) for r in rows)  # the last of duplicate ids wins
         else:
             batch = {}
             for r in rows:
                 batch.setdefault(r[0], r)  # the first wins
-        todo = list(batch.values())
-        if not todo:
-            empty = str(uuid.uuid4())
-            return self._submit(
-                empty, [], set(), 0, lambda conn: (None, self._mutation(conn, empty) and set()), _nothing
-            )
-        block = getattr(rows, "block", None)
-        if block is None or len(todo) != len(rows):  # no duplicates: the rows are the block
-            block = np.stack([r[1] for r in todo])
-        block = block.astype("<f4", copy=False)
-        ids = [r[0] for r in todo]
-        encode = v.compact_json
+
+        def apply(conn: sqlite3.Connection) -> tuple[str, Any]:
+            import numpy as np
+
+            todo = list(batch.values())
+            existing = self._rows_of(conn, "segment", [r[0] for r in todo])
+            if not replace and existing:
+                todo = [r for r in todo if r[0] not in existing]
+            applied = None
+            if todo:
+                block = getattr(rows, "block", None)
+                if block is None or len(todo) != len(rows):  # no duplicates, nothing skipped: the rows are the block
+                    block = np.stack([r[1] for r in todo])
+                block = block.astype("<f4", copy=False)
+                segment = conn.execute(  # the matrix's own bytes (a buffer): SQLite copies them once, no tobytes()
+                    "INSERT INTO segments (live, data) VALUES (?, ?)",
+                    (len(todo), memoryview(np.ascontiguousarray(block)).cast("B")),
+                ).lastrowid
+                ids = [r[0] for r in todo]
+                indexed = self._indexed_of(todo)
+                encode = v.compact_json
+                conn.executemany(
+                    "INSERT OR REPLACE INTO vectors (id, namespace, metadata, indexed, segment, position) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (r[0], r[2], r[3], encode(ix) if ix else None, segment, position)
+                        for position, (r, ix) in enumerate(zip(todo, indexed, strict=True))
+                    ],
+                )
+                if existing:
+                    self._release(conn, [existing[r[0]][1] for r in todo if r[0] in existing])
+                conn.execute("INSERT INTO changes (ids) VALUES (?)", (encode(ids),))
+                applied = (ids, block, [r[2] for r in todo], [ix or None for ix in indexed])
+            mutation = self._mutation(conn)
+            self._prune(conn)
+            return mutation, applied
 
         with self.lock:
-            self.sync()
-            indexed = self._indexed_of(todo)
-            mutation = str(uuid.uuid4())
-
-            def run(conn: sqlite3.Connection) -> tuple[int | None, set[str]]:
-                existing = self._rows_of(conn, "segment", ids)
-                chosen = [k for k, vid in enumerate(ids) if replace or vid not in existing]
-                seq = None
-                if chosen:
-                    part = block if len(chosen) == len(ids) else block[chosen]
-                    segment = conn.execute(  # the matrix's own bytes (a buffer): SQLite copies them once
-                        "INSERT INTO segments (live, data) VALUES (?, ?)",
-                        (len(chosen), memoryview(np.ascontiguousarray(part)).cast("B")),
-                    ).lastrowid
-                    conn.executemany(
-                        "INSERT OR REPLACE INTO vectors (id, namespace, metadata, indexed, segment, position) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        [
-                            (ids[k], todo[k][2], todo[k][3], encode(indexed[k]) if indexed[k] else None, segment, p)
-                            for p, k in enumerate(chosen)
-                        ],
-                    )
-                    if existing:
-                        self._release(conn, [existing[ids[k]][1] for k in chosen if ids[k] in existing])
-                    seq = conn.execute("INSERT INTO changes (ids) VALUES (?)", (encode([ids[k] for k in chosen]),))
-                    seq = seq.lastrowid
-                self._mutation(conn, mutation)
-                self._prune(conn)
-                return seq, {ids[k] for k in chosen}
-
-            slots = self.matrix.slots
-            keep = list(range(len(ids))) if replace else [k for k, vid in enumerate(ids) if vid not in slots]
-
-            def apply() -> None:
-                if keep:
-                    part = block if len(keep) == len(ids) else block[keep]
-                    self.matrix.put_batch(
-                        [ids[k] for k in keep],
-                        part,
-                        [todo[k][2] for k in keep],
-                        [indexed[k] or None for k in keep],
-                    )
-
-            return self._submit(mutation, ids, {ids[k] for k in keep}, block.nbytes, run, apply)
-
-    def _submit(
-        self,
-        mutation: str,
-        ids: list[str],
-        predicted: set[str],
-        nbytes: int,
-        run: Any,
-        apply: Any,
-    ) -> str:
-        """Commit a mutation (``run``, inside a transaction) and update the matrix (``apply``): through the writer
-        thread on disk (the matrix at once), inline in memory."""
-        with self.lock:
-            if self.writer is None:
-                self._write(run)
-                apply()
-                return mutation
-            self._check_open()
-            apply()
-            self.writer.submit(Job(mutation, ids, predicted, nbytes, run))
-            return mutation
+            mutation, applied = self._write(apply)
+            if applied is not None:
+                self.matrix.put_batch(*applied)
+                if self.checkpointer is not None:
+                    self.checkpointer.wrote(applied[1].nbytes)
+        return mutation
 
     def _indexed_of(self, rows: list[tuple[str, Any, str | None, str | None]]) -> list[dict[str, Any] | None]:
         """What the metadata indexes hold for each row (``None``: nothing), from the metadata objects kept."""
@@ -534,35 +445,24 @@ class IndexStore:
         return out
 
     def delete_vectors(self, ids: list[str]) -> str:
-        unique = list(dict.fromkeys(ids))
-        with self.lock:
-            self.sync()
-            mutation = str(uuid.uuid4())
-            predicted = {vid for vid in unique if vid in self.matrix.slots}
+        def apply(conn: sqlite3.Connection) -> tuple[str, list[str]]:
+            existing = self._rows_of(conn, "segment", ids)
+            if existing:
+                conn.executemany("DELETE FROM vectors WHERE id = ?", [(i,) for i in existing])
+                self._release(conn, [row[1] for row in existing.values()])
+                conn.execute("INSERT INTO changes (ids) VALUES (?)", (json.dumps(sorted(existing)),))
+            return self._mutation(conn), list(existing)
 
-            def run(conn: sqlite3.Connection) -> tuple[int | None, set[str]]:
-                existing = self._rows_of(conn, "segment", unique)
-                seq = None
-                if existing:
-                    conn.executemany("DELETE FROM vectors WHERE id = ?", [(i,) for i in existing])
-                    self._release(conn, [row[1] for row in existing.values()])
-                    seq = conn.execute(
-                        "INSERT INTO changes (ids) VALUES (?)", (json.dumps(sorted(existing)),)
-                    ).lastrowid
-                self._mutation(conn, mutation)
-                return seq, set(existing)
-
-            def apply() -> None:
-                for vid in predicted:
-                    self.matrix.remove(vid)
-
-            return self._submit(mutation, unique, predicted, 0, run, apply)
+        mutation, gone = self._write(apply)
+        for vid in gone:
+            self.matrix.remove(vid)
+        return mutation
 
     def get_vectors(self, ids: list[str]) -> list[tuple[str, str | None, list[float], str | None]]:
         """``(id, namespace, values, metadata JSON)`` of the ids that exist, in the order asked (values from the
         matrix, which holds exactly the stored float32 values)."""
         with self.lock:
-            self._settle()
+            self.sync()
             found = self._rows_of(self.conn, "namespace, metadata", ids)
             seen: set[str] = set()
             out = []
@@ -576,7 +476,7 @@ class IndexStore:
     def search(self, query: Any, options: v.QueryOptions) -> list[dict[str, Any]]:
         """The exact top-k as ``{id, score, values?, metadata?, namespace?}`` dicts."""
         with self.lock:
-            self._settle()
+            self.sync()
             if query.shape[0] != self.dimensions:
                 raise e.vector_error(
                     "VECTOR_QUERY",
@@ -612,7 +512,7 @@ class IndexStore:
         the REST API's ``list``. Unlike Cloudflare, pages are not a snapshot: a vector written between pages shows
         up if its id sorts after the cursor."""
         with self.lock:
-            self._settle()
+            self.sync()
             after = "" if cursor is None else cursor
             rows = self.conn.execute(
                 "SELECT id FROM vectors WHERE id > ? ORDER BY id LIMIT ?", (after, count + 1)
@@ -634,10 +534,8 @@ class IndexStore:
             return None if values is None else values.copy()
 
     def info(self) -> dict[str, Any]:
-        """The index's configuration and state; waits for this process's queued mutations first, so the count and
-        ``processedUpToMutation`` describe the same, fully written, state."""
         with self.lock:
-            self._settle()
+            self.sync()
             return {
                 "name": self.name,
                 "description": self.config.get("description", ""),
@@ -668,7 +566,7 @@ class IndexStore:
                 raise ValueError(f"an index can have at most {v.MAX_METADATA_INDEXES} metadata indexes")
             conn.execute("INSERT INTO metadata_indexes (property, type) VALUES (?, ?)", (prop, kind))
             conn.execute("INSERT INTO changes (ids) VALUES (NULL)")
-            return self._mutation(conn, str(uuid.uuid4()))
+            return self._mutation(conn)
 
         mutation = self._write(apply)
         self._read_indexes()
@@ -684,16 +582,12 @@ class IndexStore:
             path = '$."' + prop + '"'
             conn.execute("UPDATE vectors SET indexed = json_remove(indexed, ?) WHERE indexed IS NOT NULL", (path,))
             conn.execute("INSERT INTO changes (ids) VALUES (NULL)")
-            return self._mutation(conn, str(uuid.uuid4()))
+            return self._mutation(conn)
 
         mutation = self._write(apply)
         self._read_indexes()
         self.matrix.set_indexes(self.indexes)
         return mutation
-
-
-def _nothing() -> None:
-    pass
 
 
 def _truncate(operand: Any) -> Any:
