@@ -166,11 +166,9 @@ class Matrix:
         capacity = self.capacity
         while capacity < need:
             capacity *= 2
-        # grown in place: ndarray.resize is a realloc, which for a block this large moves its pages (mremap) instead of
-        # allocating, first-touching and copying a second matrix; at 100k x 768 in batches of 1000 that took 3-5 us
-        # of CPU per inserted vector (A/B, 3 runs each). refcheck=False is safe because no view of the matrix
-        # outlives a call holding the store's lock (values leave it as Python floats or copies).
-        self.vectors.resize((capacity, self.dimensions), refcheck=False)
+        vectors = np.zeros((capacity, self.dimensions), dtype=np.float32)
+        vectors[: self.high] = self.vectors[: self.high]
+        self.vectors = vectors
         for name in ("norms", "live", "namespaces"):
             old = getattr(self, name)
             new = np.zeros(capacity, dtype=old.dtype) if name != "namespaces" else np.full(capacity, -1, np.int32)
