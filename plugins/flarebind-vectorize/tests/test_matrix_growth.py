@@ -1,5 +1,5 @@
-"""The matrix grows in place (ndarray.resize) through several doublings without losing or moving a row, and a store
-killed without closing keeps every batch whose insert returned."""
+"""The matrix grows through several doublings (batches larger than its capacity, freed slots reused) without losing
+a row, and a store killed without closing keeps every batch whose insert returned."""
 
 from __future__ import annotations
 
