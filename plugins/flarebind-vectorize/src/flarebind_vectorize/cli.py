@@ -105,6 +105,31 @@ def _remote(work: Callable[[Any], Awaitable[None]]) -> None:
     _run(body)
 
 
+def _on_index(
+    is_remote: bool,
+    where: tuple[str, str | None, str | None, str | None],
+    remote: Callable[[Any], Awaitable[Any]],
+    local: Callable[[Any], Awaitable[Any]],
+    then: Callable[[Any], None],
+) -> None:
+    """One index call: ``remote(api)`` on Cloudflare's REST API with ``--remote``, else ``local(index)`` on the
+    local binding for ``where`` (name, config, env, persist_to); ``then`` prints the result either way."""
+    if is_remote:
+
+        async def on_api(api: Any) -> None:
+            then(await remote(api))
+
+        _remote(on_api)
+        return
+
+    async def body() -> None:
+        async with _index_binding(*where) as index:
+            result = await local(index)
+        then(result)
+
+    _run(body)
+
+
 def remote_options(func: Any) -> Any:
     func = click.option("--remote", is_flag=True, default=False, help="Use the index on Cloudflare.")(func)
     func = click.option("--local", is_flag=True, default=False, help="Use the local index (the default).")(func)
@@ -352,20 +377,16 @@ def info(
     if not as_json:
         click.echo("📋 Fetching index info...")
 
-    if is_remote:
+    async def describe(index: Any) -> Any:
+        return dict(await index.describe())
 
-        async def remote_info(api: Any) -> None:
-            _info_table(await api.info(name), as_json)
-
-        _remote(remote_info)
-        return
-
-    async def body() -> None:
-        async with _index_binding(name, config, env, persist_to) as index:
-            described = dict(await index.describe())
-        _info_table(described, as_json)
-
-    _run(body)
+    _on_index(
+        is_remote,
+        (name, config, env, persist_to),
+        lambda api: api.info(name),
+        describe,
+        lambda described: _info_table(described, as_json),
+    )
 
 
 def _info_table(described: dict[str, Any], as_json: bool) -> None:
@@ -548,23 +569,13 @@ def query(
             return
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
 
-    if is_remote:
-
-        async def remote_query(api: Any) -> None:
-            found(await api.query(name, options, values, vector_id))
-
-        _remote(remote_query)
-        return
-
-    async def body() -> None:
-        async with _index_binding(name, config, env, persist_to) as index:
-            if values is not None:
-                result = await index.query(values, options)
-            else:
-                result = await index.queryById(vector_id, options)
-        found(result)
-
-    _run(body)
+    _on_index(
+        is_remote,
+        (name, config, env, persist_to),
+        lambda api: api.query(name, options, values, vector_id),
+        lambda index: index.query(values, options) if values is not None else index.queryById(vector_id, options),
+        found,
+    )
 
 
 @vectorize_group.command("get-vectors", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -596,19 +607,13 @@ def get_vectors(
             return
         click.echo(json.dumps(vectors, indent=2, ensure_ascii=False))
 
-    if is_remote:
-
-        async def remote_get(api: Any) -> None:
-            fetched(await api.get_by_ids(name, wanted))
-
-        _remote(remote_get)
-        return
-
-    async def body() -> None:
-        async with _index_binding(name, config, env, persist_to) as index:
-            fetched(await index.getByIds(wanted))
-
-    _run(body)
+    _on_index(
+        is_remote,
+        (name, config, env, persist_to),
+        lambda api: api.get_by_ids(name, wanted),
+        lambda index: index.getByIds(wanted),
+        fetched,
+    )
 
 
 @vectorize_group.command("delete-vectors", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -640,19 +645,13 @@ def delete_vectors(
             f"identifier: {mutation['mutationId']}."
         )
 
-    if is_remote:
-
-        async def remote_delete(api: Any) -> None:
-            deleted(await api.delete_by_ids(name, wanted))
-
-        _remote(remote_delete)
-        return
-
-    async def body() -> None:
-        async with _index_binding(name, config, env, persist_to) as index:
-            deleted(await index.deleteByIds(wanted))
-
-    _run(body)
+    _on_index(
+        is_remote,
+        (name, config, env, persist_to),
+        lambda api: api.delete_by_ids(name, wanted),
+        lambda index: index.deleteByIds(wanted),
+        deleted,
+    )
 
 
 @vectorize_group.command("list-vectors")
