@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.devserver import DevServer, free_port
-from bench.harness import FLAREBIND, MINIFLARE, MetricDef, Side, Skip, Target, Workload, node_environment, run_node
-from bench.workloads.runtime import dev_missing, flarebind_cli
+from bench.harness import FLAREBIND, MINIFLARE, MetricDef, Side, Skip, Target, Workload, run_node
+from bench.workloads.runtime import dev_missing, flarebind_cli, wrangler_dev
 
 CSS = "hello"  # the body the load client checks on every response
 
@@ -118,27 +118,10 @@ def run_rpc(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, Any]:
 
 
 def run_wrangler(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    from flarebind.testing.node import wrangler_command
-
     project = _project(workdir / "js", python=False)
-    port = free_port()
-    cmd = [
-        *wrangler_command(),
-        "dev",
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--inspector-port",
-        str(free_port()),
-        "--persist-to",
-        str(workdir / "wst"),
-    ]
-    (workdir / "xdg").mkdir(exist_ok=True)
-    env = node_environment({"XDG_CONFIG_HOME": str(workdir / "xdg")})
-    with DevServer(cmd, project, env, port, workdir / "wrangler.log") as server:
+    with wrangler_dev(project, workdir, "assets") as server:
         server.wait_for(path="/style.css", expect=CSS)
-        out: dict[str, Any] = _load(port, p["n"])
+        out: dict[str, Any] = _load(server.port, p["n"])
     out["_skipped"] = {}
     return out
 

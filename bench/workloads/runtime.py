@@ -178,7 +178,8 @@ def run_flarebind(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, A
 # ---- Miniflare / wrangler ----
 
 
-def _wrangler_dev(project: Path, workdir: Path, name: str) -> DevServer:
+def wrangler_dev(project: Path, workdir: Path, name: str) -> DevServer:
+    """``wrangler dev`` on ``project`` on a free port (state, log and config under ``workdir``), not yet started."""
     from flarebind.testing.node import wrangler_command
 
     port = free_port()
@@ -202,12 +203,12 @@ def _wrangler_dev(project: Path, workdir: Path, name: str) -> DevServer:
 def run_miniflare(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     hello = _copy_project(NODE_DIR / "hello-js", workdir / "hello-js")
-    with _wrangler_dev(hello, workdir, "hello") as server:
+    with wrangler_dev(hello, workdir, "hello") as server:
         out["cold_start"] = server.wait_for() * 1000
         time.sleep(p["idle_wait"])
         out["idle_rss"] = server.tree_rss_mib()
     trivial = _copy_project(NODE_DIR / "trivial-js", workdir / "trivial-js")
-    with _wrangler_dev(trivial, workdir, "trivial") as server:
+    with wrangler_dev(trivial, workdir, "trivial") as server:
         server.wait_for(expect="hello")
         out["reload"] = _measure_reloads(server, trivial / "src" / "index.js", p["reloads"])
     out["dispatch_rps"] = run_node("mf-runtime.mjs", {"op": "dispatch", "n": p["n"]})["rps"]
