@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.devserver import DevServer, free_port
 from bench.harness import (
     FLAREBIND,
     MetricDef,
@@ -26,7 +25,6 @@ from bench.harness import (
     Target,
     Workload,
     module_missing,
-    node_environment,
     run_python_child,
 )
 
@@ -163,30 +161,17 @@ async def measure_child(p: dict[str, Any]) -> dict[str, Any]:
 
 def run_flarebind(variant: str, p: dict[str, Any], workdir: Path) -> dict[str, Any]:
     from flarebind.remote.deploy_proxy import write_proxy
-    from flarebind.testing.node import wrangler_command
+
+    from bench.workloads.runtime import wrangler_dev
 
     written = write_proxy(
         workdir / "proxy", {"KV": {"type": "kv_namespace", "id": "bench-kv"}}, name="flarebind-bench-proxy"
     )
-    port = free_port()
-    (workdir / "xdg").mkdir()
-    cmd = [
-        *wrangler_command(),
-        "dev",
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--inspector-port",
-        str(free_port()),
-        "--persist-to",
-        str(workdir / "state"),
-    ]
-    env = node_environment({"XDG_CONFIG_HOME": str(workdir / "xdg")})
-    with DevServer(cmd, written.outdir, env, port, workdir / "wrangler.log") as server:
+    with wrangler_dev(written.outdir, workdir, "proxy") as server:
         server.wait_for(path="/__flarebind/v1/info", headers={"X-Flarebind-Proxy-Secret": written.secret})
         return run_python_child(
-            "bench.workloads.remote:measure_child", {**p, "url": f"http://127.0.0.1:{port}", "secret": written.secret}
+            "bench.workloads.remote:measure_child",
+            {**p, "url": f"http://127.0.0.1:{server.port}", "secret": written.secret},
         )
 
 
