@@ -9,6 +9,7 @@ local binding. With ``--remote`` every command sends the request wrangler sends 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -107,13 +108,14 @@ def _remote(work: Callable[[Any], Awaitable[None]]) -> None:
 
 def _on_index(
     is_remote: bool,
-    where: tuple[str, str | None, str | None, str | None],
     remote: Callable[[Any], Awaitable[Any]],
-    local: Callable[[Any], Awaitable[Any]],
+    opened: Callable[[], Any],
+    local: Callable[[Any], Any],
     then: Callable[[Any], None],
 ) -> None:
-    """One index call: ``remote(api)`` on Cloudflare's REST API with ``--remote``, else ``local(index)`` on the
-    local binding for ``where`` (name, config, env, persist_to); ``then`` prints the result either way."""
+    """One command's call: ``remote(api)`` on Cloudflare's REST API with ``--remote``, else ``local(handle)`` (sync
+    or async) on what the async context ``opened()`` yields (the index binding or the catalogue); ``then`` prints
+    the result either way, once the local context is closed."""
     if is_remote:
 
         async def on_api(api: Any) -> None:
@@ -123,11 +125,20 @@ def _on_index(
         return
 
     async def body() -> None:
-        async with _index_binding(*where) as index:
-            result = await local(index)
+        async with opened() as handle:
+            result = local(handle)
+            if inspect.isawaitable(result):
+                result = await result
         then(result)
 
     _run(body)
+
+
+@asynccontextmanager
+async def _catalog(config: str | None, env: str | None, persist_to: str | None) -> Any:
+    """The local catalogue of indexes alone (its context is disposed on exit)."""
+    async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
+        yield catalog
 
 
 def remote_options(func: Any) -> Any:
@@ -270,19 +281,13 @@ def list_indexes(
         ]
         click.echo(table(rows))  # wrangler's list has no description column (get has one)
 
-    if _is_remote(local, remote):
-
-        async def remote_list(api: Any) -> None:
-            listed(await api.list())
-
-        _remote(remote_list)
-        return
-
-    async def body() -> None:
-        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
-            listed([_index_json(catalog.open(n).info()) for n in catalog.names()])
-
-    _run(body)
+    _on_index(
+        _is_remote(local, remote),
+        lambda api: api.list(),
+        lambda: _catalog(config, env, persist_to),
+        lambda catalog: [_index_json(catalog.open(n).info()) for n in catalog.names()],
+        listed,
+    )
 
 
 def _index_row(index: dict[str, Any]) -> dict[str, Any]:
@@ -313,19 +318,13 @@ def get_index(
         else:
             click.echo(table([_index_row(index)]))
 
-    if _is_remote(local, remote):
-
-        async def remote_get(api: Any) -> None:
-            show(await api.get(name))
-
-        _remote(remote_get)
-        return
-
-    async def body() -> None:
-        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
-            show(_index_json(catalog.open(name).info()))
-
-    _run(body)
+    _on_index(
+        _is_remote(local, remote),
+        lambda api: api.get(name),
+        lambda: _catalog(config, env, persist_to),
+        lambda catalog: _index_json(catalog.open(name).info()),
+        show,
+    )
 
 
 @vectorize_group.command("delete")
@@ -382,8 +381,8 @@ def info(
 
     _on_index(
         is_remote,
-        (name, config, env, persist_to),
         lambda api: api.info(name),
+        lambda: _index_binding(name, config, env, persist_to),
         describe,
         lambda described: _info_table(described, as_json),
     )
@@ -571,8 +570,8 @@ def query(
 
     _on_index(
         is_remote,
-        (name, config, env, persist_to),
         lambda api: api.query(name, options, values, vector_id),
+        lambda: _index_binding(name, config, env, persist_to),
         lambda index: index.query(values, options) if values is not None else index.queryById(vector_id, options),
         found,
     )
@@ -609,8 +608,8 @@ def get_vectors(
 
     _on_index(
         is_remote,
-        (name, config, env, persist_to),
         lambda api: api.get_by_ids(name, wanted),
+        lambda: _index_binding(name, config, env, persist_to),
         lambda index: index.getByIds(wanted),
         fetched,
     )
@@ -647,8 +646,8 @@ def delete_vectors(
 
     _on_index(
         is_remote,
-        (name, config, env, persist_to),
         lambda api: api.delete_by_ids(name, wanted),
+        lambda: _index_binding(name, config, env, persist_to),
         lambda index: index.deleteByIds(wanted),
         deleted,
     )
@@ -689,19 +688,13 @@ def list_vectors(
             click.echo("\n💡 To get the next page, run:")
             click.echo(f"   wrangler vectorize list-vectors {name} --cursor {result['nextCursor']}")
 
-    if is_remote:
-
-        async def remote_list(api: Any) -> None:
-            page(await api.list_vectors(name, count, cursor))
-
-        _remote(remote_list)
-        return
-
-    async def body() -> None:
-        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
-            page(catalog.open(v.check_index_name(name)).list_ids(count or LIST_VECTORS_COUNT, cursor))
-
-    _run(body)
+    _on_index(
+        is_remote,
+        lambda api: api.list_vectors(name, count, cursor),
+        lambda: _catalog(config, env, persist_to),
+        lambda catalog: catalog.open(v.check_index_name(name)).list_ids(count or LIST_VECTORS_COUNT, cursor),
+        page,
+    )
 
 
 @vectorize_group.command("create-metadata-index")
@@ -728,19 +721,16 @@ def create_metadata_index(
             f"✅ Successfully enqueued metadata index creation request. Mutation changeset identifier: {mutation}."
         )
 
-    if is_remote:
+    async def remote_create(api: Any) -> Any:
+        return (await api.create_metadata_index(name, property_name, kind))["mutationId"]
 
-        async def remote_create(api: Any) -> None:
-            enqueued((await api.create_metadata_index(name, property_name, kind))["mutationId"])
-
-        _remote(remote_create)
-        return
-
-    async def body() -> None:
-        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
-            enqueued(catalog.open(name).create_metadata_index(property_name, kind))
-
-    _run(body)
+    _on_index(
+        is_remote,
+        remote_create,
+        lambda: _catalog(config, env, persist_to),
+        lambda catalog: catalog.open(name).create_metadata_index(property_name, kind),
+        enqueued,
+    )
 
 
 @vectorize_group.command("list-metadata-index")
@@ -755,20 +745,20 @@ def list_metadata_index(
     if not as_json:
         click.echo("📋 Fetching metadata indexes...")
 
-    if is_remote:
+    async def remote_list(api: Any) -> Any:
+        return (await api.list_metadata_indexes(name)).get("metadataIndexes") or []
 
-        async def remote_list(api: Any) -> None:
-            _metadata_table((await api.list_metadata_indexes(name)).get("metadataIndexes") or [], as_json)
+    def local_list(catalog: Any) -> Any:
+        indexes = catalog.open(name).info()["metadataIndexes"]
+        return [{"propertyName": p, "indexType": t} for p, t in sorted(indexes.items())]
 
-        _remote(remote_list)
-        return
-
-    async def body() -> None:
-        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
-            indexes = catalog.open(name).info()["metadataIndexes"]
-            _metadata_table([{"propertyName": p, "indexType": t} for p, t in sorted(indexes.items())], as_json)
-
-    _run(body)
+    _on_index(
+        is_remote,
+        remote_list,
+        lambda: _catalog(config, env, persist_to),
+        local_list,
+        lambda rows: _metadata_table(rows, as_json),
+    )
 
 
 def _metadata_table(rows: list[dict[str, Any]], as_json: bool) -> None:
@@ -807,16 +797,13 @@ def delete_metadata_index(
             f"✅ Successfully enqueued metadata index deletion request. Mutation changeset identifier: {mutation}."
         )
 
-    if is_remote:
+    async def remote_delete(api: Any) -> Any:
+        return (await api.delete_metadata_index(name, property_name))["mutationId"]
 
-        async def remote_delete(api: Any) -> None:
-            enqueued((await api.delete_metadata_index(name, property_name))["mutationId"])
-
-        _remote(remote_delete)
-        return
-
-    async def body() -> None:
-        async with _local_catalog(config, env, persist_to) as (catalog, _ctx):
-            enqueued(catalog.open(name).delete_metadata_index(property_name))
-
-    _run(body)
+    _on_index(
+        is_remote,
+        remote_delete,
+        lambda: _catalog(config, env, persist_to),
+        lambda catalog: catalog.open(name).delete_metadata_index(property_name),
+        enqueued,
+    )
