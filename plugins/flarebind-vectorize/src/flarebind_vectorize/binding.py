@@ -170,4 +170,10 @@ def _js(value: Any) -> Any:
 
 
 def _result(matches: list[dict[str, Any]]) -> JsObject:
-    return JsObject(count=len(matches), matches=[_js(m) for m in matches])
+    out = []
+    for match in matches:
+        item = JsObject(match)  # id, score, values (a list of floats) and namespace need no conversion
+        if "metadata" in match:
+            item["metadata"] = _js(match["metadata"])
+        out.append(item)
+    return JsObject(count=len(out), matches=out)

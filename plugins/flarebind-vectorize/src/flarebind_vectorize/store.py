@@ -485,25 +485,26 @@ class IndexStore:
                 )
             terms = v.parse_filter(options.filter, self.indexes) if options.filter is not None else []
             terms = [(p, op, _truncate(operand)) for p, op, operand in terms]
-            hits = self.matrix.search(query, options.top_k, options.namespace, terms)
-            ids = [self.matrix.ids[slot] for slot, _ in hits]
-            rows: dict[str, tuple[Any, ...]] = {}
-            if ids:  # namespaces, and metadata when asked for, of the few matches only
+            matrix = self.matrix
+            hits = matrix.search(query, options.top_k, options.namespace, terms)
+            ids = [matrix.ids[slot] for slot, _ in hits]
+            metadata: dict[str, str | None] = {}
+            if ids and options.return_metadata != "none":  # the metadata of the few matches only
                 wanted = "metadata" if options.return_metadata == "all" else "indexed"
                 marks = ",".join("?" * len(ids))
-                for row in self.conn.execute(f"SELECT id, namespace, {wanted} FROM vectors WHERE id IN ({marks})", ids):
-                    rows[row[0]] = row
+                metadata = dict(self.conn.execute(f"SELECT id, {wanted} FROM vectors WHERE id IN ({marks})", ids))
             out = []
             for (slot, score), vid in zip(hits, ids, strict=False):
                 match: dict[str, Any] = {"id": vid, "score": score}
                 if options.return_values:
-                    match["values"] = [float(x) for x in self.matrix.vectors[slot]]
-                row = rows.get(vid)
+                    match["values"] = matrix.vectors[slot].tolist()  # float32 -> the same Python floats
                 if options.return_metadata != "none":
-                    meta = json.loads(row[2]) if row is not None and row[2] else {}
+                    text = metadata.get(vid)
+                    meta = json.loads(text) if text else {}
                     match["metadata"] = meta if options.return_metadata == "all" else _nest(meta)
-                if row is not None and row[1] is not None:
-                    match["namespace"] = row[1]
+                namespace = matrix.namespace_of(slot)
+                if namespace is not None:
+                    match["namespace"] = namespace
                 out.append(match)
             return out
 
